@@ -1,0 +1,16 @@
+"""fgrad: exact derivatives of any order for NumPy-style code, on NumPy or CuPy.
+
+>>> import fgrad, fgrad.numpy as fnp
+>>> fgrad.grad(lambda x: fnp.sum(fnp.sin(x)))(fnp.zeros(3))
+array([1., 1., 1.])
+"""
+from . import numpy  # noqa: F401  (registers every primitive)
+from . import tree_util  # noqa: F401
+from ._backend import Device, devices  # noqa: F401
+from .core import PRIMITIVES, Primitive  # noqa: F401
+from .custom import custom_jvp, custom_vjp  # noqa: F401
+from .transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
+                         stop_gradient, value_and_grad, vjp)
+from ._device import device_put, device_get  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,409 @@
+"""The engine: primitives, traces and tracers.
+
+A *primitive* is one differentiable operation: its forward implementation on raw
+arrays and its derivative rules, registered together in ``PRIMITIVES``. Every
+transform (``grad``, ``jvp``, ...) and the PyTorch facade run on those rules;
+nowhere else in the project is a derivative written.
+
+A transform opens a *trace* with a fresh, ever-increasing level and boxes its
+inputs in *tracers* of that trace. ``Primitive.bind`` hands a call to the
+highest-level trace among its arguments, which unboxes its own tracers, binds the
+primitive again on the values (so lower traces see it too) and boxes the result.
+Because levels only grow, a tracer captured from an outer transform is a constant
+to an inner one: nesting works and perturbations never get confused.
+"""
+import itertools
+
+import numpy as np
+
+from . import _backend
+
+__all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "backward_pass"]
+
+PRIMITIVES = {}
+"""name -> Primitive: the one table of differentiable operations."""
+
+
+class Primitive:
+    """A named operation with its forward implementation and derivative rules.
+
+    ``vjp`` is a tuple with one rule per positional argument,
+    ``rule(g, ans, *args, **params) -> cotangent of that argument``, or ``None``
+    where the argument is not differentiable (an index array, say). For
+    variadic primitives pass ``vjp_all(argnum, g, ans, *args, **params)``.
+    ``jvp`` is the same with ``rule(t, ans, *args, **params) -> tangent of ans``;
+    the contributions of all arguments are added. Rules are written with
+    ``fgrad.numpy`` operations, so they are differentiable themselves and every
+    order of derivative comes for free.
+
+    >>> sin = Primitive("sin", np.sin,
+    ...                 vjp=(lambda g, ans, x: g * fnp.cos(x),),
+    ...                 jvp=(lambda t, ans, x: t * fnp.cos(x),))
+    """
+
+    __slots__ = ("name", "impl", "vjp", "jvp", "variadic", "nondiff", "multiple_results", "batch", "__weakref__")
+
+    def __init__(self, name, impl, *, vjp=None, jvp=None, nondiff=False,
+                 multiple_results=False, batch=None):
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name!r} is already registered")
+        if not nondiff:
+            missing = [kind for kind, rule in (("vjp", vjp), ("jvp", jvp)) if rule is None]
+            if missing:
+                raise TypeError(
+                    f"primitive {name!r} was registered without its {' and '.join(missing)} rule(s); "
+                    "pass both, or nondiff=True for an operation with no derivative")
+            if callable(vjp) != callable(jvp):
+                raise TypeError(f"primitive {name!r}: vjp and jvp must both be per-argument tuples "
+                                "or both be variadic callables")
+        self.name = name
+        self.impl = impl
+        self.vjp = vjp
+        self.jvp = jvp
+        self.variadic = callable(vjp)
+        self.nondiff = nondiff
+        self.multiple_results = multiple_results
+        self.batch = batch  # reserved for vmap
+        PRIMITIVES[name] = self
+
+    def __repr__(self):
+        return f"Primitive({self.name})"
+
+    def bind(self, *args, **params):
+        """Apply the primitive, recording it on the highest trace among ``args``."""
+        top = None
+        level = 0
+        for a in args:
+            if isinstance(a, Tracer):
+                t = a._trace
+                if t.level > level:
+                    top, level = t, t.level
+        if top is None:
+            if _backend.cupy_active():
+                _backend.check_same_device(args, self.name)
+            return self.impl(*args, **params)
+        if self.nondiff:
+            return self.impl(*[lowest(a) for a in args], **params)
+        return top.process(self, args, params)
+
+    __call__ = bind
+
+    def has_vjp(self, argnum):
+        return self.variadic or (argnum < len(self.vjp) and self.vjp[argnum] is not None)
+
+    def vjp_rule(self, argnum, g, ans, args, params):
+        if self.variadic:
+            return self.vjp(argnum, g, ans, *args, **params)
+        return self.vjp[argnum](g, ans, *args, **params)
+
+    def jvp_rule(self, argnum, t, ans, args, params):
+        if self.variadic:
+            return self.jvp(argnum, t, ans, *args, **params)
+        rule = self.jvp[argnum] if argnum < len(self.jvp) else None
+        return None if rule is None else rule(t, ans, *args, **params)
+
+
+def lowest(x):
+    """Strip every level of tracer: the raw array underneath."""
+    while isinstance(x, Tracer):
+        x = x._value
+    return x
+
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """One running transform; its ``level`` orders it against every other."""
+
+    __slots__ = ("level",)
+
+    def __init__(self):
+        self.level = next(_levels)
+
+
+class Tracer:
+    """A value being differentiated. Behaves like an array of its value.
+
+    The array methods and operators are attached by ``fgrad.numpy`` (they are
+    ``fgrad.numpy`` functions), so tracers and raw arrays take the same paths.
+    """
+
+    __slots__ = ("_trace", "_value")
+    __array_priority__ = 1000
+
+    @property
+    def shape(self):
+        return np.shape(self._value)
+
+    @property
+    def dtype(self):
+        return _dtype_of(self._value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def device(self):
+        return _backend.device_of(lowest(self))
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    # Concrete values are known while differentiating, so Python control flow works.
+    def __bool__(self):
+        return bool(lowest(self))
+
+    def __float__(self):
+        return float(lowest(self))
+
+    def __int__(self):
+        return int(lowest(self))
+
+    def __index__(self):
+        return int(lowest(self))
+
+    def __complex__(self):
+        return complex(lowest(self))
+
+    def __hash__(self):
+        return id(self)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"a traced value of shape {self.shape} was converted to a raw NumPy array inside a "
+            "function being differentiated; the gradient through that conversion would be lost. "
+            "Use fgrad.numpy (import fgrad.numpy as fnp) instead of numpy here, or "
+            "fgrad.stop_gradient(x) if no gradient should flow")
+
+    def __repr__(self):
+        return f"Traced<{type(self).__name__} level={self._trace.level}>({lowest(self)!r})"
+
+
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+
+
+# --------------------------------------------------------------------- forward mode
+
+class JVPTracer(Tracer):
+    __slots__ = ("_tangent",)
+
+    def __init__(self, trace, value, tangent):
+        self._trace = trace
+        self._value = value
+        self._tangent = tangent
+
+
+class JVPTrace(Trace):
+    """Forward mode: every tracer carries the directional derivative of its value."""
+
+    __slots__ = ()
+
+    def process(self, prim, args, params):
+        primals = list(args)
+        tangents = []
+        for i, a in enumerate(args):
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals[i] = a._value
+                tangents.append((i, a._tangent))
+        ans = prim.bind(*primals, **params)
+        out = None
+        for i, t in tangents:
+            ti = prim.jvp_rule(i, t, ans, primals, params)
+            if ti is None:
+                continue
+            if out is None:
+                out = ti
+            elif prim.multiple_results:
+                out = tuple(_add_maybe(a, b) for a, b in zip(out, ti))
+            else:
+                out = _add(out, ti)
+        if out is None:
+            return ans
+        if prim.multiple_results:
+            return tuple(a if t is None else JVPTracer(self, a, t) for a, t in zip(ans, out))
+        return JVPTracer(self, ans, out)
+
+    def box(self, value, tangent):
+        return JVPTracer(self, value, tangent)
+
+    def unbox(self, x):
+        """(primal, tangent or None) of ``x`` at this trace."""
+        if isinstance(x, JVPTracer) and x._trace is self:
+            return x._value, x._tangent
+        return x, None
+
+
+# --------------------------------------------------------------------- reverse mode
+
+class Node:
+    """One recorded call: what the VJP rules need to send cotangents back."""
+
+    __slots__ = ("prim", "params", "args", "ans", "parents")
+
+    def __init__(self, prim, params, args, ans, parents):
+        self.prim = prim
+        self.params = params
+        self.args = args
+        self.ans = ans
+        self.parents = parents  # tuple of (argnum, parent Node, parent output index)
+
+
+class VJPTracer(Tracer):
+    __slots__ = ("_node", "_index")
+
+    def __init__(self, trace, value, node, index=0):
+        self._trace = trace
+        self._value = value
+        self._node = node
+        self._index = index
+
+
+class VJPTrace(Trace):
+    """Reverse mode: every tracer points at the node that made it."""
+
+    __slots__ = ()
+
+    def process(self, prim, args, params):
+        vals = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, VJPTracer) and a._trace is self:
+                vals[i] = a._value
+                if prim.has_vjp(i):
+                    parents.append((i, a._node, a._index))
+        ans = prim.bind(*vals, **params)
+        if not parents:
+            return ans
+        node = Node(prim, params, vals, ans, parents)
+        if prim.multiple_results:
+            return tuple(VJPTracer(self, a, node, k) for k, a in enumerate(ans))
+        return VJPTracer(self, ans, node)
+
+    def leaf(self, value):
+        return VJPTracer(self, value, Node(None, None, None, value, ()))
+
+    def unbox(self, x):
+        if isinstance(x, VJPTracer) and x._trace is self:
+            return x._value
+        return x
+
+
+def backward_pass(roots, leaves):
+    """Send cotangents from ``roots`` [(node, index, ct)] back to ``leaves`` [node].
+
+    Returns the cotangent of every leaf (None where nothing reached it).
+    """
+    cts = {}
+    for node, index, ct in roots:
+        _accumulate(cts, node, index, ct)
+    for node in _reverse_topological(r[0] for r in roots):
+        prim = node.prim
+        if prim is None:
+            continue
+        g = cts.pop(node, None)
+        if g is None:
+            continue
+        if prim.multiple_results:
+            g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, node.ans))
+        if isinstance(prim, CustomRule):
+            per_arg = prim.pullback(g)
+            for argnum, parent, index in node.parents:
+                if per_arg[argnum] is not None:
+                    _accumulate(cts, parent, index, per_arg[argnum])
+            continue
+        for argnum, parent, index in node.parents:
+            ct = prim.vjp_rule(argnum, g, node.ans, node.args, node.params)
+            if ct is not None:
+                _accumulate(cts, parent, index, ct)
+    out = []
+    for leaf in leaves:
+        g = cts.get(leaf)
+        out.append(g[0] if isinstance(g, list) else g)
+    return out
+
+
+def _accumulate(cts, node, index, ct):
+    prim = node.prim
+    if prim is not None and prim.multiple_results:
+        slot = cts.get(node)
+        if slot is None:
+            slot = cts[node] = [None] * len(node.ans)
+        slot[index] = ct if slot[index] is None else _add(slot[index], ct)
+        return
+    old = cts.get(node)
+    cts[node] = ct if old is None else _add(old, ct)
+
+
+def _reverse_topological(roots):
+    """Nodes reachable from ``roots``, each after every node that uses it."""
+    roots = list(dict.fromkeys(roots))
+    children = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for _, parent, _ in node.parents:
+            children[parent] = children.get(parent, 0) + 1
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    ready = [r for r in roots if r not in children]
+    while ready:
+        node = ready.pop()
+        yield node
+        for _, parent, _ in node.parents:
+            left = children[parent] - 1
+            children[parent] = left
+            if left == 0:
+                ready.append(parent)
+
+
+class CustomRule:
+    """Stands in a Node's ``prim`` slot for ``custom_vjp``/``custom_jvp`` calls."""
+
+    __slots__ = ("pullback", "multiple_results", "name")
+
+    def __init__(self, name, pullback, multiple_results):
+        self.name = name
+        self.pullback = pullback  # g (tuple when multiple_results) -> per-argument cotangents
+        self.multiple_results = multiple_results
+
+
+def _add(a, b):
+    return PRIMITIVES["add"].bind(a, b)
+
+
+def _add_maybe(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return _add(a, b)
+
+
+def _zeros_like(x):
+    return PRIMITIVES["zeros_like"].bind(x)
+
+
+def top_trace(leaves):
+    """The highest-level trace among ``leaves``, or None."""
+    top = None
+    level = 0
+    for a in leaves:
+        if isinstance(a, Tracer) and a._trace.level > level:
+            top, level = a._trace, a._trace.level
+    return top

@@ -1,0 +1,142 @@
+"""``fgrad.numpy`` (import it as ``fnp``): NumPy's names, differentiable.
+
+Every function takes raw NumPy/CuPy arrays or traced values and returns the same
+kind; none mutates its inputs. Indexed updates are functional: ``fnp.at(x)[i].set(v)``
+(or ``x.at[i].set(v)`` on a traced value) returns a new array.
+
+>>> import fgrad.numpy as fnp
+>>> fgrad.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(fnp.ones(3))
+"""
+import numpy as _np
+
+from ..core import Tracer as _Tracer, lowest as _lowest
+from ._util import array_module
+from ._elementwise import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._array_creation import *  # noqa: F401,F403
+from ._linalg_ops import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._sorting import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
+
+# NumPy's constants and dtypes, so ``fnp.float32`` and ``fnp.pi`` read as in NumPy.
+pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _np.euler_gamma
+(float16, float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32,
+ uint64, bool_, dtype, finfo, iinfo, ndarray) = (
+    _np.float16, _np.float32, _np.float64, _np.complex64, _np.complex128, _np.int8, _np.int16, _np.int32,
+    _np.int64, _np.uint8, _np.uint16, _np.uint32, _np.uint64, _np.bool_, _np.dtype, _np.finfo, _np.iinfo,
+    _np.ndarray)
+result_type, promote_types, can_cast, issubdtype = _np.result_type, _np.promote_types, _np.can_cast, _np.issubdtype
+floating, integer, inexact, number = _np.floating, _np.integer, _np.inexact, _np.number
+
+
+def shape(a):
+    return _np.shape(_lowest(a))
+
+
+def ndim(a):
+    return _np.ndim(_lowest(a))
+
+
+def size(a, axis=None):
+    return _np.size(_lowest(a), axis)
+
+
+def result_dtype(a):
+    from ._util import dtype as _dtype
+    return _dtype(a)
+
+
+# ------------------------------------------------------------ traced values act like arrays
+
+def _r(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _method(name):
+    fn = globals()[name]
+    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+
+
+def _shape_method(name):
+    fn = globals()[name]
+
+    def method(self, *shape, **kwargs):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return fn(self, shape, **kwargs)
+    return method
+
+
+_OPERATORS = {
+    "__add__": add, "__radd__": _r(add), "__sub__": subtract, "__rsub__": _r(subtract),
+    "__mul__": multiply, "__rmul__": _r(multiply), "__truediv__": divide, "__rtruediv__": _r(divide),
+    "__floordiv__": floor_divide, "__rfloordiv__": _r(floor_divide), "__mod__": remainder,
+    "__rmod__": _r(remainder), "__pow__": power, "__rpow__": _r(power), "__neg__": negative,
+    "__pos__": positive, "__abs__": absolute, "__lt__": less, "__le__": less_equal, "__gt__": greater,
+    "__ge__": greater_equal, "__eq__": equal, "__ne__": not_equal, "__and__": logical_and,
+    "__rand__": _r(logical_and), "__or__": logical_or, "__ror__": _r(logical_or), "__xor__": logical_xor,
+    "__invert__": logical_not,
+}
+_METHODS = ["sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "argmax", "argmin",
+            "any", "all", "dot", "astype", "ravel", "squeeze", "clip", "round", "conj", "conjugate",
+            "swapaxes", "repeat", "take", "diagonal", "trace", "sort", "argsort", "nonzero", "ptp", "flatten"]
+
+
+def _install_tracer_interface():
+    for name, fn in _OPERATORS.items():
+        setattr(_Tracer, name, fn)
+    g = globals()
+    if "matmul" in g:
+        _Tracer.__matmul__ = g["matmul"]
+        _Tracer.__rmatmul__ = _r(g["matmul"])
+    if "getitem" in g:
+        _Tracer.__getitem__ = g["getitem"]
+    if "at" in g:
+        _Tracer.at = property(g["at"])
+    for name in _METHODS:
+        if name in g:
+            setattr(_Tracer, name, _method(name))
+    if "ravel" in g:
+        _Tracer.flatten = _method("ravel")
+    _Tracer.reshape = _shape_method("reshape")
+    _Tracer.transpose = lambda self, *axes: transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None))
+    _Tracer.T = property(lambda self: transpose(self))
+    _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
+    _Tracer.real = property(lambda self: real(self))
+    _Tracer.item = lambda self, *a: _lowest(self).item(*a)
+    _Tracer.tolist = lambda self: _lowest(self).tolist()
+    _Tracer.__array_ufunc__ = _array_ufunc
+    _Tracer.__array_function__ = _array_function
+
+
+def _not_supported(what):
+    return TypeError(f"{what} is not supported on values being differentiated; use the function of "
+                     "the same name in fgrad.numpy (import fgrad.numpy as fnp), which is differentiable")
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """``np.sin(traced)`` runs ``fnp.sin``: plain NumPy code is differentiated correctly."""
+    fn = globals().get(ufunc.__name__)
+    if method != "__call__" or fn is None or kwargs.get("out") is not None:
+        raise _not_supported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+                             + (" with out=" if kwargs.get("out") is not None else ""))
+    kwargs.pop("out", None)
+    if kwargs:
+        raise _not_supported(f"numpy.{ufunc.__name__} with {sorted(kwargs)}")
+    return fn(*inputs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    """``np.sum(traced)`` runs ``fnp.sum``, and so on for every name fgrad.numpy has."""
+    module = func.__module__ or "numpy"
+    namespace = linalg if module.endswith("linalg") else globals()
+    fn = namespace.get(func.__name__) if isinstance(namespace, dict) else getattr(namespace, func.__name__, None)
+    if fn is None or not callable(fn):
+        raise _not_supported(f"{module}.{func.__name__}")
+    return fn(*args, **kwargs)
+
+
+_install_tracer_interface()

@@ -1,0 +1,338 @@
+"""JAX's differentiation transforms, built on the traces of ``fgrad.core``."""
+import functools
+
+import numpy as np
+
+from . import core
+from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, lowest, PRIMITIVES
+from .tree_util import tree_flatten, tree_unflatten, tree_structure
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
+           "hessian", "stop_gradient"]
+
+
+def _numpy():
+    from . import numpy as fnp  # fgrad.numpy imports this module
+    return fnp
+
+
+# ------------------------------------------------------------------ argument checks
+
+def _check_leaf(x, where):
+    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex, bool)) or hasattr(x, "__array_namespace__"):
+        return x
+    raise TypeError(
+        f"{where}: argument of type {type(x).__name__} is not a valid fgrad type; pass arrays or "
+        "pytrees of arrays, or register the type with fgrad.tree_util.register_pytree_node")
+
+
+def _is_inexact(x):
+    return np.issubdtype(core._dtype_of(lowest(x)), np.inexact)
+
+
+def _normalize_argnums(argnums, nargs, fname):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums or not all(isinstance(a, int) for a in nums):
+        raise TypeError(f"{fname}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise TypeError(
+                f"{fname}: differentiating with respect to argnums={argnums!r} requires at least "
+                f"{max(nums) + 1} positional arguments, but got only {nargs}")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _partial_over(fun, args, kwargs, nums):
+    def f_dyn(*dyn):
+        full = list(args)
+        for i, v in zip(nums, dyn):
+            full[i] = v
+        return fun(*full, **kwargs)
+    return f_dyn
+
+
+def _cast_like(ct, primal):
+    """Keep each cotangent in its primal's dtype (float32 in, float32 gradient out)."""
+    want = core._dtype_of(lowest(primal))
+    have = core._dtype_of(lowest(ct))
+    if have == want:
+        return ct
+    return _numpy().astype(ct, want)
+
+
+# ------------------------------------------------------------------ reverse mode
+
+def vjp(fun, *primals, has_aux=False):
+    """``(out, vjp_fun)`` or ``(out, vjp_fun, aux)``: ``vjp_fun(ct)`` pulls ``ct`` back.
+
+    >>> out, pullback = fgrad.vjp(fnp.sin, 0.5)
+    >>> pullback(1.0)   # (cos(0.5),)
+    """
+    flat, in_tree = tree_flatten(primals)
+    flat = [_check_leaf(x, "vjp") for x in flat]
+    trace = VJPTrace()
+    boxed = [trace.leaf(x) for x in flat]
+    out = fun(*tree_unflatten(in_tree, boxed))
+    aux = None
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError("has_aux=True requires the function to return a pair (output, aux), "
+                            f"got {type(out).__name__}")
+        out, aux = out
+        aux = _strip(aux, trace)
+    out_flat, out_tree = tree_flatten(out)
+    out_vals = [trace.unbox(o) for o in out_flat]
+
+    def vjp_fun(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise ValueError(f"vjp_fun: the cotangent has structure {ct_tree}, but the function's "
+                             f"output has structure {out_tree}")
+        roots = []
+        for o, c, v in zip(out_flat, ct_flat, out_vals):
+            if np.shape(c) != np.shape(v):
+                raise ValueError(f"vjp_fun: cotangent of shape {np.shape(c)} given for an output of "
+                                 f"shape {np.shape(v)}")
+            if isinstance(o, VJPTracer) and o._trace is trace:
+                roots.append((o._node, o._index, c))
+        grads = core.backward_pass(roots, [b._node for b in boxed])
+        fnp = _numpy()
+        grads = [fnp.zeros_like(p) if g is None else _cast_like(g, p) for g, p in zip(grads, flat)]
+        return tree_unflatten(in_tree, grads)
+
+    out = tree_unflatten(out_tree, out_vals)
+    return (out, vjp_fun, aux) if has_aux else (out, vjp_fun)
+
+
+def _strip(tree, trace):
+    """Unbox this trace's tracers in an aux output (aux carries no derivative)."""
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [trace.unbox(x) if isinstance(x, Tracer) else x for x in leaves])
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """A function returning ``fun``'s value and its gradient w.r.t. ``argnums``.
+
+    >>> fgrad.value_and_grad(lambda x: (x ** 2).sum())(fnp.arange(3.0))
+    (array(5.), array([0., 2., 4.]))
+    """
+    _check_callable(fun, "value_and_grad")
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "grad")
+        dyn = [args[i] for i in nums]
+        if not allow_int:
+            for leaf in tree_flatten(dyn)[0]:
+                if not _is_inexact(_check_leaf(leaf, "grad")):
+                    raise TypeError(
+                        "grad requires real- or complex-valued inputs (floating-point dtypes), but got "
+                        f"{core._dtype_of(lowest(leaf))}. For integer or boolean inputs use vjp, or "
+                        "pass allow_int=True")
+        res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
+        ans, pullback = res[0], res[1]
+        ans_leaves = tree_flatten(ans)[0]
+        if len(ans_leaves) != 1 or np.shape(ans_leaves[0]) != ():
+            shape = np.shape(ans_leaves[0]) if len(ans_leaves) == 1 else f"a pytree {tree_structure(ans)}"
+            raise TypeError(f"Gradient only defined for scalar-output functions. Output had shape: {shape}.")
+        if not _is_inexact(ans_leaves[0]):
+            raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
+                            f"{core._dtype_of(lowest(ans_leaves[0]))} (comparisons and other boolean/integer "
+                            "operations have no derivative)")
+        g = pullback(tree_unflatten(tree_structure(ans), [_numpy().ones_like(ans_leaves[0])]))
+        g = g[0] if single else tuple(g)
+        return ((ans, res[2]), g) if has_aux else (ans, g)
+
+    return value_and_grad_fun
+
+
+def grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """The gradient of scalar-valued ``fun`` w.r.t. argument(s) ``argnums``.
+
+    >>> fgrad.grad(fnp.sin)(0.0)
+    1.0
+    >>> fgrad.grad(fgrad.grad(fnp.sin))(0.0)   # any order
+    -0.0
+    """
+    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    @functools.wraps(fun)
+    def grad_fun(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fun
+
+
+def _check_callable(fun, name):
+    if not callable(fun):
+        raise TypeError(f"{name}: expected a callable as its first argument, got {type(fun).__name__}")
+
+
+# ------------------------------------------------------------------ forward mode
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """``(fun(*primals), J @ tangents)``: one forward pass carrying a direction.
+
+    >>> fgrad.jvp(fnp.sin, (0.0,), (1.0,))
+    (0.0, 1.0)
+    """
+    _check_callable(fun, "jvp")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists, got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
+    p_flat, p_tree = tree_flatten(tuple(primals))
+    t_flat, t_tree = tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"jvp: primal structure {p_tree} and tangent structure {t_tree} must be equal")
+    for p, t in zip(p_flat, t_flat):
+        _check_leaf(p, "jvp")
+        if np.shape(p) != np.shape(t):
+            raise ValueError(f"jvp: primal of shape {np.shape(p)} was given a tangent of shape {np.shape(t)}")
+        pd, td = core._dtype_of(lowest(p)), core._dtype_of(lowest(t))
+        if _is_inexact(p) and pd != td and not isinstance(lowest(t), (float, int)):
+            raise TypeError(f"jvp: primal dtype {pd} and tangent dtype {td} must be equal")
+    trace = JVPTrace()
+    boxed = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat)]
+    out = fun(*tree_unflatten(p_tree, boxed))
+    aux = None
+    if has_aux:
+        out, aux = out
+        aux = _strip_jvp(aux, trace)
+    o_flat, o_tree = tree_flatten(out)
+    fnp = _numpy()
+    outs, touts = [], []
+    for o in o_flat:
+        v, t = trace.unbox(o)
+        outs.append(v)
+        touts.append(fnp.zeros_like(v) if t is None else t)
+    res = (tree_unflatten(o_tree, outs), tree_unflatten(o_tree, touts))
+    return res + (aux,) if has_aux else res
+
+
+def _strip_jvp(tree, trace):
+    leaves, tdef = tree_flatten(tree)
+    return tree_unflatten(tdef, [trace.unbox(x)[0] for x in leaves])
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``."""
+    out = fun(*primals)
+    return out, lambda *tangents: jvp(fun, primals, tangents)[1]
+
+
+# ------------------------------------------------------------------ Jacobians
+
+def _basis(x):
+    """Unit tangents for every element of ``x``, one at a time."""
+    fnp = _numpy()
+    raw = lowest(x)
+    xp = fnp.array_module(raw)
+    n = int(np.prod(np.shape(raw), dtype=np.int64))
+    eye = xp.eye(n, dtype=core._dtype_of(raw))
+    return [eye[k].reshape(np.shape(raw)) for k in range(n)]
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian by reverse mode: one backward pass per output element.
+
+    Its shape is ``out.shape + in.shape``; pytree outputs and argnums tuples nest
+    as in JAX (output structure outside, input structure inside).
+    """
+    _check_callable(fun, "jacrev")
+    fnp = _numpy()
+
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "jacrev")
+        dyn = [args[i] for i in nums]
+        res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
+        out, pullback = res[0], res[1]
+        o_flat, o_tree = tree_flatten(out)
+        in_flat, in_tree = tree_flatten(tuple(dyn))
+        per_out = []
+        for j, o in enumerate(o_flat):
+            rows = []
+            for e in _basis(o):
+                ct = [fnp.zeros_like(x) for x in o_flat]
+                ct[j] = e
+                rows.append(tree_flatten(pullback(tree_unflatten(o_tree, ct)))[0])
+            blocks = []
+            for i, x in enumerate(in_flat):
+                stacked = fnp.stack([r[i] for r in rows]) if rows else fnp.zeros((0,) + np.shape(x), core._dtype_of(lowest(x)))
+                blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
+            tree = tree_unflatten(in_tree, blocks)
+            per_out.append(tree[0] if single else tree)
+        jac = tree_unflatten(o_tree, per_out)
+        return (jac, res[2]) if has_aux else jac
+
+    return jacfun
+
+
+jacobian = jacrev
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian by forward mode: one JVP per input element."""
+    _check_callable(fun, "jacfwd")
+    fnp = _numpy()
+
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        single, nums = _normalize_argnums(argnums, len(args), "jacfwd")
+        dyn = [args[i] for i in nums]
+        in_flat, in_tree = tree_flatten(tuple(dyn))
+        for x in in_flat:
+            if not _is_inexact(_check_leaf(x, "jacfwd")):
+                raise TypeError(f"jacfwd requires floating-point inputs, got {core._dtype_of(lowest(x))}")
+        f_dyn = _partial_over(fun, args, kwargs, nums)
+        zeros = [fnp.zeros_like(x) for x in in_flat]
+        columns = []  # per input leaf: list of output-tangent flats
+        out = aux = None
+        for i, x in enumerate(in_flat):
+            cols = []
+            for e in _basis(x):
+                tan = list(zeros)
+                tan[i] = e
+                res = jvp(f_dyn, tuple(dyn), tuple(tree_unflatten(in_tree, tan)), has_aux=has_aux)
+                out = res[0]
+                if has_aux:
+                    aux = res[2]
+                cols.append(tree_flatten(res[1])[0])
+            columns.append(cols)
+        if out is None:  # every input is empty
+            res = f_dyn(*dyn)
+            out, aux = res if has_aux else (res, None)
+        o_flat, o_tree = tree_flatten(out)
+        per_out = []
+        for j, o in enumerate(o_flat):
+            blocks = []
+            for i, x in enumerate(in_flat):
+                cols = columns[i]
+                if cols:
+                    stacked = fnp.stack([c[j] for c in cols], axis=-1)
+                else:
+                    stacked = fnp.zeros(np.shape(o) + (0,), core._dtype_of(lowest(o)))
+                blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
+            tree = tree_unflatten(in_tree, blocks)
+            per_out.append(tree[0] if single else tree)
+        jac = tree_unflatten(o_tree, per_out)
+        return (jac, aux) if has_aux else jac
+
+    return jacfun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Hessian of scalar ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def stop_gradient(x):
+    """``x`` with no derivative through it, in every transform and at every order.
+
+    >>> fgrad.grad(lambda x: x * fgrad.stop_gradient(x))(3.0)
+    3.0
+    """
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [PRIMITIVES["stop_gradient"].bind(v) for v in leaves])

@@ -1,0 +1,192 @@
+"""Pytrees: nested tuples, lists, dicts, namedtuples and None around array leaves.
+
+The vocabulary is JAX's (``tree_map``, ``tree_flatten``, ``register_pytree_node``, ...).
+
+>>> leaves, treedef = tree_flatten({"w": 1.0, "b": (2.0, None)})
+>>> leaves
+[2.0, 1.0]
+>>> tree_unflatten(treedef, [20.0, 10.0])
+{'b': (20.0, None), 'w': 10.0}
+"""
+import collections
+import functools
+
+__all__ = [
+    "PyTreeDef", "register_pytree_node", "register_pytree_node_class", "tree_flatten",
+    "tree_unflatten", "tree_leaves", "tree_structure", "tree_map", "tree_reduce", "tree_all",
+    "all_leaves", "treedef_is_leaf",
+]
+
+_registry = {}
+
+
+def register_pytree_node(nodetype, flatten_func, unflatten_func):
+    """Teach the pytree functions a container type.
+
+    ``flatten_func(x) -> (children, aux_data)``; ``unflatten_func(aux_data, children) -> x``.
+    """
+    if nodetype in _registry:
+        raise ValueError(f"{nodetype.__name__} is already registered as a pytree node")
+    _registry[nodetype] = (flatten_func, unflatten_func)
+
+
+def register_pytree_node_class(cls):
+    """Class decorator: ``cls.tree_flatten(self)`` and ``cls.tree_unflatten(aux, children)``."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def _sorted_keys(d):
+    try:
+        return sorted(d)
+    except TypeError:
+        raise TypeError(f"dict keys of a pytree must be sortable, got keys {list(d)!r}") from None
+
+
+register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
+register_pytree_node(list, lambda l: (l, None), lambda _, c: list(c))
+register_pytree_node(dict, lambda d: ([d[k] for k in _sorted_keys(d)], _sorted_keys(d)),
+                     lambda keys, c: dict(zip(keys, c)))
+register_pytree_node(collections.OrderedDict, lambda d: (list(d.values()), list(d)),
+                     lambda keys, c: collections.OrderedDict(zip(keys, c)))
+register_pytree_node(type(None), lambda _: ((), None), lambda _a, _c: None)
+
+
+def _node_of(x):
+    t = type(x)
+    entry = _registry.get(t)
+    if entry is not None:
+        return t, entry
+    if isinstance(x, tuple) and hasattr(t, "_fields"):  # namedtuple
+        return t, (lambda n: (tuple(n), None), lambda _, c, t=t: t(*c))
+    return None, None
+
+
+class PyTreeDef:
+    """The structure of a pytree without its leaves."""
+
+    __slots__ = ("node_type", "aux", "children", "num_leaves")
+
+    def __init__(self, node_type, aux, children):
+        self.node_type = node_type
+        self.aux = aux
+        self.children = children
+        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
+
+    @property
+    def num_nodes(self):
+        return 1 + sum(c.num_nodes for c in self.children)
+
+    def unflatten(self, leaves):
+        return tree_unflatten(self, leaves)
+
+    def __eq__(self, other):
+        return (isinstance(other, PyTreeDef) and self.node_type is other.node_type
+                and self.aux == other.aux and self.children == other.children)
+
+    def __hash__(self):
+        return hash((self.node_type, repr(self.aux), self.children))
+
+    def __repr__(self):
+        return f"PyTreeDef({self._show()})"
+
+    def _show(self):
+        if self.node_type is None:
+            return "*"
+        inner = ", ".join(c._show() for c in self.children)
+        if self.node_type is tuple:
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        if self.node_type is list:
+            return f"[{inner}]"
+        if self.node_type in (dict, collections.OrderedDict):
+            return "{" + ", ".join(f"{k!r}: {c._show()}" for k, c in zip(self.aux, self.children)) + "}"
+        if self.node_type is type(None):
+            return "None"
+        return f"{self.node_type.__name__}[{self.aux!r}]({inner})"
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+def treedef_is_leaf(treedef):
+    return treedef.node_type is None
+
+
+def tree_flatten(tree, is_leaf=None):
+    """``(leaves, treedef)``: the leaves in a fixed order and the structure around them."""
+    leaves = []
+    treedef = _flatten(tree, is_leaf, leaves)
+    return leaves, treedef
+
+
+def _flatten(x, is_leaf, leaves):
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    t, entry = _node_of(x)
+    if entry is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = entry[0](x)
+    return PyTreeDef(t, aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
+
+
+def tree_unflatten(treedef, leaves):
+    """Rebuild a pytree of structure ``treedef`` from ``leaves``."""
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree_unflatten: {treedef} has {treedef.num_leaves} leaves, "
+                         f"but {len(leaves)} leaves were given")
+    it = iter(leaves)
+    return _unflatten(treedef, it)
+
+
+def _unflatten(treedef, it):
+    if treedef.node_type is None:
+        return next(it)
+    children = [_unflatten(c, it) for c in treedef.children]
+    t = treedef.node_type
+    entry = _registry.get(t)
+    if entry is None:  # namedtuple
+        return t(*children)
+    return entry[1](treedef.aux, children)
+
+
+def tree_leaves(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree, is_leaf=None):
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def all_leaves(iterable):
+    return all(treedef_is_leaf(tree_structure(x)) for x in iterable)
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    """Apply ``f`` leafwise to ``tree`` (and the matching leaves of each of ``rest``).
+
+    >>> tree_map(lambda a, b: a + b, {"x": 1}, {"x": 2})
+    {'x': 3}
+    """
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    others = []
+    for i, r in enumerate(rest):
+        r_leaves, r_def = tree_flatten(r, is_leaf)
+        if r_def != treedef:
+            raise ValueError(f"tree_map: argument {i + 1} has structure {r_def}, "
+                             f"which differs from the first tree's {treedef}")
+        others.append(r_leaves)
+    return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def tree_reduce(function, tree, initializer=None, is_leaf=None):
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is None:
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def tree_all(tree):
+    return all(tree_leaves(tree))
