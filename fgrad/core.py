@@ -72,7 +72,7 @@ class Primitive:
     def bind(self, *args, **params):
         """Apply the primitive, recording it on the highest trace among ``args``."""
         top = None
-        level = 0
+        level = -1
         for a in args:
             if isinstance(a, Tracer):
                 t = a._trace
@@ -114,7 +114,11 @@ _levels = itertools.count(1)
 
 
 class Trace:
-    """One running transform; its ``level`` orders it against every other."""
+    """One running transform; its ``level`` orders it against every other.
+
+    Transforms take levels 1, 2, ... in the order they start. Level 0 is kept for
+    a trace that outlives every transform (the PyTorch facade's tape).
+    """
 
     __slots__ = ("level",)
 
@@ -302,11 +306,15 @@ class VJPTrace(Trace):
         return x
 
 
-def backward_pass(roots, leaves):
+def backward_pass(roots, leaves, *, hooks=None):
     """Send cotangents from ``roots`` [(node, index, ct)] back to ``leaves`` [node].
 
     Returns the cotangent of every leaf (None where nothing reached it).
+    ``hooks`` (used by the PyTorch facade's tape, never by the transforms) adds
+    torch's bookkeeping; see ``_hooked_backward_pass``.
     """
+    if hooks is not None:
+        return _hooked_backward_pass(roots, leaves, hooks)
     cts = {}
     for node, index, ct in roots:
         _accumulate(cts, node, index, ct)
@@ -332,6 +340,51 @@ def backward_pass(roots, leaves):
     out = []
     for leaf in leaves:
         g = cts.get(leaf)
+        out.append(g[0] if isinstance(g, list) else g)
+    return out
+
+
+def _hooked_backward_pass(roots, leaves, hooks):
+    """``backward_pass`` with torch's semantics, driven by ``hooks``:
+
+    - ``hooks.saved(node) -> (args, ans)``: the values the rules run on (it checks
+      version counters and freed graphs, and re-boxes them for ``create_graph``);
+    - ``hooks.visit(node, g)``: every node's total cotangent, before its rule runs
+      (``.grad`` of leaves, ``retain_grad``, ``autograd.grad`` of non-leaves);
+    - ``hooks.done(node)``: the node's rule has run (frees it unless retained).
+    ``leaves`` receive their total cotangent as in the default path.
+    """
+    cts = {}
+    for node, index, ct in roots:
+        _accumulate(cts, node, index, ct)
+    wanted = {leaf: None for leaf in leaves}
+    for node in _reverse_topological(r[0] for r in roots):
+        g = cts.pop(node, None)
+        if g is None:
+            continue
+        if node in wanted:
+            wanted[node] = g
+        hooks.visit(node, g)
+        prim = node.prim
+        if prim is None:
+            continue
+        args, ans = hooks.saved(node)
+        if prim.multiple_results:
+            g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, ans))
+        if isinstance(prim, CustomRule):
+            per_arg = prim.pullback(g)
+            for argnum, parent, index in node.parents:
+                if per_arg[argnum] is not None:
+                    _accumulate(cts, parent, index, per_arg[argnum])
+        else:
+            for argnum, parent, index in node.parents:
+                ct = prim.vjp_rule(argnum, g, ans, args, node.params)
+                if ct is not None:
+                    _accumulate(cts, parent, index, ct)
+        hooks.done(node)
+    out = []
+    for leaf in leaves:
+        g = wanted[leaf]
         out.append(g[0] if isinstance(g, list) else g)
     return out
 
@@ -402,7 +455,7 @@ def _zeros_like(x):
 def top_trace(leaves):
     """The highest-level trace among ``leaves``, or None."""
     top = None
-    level = 0
+    level = -1
     for a in leaves:
         if isinstance(a, Tracer) and a._trace.level > level:
             top, level = a._trace, a._trace.level

@@ -1,0 +1,99 @@
+"""``torch.device`` and ``torch.cuda``, backed by fgrad's NumPy/CuPy dispatch."""
+from fgrad import _backend
+
+__all__ = ["device", "cuda"]
+
+
+class device:
+    """``torch.device('cuda:0')``, ``torch.device('cpu')``, ``torch.device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type
+        elif isinstance(type, str) and ":" in type:
+            if index is not None:
+                raise ValueError(f"type (string) must not include an index because index was passed "
+                                 f"explicitly: {type}")
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
+
+    def _fgrad(self):
+        return _backend.Device(self.type, self.index or 0)
+
+
+CPU = device("cpu")
+
+
+def of_raw(x):
+    """The torch.device of a raw array."""
+    if _backend.is_cupy_array(x):
+        return device("cuda", x.device.id)
+    return CPU
+
+
+def as_device(d):
+    if d is None or isinstance(d, device):
+        return d
+    return device(d)
+
+
+def put(raw, d):
+    """``raw`` moved to device ``d`` (no copy when it is already there)."""
+    if d.type == "cpu" and not _backend.is_cupy_array(raw):
+        return raw
+    return _backend.transfer(raw, d._fgrad())
+
+
+class _Cuda:
+    """``torch.cuda``: availability and device count from CuPy."""
+
+    @staticmethod
+    def is_available():
+        return bool(_backend.devices("cuda"))
+
+    @staticmethod
+    def device_count():
+        return len(_backend.devices("cuda"))
+
+    @staticmethod
+    def current_device():
+        return 0
+
+    @staticmethod
+    def synchronize(device=None):
+        if _backend.cupy_active() and _Cuda.is_available():
+            _backend.require_cupy().cuda.Device().synchronize()
+
+    @staticmethod
+    def manual_seed(seed):
+        from .random import manual_seed
+        manual_seed(seed)
+
+    manual_seed_all = manual_seed
+
+
+cuda = _Cuda()

@@ -1,0 +1,162 @@
+"""torch dtypes over NumPy dtypes, and torch's type promotion.
+
+Promotion follows torch: the highest category (bool < integer < floating) wins;
+within it, tensors with dimensions decide, then 0-d tensors, then Python
+scalars (a Python float gives the default dtype, a Python int gives int64).
+"""
+import numpy as np
+
+__all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16",
+           "int8", "int16", "int32", "int64", "uint8", "short", "int", "long", "bool",
+           "complex64", "complex128", "cfloat", "cdouble",
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
+
+_builtin_bool, _builtin_float, _builtin_int = bool, float, int
+
+
+class dtype:
+    """A torch dtype: ``torch.float32`` and friends. ``.np`` is the NumPy dtype."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_complex = self.np.kind == "c"
+        self.is_signed = self.np.kind in "fic"
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+float16 = half = dtype("float16", np.float16)
+float32 = float = dtype("float32", np.float32)
+float64 = double = dtype("float64", np.float64)
+bfloat16 = None  # NumPy has no bfloat16
+int8 = dtype("int8", np.int8)
+int16 = short = dtype("int16", np.int16)
+int32 = int = dtype("int32", np.int32)
+int64 = long = dtype("int64", np.int64)
+uint8 = dtype("uint8", np.uint8)
+bool = dtype("bool", np.bool_)
+complex64 = cfloat = dtype("complex64", np.complex64)
+complex128 = cdouble = dtype("complex128", np.complex128)
+
+_FROM_NP = {d.np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool,
+                              complex64, complex128)}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+class _Default:
+    dtype = float32
+
+
+_DEFAULT = _Default()
+
+
+def get_default_dtype():
+    return _DEFAULT.dtype
+
+
+def set_default_dtype(d):
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _DEFAULT.dtype = d
+
+
+def from_np(np_dtype):
+    """The torch dtype of a NumPy dtype (unsigned/other widths map to the nearest torch one)."""
+    d = _FROM_NP.get(np_dtype)
+    if d is None:
+        d = _FROM_NP.get(np.dtype(np_dtype))
+        if d is None:
+            raise TypeError(f"NumPy dtype {np_dtype} has no torch equivalent in fgrad_nn")
+    return d
+
+
+def to_np(d):
+    """NumPy dtype from a torch dtype, a NumPy dtype, a Python type or None (-> None)."""
+    if d is None:
+        return None
+    if isinstance(d, dtype):
+        return d.np
+    if d is _builtin_float:
+        return _DEFAULT.dtype.np
+    if d is _builtin_int:
+        return np.dtype(np.int64)
+    if d is _builtin_bool:
+        return np.dtype(np.bool_)
+    return np.dtype(d)
+
+
+def promote_types(a, b):
+    return from_np(np.promote_types(to_np(a), to_np(b)))
+
+
+def scalar_np(v):
+    """The dtype torch gives a Python scalar on its own."""
+    if isinstance(v, _builtin_bool):
+        return np.dtype(np.bool_)
+    if isinstance(v, _builtin_int):
+        return np.dtype(np.int64)
+    if isinstance(v, complex):
+        return np.dtype(np.complex64 if _DEFAULT.dtype is float32 else np.complex128)
+    return _DEFAULT.dtype.np
+
+
+def result_np(dims, zerod, scalars):
+    """torch's promotion: NumPy dtypes of tensors with dims, of 0-d tensors, and Python scalars."""
+    best = -1
+    for group in (dims, zerod):
+        for d in group:
+            r = _KIND_RANK[d.kind]
+            if r > best:
+                best = r
+    for v in scalars:
+        r = 0 if isinstance(v, _builtin_bool) else 1 if isinstance(v, _builtin_int) else \
+            3 if isinstance(v, complex) else 2
+        if r > best:
+            best = r
+    for group in (dims, zerod):
+        sel = [d for d in group if _KIND_RANK[d.kind] == best]
+        if sel:
+            out = sel[0]
+            for d in sel[1:]:
+                out = np.promote_types(out, d)
+            return out
+    for v in scalars:
+        d = scalar_np(v)
+        if _KIND_RANK[d.kind] == best:
+            return d
+    return _DEFAULT.dtype.np
+
+
+def result_type(a, b):
+    from ._tensor import Tensor
+    dims, zerod, scalars = [], [], []
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            (dims if x.ndim else zerod).append(x._np_dtype())
+        else:
+            scalars.append(x)
+    return from_np(result_np(dims, zerod, scalars))
+
+
+class finfo:
+    def __init__(self, type=None):
+        f = np.finfo(to_np(type or _DEFAULT.dtype))
+        self.eps, self.max, self.min, self.tiny = (_builtin_float(f.eps), _builtin_float(f.max),
+                                                   _builtin_float(f.min), _builtin_float(f.tiny))
+        self.bits, self.resolution = f.bits, _builtin_float(f.resolution)
+        self.smallest_normal = self.tiny
+
+
+class iinfo:
+    def __init__(self, type):
+        f = np.iinfo(to_np(type))
+        self.bits, self.max, self.min = f.bits, _builtin_int(f.max), _builtin_int(f.min)
