@@ -14,7 +14,8 @@ A *case* is one module in ``bench/cases/``. It defines
 
 The harness times ``step`` after ``WARMUP`` calls, one ``time.perf_counter``
 interval per call (the loss is turned into a Python float inside the interval,
-which is what a training loop that logs does, and which syncs a GPU). Before
+which is what a training loop that logs does, and which syncs a GPU); the
+process's CPU time per call is recorded beside it. Before
 timing, the first two losses (at the initial state and after one update) are
 recorded so the parent can check that every contestant computes the same thing.
 """
@@ -122,19 +123,23 @@ def run_child(spec):
             import cProfile
             profiler = cProfile.Profile()
             profiler.enable()
-        times = []
-        clock = time.perf_counter
+        times, cpu_times = [], []
+        clock, cpu_clock = time.perf_counter, time.process_time
         for _ in range(reps):
+            c0 = cpu_clock()
             t0 = clock()
             state, loss = step(state)
             _floats(loss)
             times.append(clock() - t0)
+            cpu_times.append(cpu_clock() - c0)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(spec["profile"])
+            out["profile"] = spec["profile"]
         q = statistics.quantiles(times, n=4) if len(times) >= 2 else [times[0]] * 3
         out.update(status="ok", median_ms=1e3 * statistics.median(times), iqr_ms=1e3 * (q[2] - q[0]),
                    min_ms=1e3 * min(times), reps=reps, warmup=warmup,
+                   cpu_median_ms=1e3 * statistics.median(cpu_times),
                    times_ms=[round(1e3 * t, 5) for t in times])
     except Skip as e:
         out.update(status="skipped", reason=str(e))
@@ -174,4 +179,5 @@ def child_main(argv):
 
 
 if __name__ == "__main__":
+    sys.modules.setdefault("_harness", sys.modules["__main__"])  # cases import Skip/require from here
     child_main(sys.argv[1:])

@@ -284,12 +284,19 @@ class VJPTrace(Trace):
     def process(self, prim, args, params):
         vals = list(args)
         parents = []
+        lower = False  # does a lower-level tracer remain among the values?
+        rules = None if prim.variadic else prim.vjp
         for i, a in enumerate(args):
             if isinstance(a, VJPTracer) and a._trace is self:
-                vals[i] = a._value
-                if prim.has_vjp(i):
+                a_val = vals[i] = a._value
+                if rules is None or (i < len(rules) and rules[i] is not None):
                     parents.append((i, a._node, a._index))
-        ans = prim.bind(*vals, **params)
+                if isinstance(a_val, Tracer):
+                    lower = True
+            elif isinstance(a, Tracer):
+                lower = True
+        # Nothing traced below this level: skip the second bind (the common, first-order case).
+        ans = prim.bind(*vals, **params) if lower or _backend.cupy_active() else prim.impl(*vals, **params)
         if not parents:
             return ans
         node = Node(prim, params, vals, ans, parents)
@@ -333,8 +340,12 @@ def backward_pass(roots, leaves, *, hooks=None):
                 if per_arg[argnum] is not None:
                     _accumulate(cts, parent, index, per_arg[argnum])
             continue
+        ans, args, params, rules = node.ans, node.args, node.params, prim.vjp
         for argnum, parent, index in node.parents:
-            ct = prim.vjp_rule(argnum, g, node.ans, node.args, node.params)
+            if prim.variadic:
+                ct = rules(argnum, g, ans, *args, **params)
+            else:
+                ct = rules[argnum](g, ans, *args, **params)
             if ct is not None:
                 _accumulate(cts, parent, index, ct)
     out = []

@@ -95,7 +95,8 @@ def to_np(d):
 
 
 def promote_types(a, b):
-    return from_np(np.promote_types(to_np(a), to_np(b)))
+    """torch.promote_types: the higher category wins outright (int32 + float16 -> float16)."""
+    return from_np(result_np([to_np(a), to_np(b)], (), ()))
 
 
 def scalar_np(v):

@@ -31,6 +31,3 @@ def put(device):
     """Move a pytree of NumPy arrays onto the test's device."""
     return lambda tree: fgrad.device_put(tree, device)
 
-
-def host(x):
-    return np.asarray(fgrad.device_get(x))

@@ -51,7 +51,18 @@ def result_dtype(a):
 
 # ------------------------------------------------------------ traced values act like arrays
 
+def _fast(fn):
+    """Call the primitive's bind directly when ``fn`` is a thin public wrapper (one call less per op)."""
+    prim = getattr(fn, "primitive", None)
+    if prim is None:
+        return fn
+    bind = prim.bind
+    return lambda self, *other: bind(self, *other)
+
+
 def _r(fn):
+    prim = getattr(fn, "primitive", None)
+    fn = prim.bind if prim is not None else fn
     return lambda self, other: fn(other, self)
 
 
@@ -87,7 +98,7 @@ _METHODS = ["sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumpro
 
 def _install_tracer_interface():
     for name, fn in _OPERATORS.items():
-        setattr(_Tracer, name, fn)
+        setattr(_Tracer, name, _fast(fn))
     g = globals()
     if "matmul" in g:
         _Tracer.__matmul__ = g["matmul"]

@@ -1,2 +1,249 @@
-"""(being written)"""
-__all__ = []
+"""New arrays: zeros, ranges, grids of points, identity matrices.
+
+Plain functions, not primitives: a new array depends on no traced value. The
+exceptions are ``full`` with a traced fill value and ``linspace``/``logspace``/
+``geomspace`` with traced end points, which are composites of differentiable
+operations. Every function takes ``device=`` ('cpu', 'cuda', 'cuda:1' or a
+``fgrad.Device``) and creates the array there directly, or ``like=`` to create it
+where another array lives.
+"""
+import contextlib
+import operator
+import sys
+
+import numpy as np
+
+from .. import _backend
+from ..core import Tracer, lowest
+from ._util import dtype as dtype_of, shape as shape_of
+
+__all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "geomspace", "eye",
+           "identity", "tri"]
+
+
+def _place(device=None, like=None):
+    """(array module, context manager) that creates arrays on ``device``, or where ``like`` lives."""
+    if device is None and like is not None:
+        raw = lowest(like)
+        if _backend.is_cupy_array(raw):
+            return sys.modules["cupy"], raw.device
+        return np, contextlib.nullcontext()
+    device = _backend.as_device(device)
+    if device.platform == "cpu":
+        return np, contextlib.nullcontext()
+    cp = _backend.require_cupy()
+    count = cp.cuda.runtime.getDeviceCount()
+    if device.id >= count:
+        raise ValueError(f"device {device} does not exist; visible CUDA devices: {count}")
+    return cp, cp.cuda.Device(device.id)
+
+
+def _shape(shape):
+    if not np.iterable(shape):
+        shape = (shape,)
+    shape = tuple(operator.index(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"negative dimensions are not allowed, got shape {shape}")
+    return shape
+
+
+def zeros(shape, dtype=None, order="C", *, device=None, like=None):
+    """An array of zeros (float64 unless ``dtype``), created on ``device``.
+
+    >>> fnp.zeros((2, 3), fnp.float32).dtype
+    dtype('float32')
+    """
+    xp, where = _place(device, like)
+    with where:
+        return xp.zeros(_shape(shape), dtype=np.float64 if dtype is None else dtype, order=order)
+
+
+def ones(shape, dtype=None, order="C", *, device=None, like=None):
+    """An array of ones (float64 unless ``dtype``), created on ``device``."""
+    xp, where = _place(device, like)
+    with where:
+        return xp.ones(_shape(shape), dtype=np.float64 if dtype is None else dtype, order=order)
+
+
+def empty(shape, dtype=None, order="C", *, device=None, like=None):
+    """Like NumPy's ``empty`` but filled with zeros: results never depend on stale memory."""
+    return zeros(shape, dtype, order, device=device, like=like)
+
+
+def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    """An array of ``shape`` filled with ``fill_value`` (broadcast); differentiable in a traced fill value.
+
+    >>> fgrad.grad(lambda v: fnp.sum(fnp.full((2, 3), v)))(1.0)
+    6.0
+    """
+    shape = _shape(shape)
+    if isinstance(fill_value, Tracer):
+        from . import astype, broadcast_to
+        v = fill_value if dtype is None else astype(fill_value, dtype)
+        if device is not None:
+            from .._device import device_put
+            v = device_put(v, device)
+        return broadcast_to(v, shape)
+    if like is None and device is None and _backend.is_cupy_array(fill_value):
+        like = fill_value
+    xp, where = _place(device, like)
+    with where:
+        if np.ndim(fill_value):
+            fill_value = xp.asarray(fill_value)
+        return xp.full(shape, fill_value, dtype=dtype, order=order)
+
+
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    """Evenly spaced values in ``[start, stop)`` (``arange(stop)`` starts at 0); not differentiable."""
+    args = {} if stop is None else {"stop": lowest(stop)}
+    if step is not None:
+        args["step"] = lowest(step)
+    xp, where = _place(device, like)
+    with where:
+        return xp.arange(lowest(start), dtype=dtype, **args)
+
+
+def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
+    """A 2-D array with ones on diagonal ``k`` and zeros elsewhere."""
+    xp, where = _place(device, like)
+    with where:
+        return xp.eye(N, M, k, dtype=dtype, order=order)
+
+
+def identity(n, dtype=None, *, device=None, like=None):
+    """The ``n`` by ``n`` identity matrix."""
+    return eye(n, dtype=float if dtype is None else dtype, device=device, like=like)
+
+
+def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
+    """Ones at and below diagonal ``k``, zeros above."""
+    xp, where = _place(device, like)
+    with where:
+        return xp.tri(N, M, k, dtype=dtype)
+
+
+# ------------------------------------------------------------------ point sequences
+
+def _needs_composite(values, device):
+    """True when NumPy's own function cannot do it: traced values, or a GPU."""
+    raws = [lowest(v) for v in values]
+    return (any(isinstance(v, Tracer) for v in values) or any(_backend.is_cupy_array(r) for r in raws)
+            or (device is not None and _backend.as_device(device).platform != "cpu"))
+
+
+def _as(values, dt, xp, where, device):
+    """The end points in dtype ``dt``, on the device of the result."""
+    from . import astype
+    out = []
+    for v in values:
+        if isinstance(v, Tracer):
+            if device is not None:
+                from .._device import device_put
+                v = device_put(v, device)
+            out.append(astype(v, dt))
+        else:
+            with where:
+                out.append(xp.asarray(v, dtype=dt))
+    return out
+
+
+def _weak(v):
+    """What np.result_type should see: Python scalars stay weakly typed, as in NumPy."""
+    return v if isinstance(v, (int, float, complex)) and not isinstance(v, bool) else dtype_of(v)
+
+
+def _cupy_one(*values):
+    return next((v for v in values if _backend.is_cupy_array(lowest(v))), None)
+
+
+def _first_and_last(y, first, last, n):
+    """``y`` (points along axis 0) with row 0 replaced by ``first`` and row n-1 by ``last`` (None: keep)."""
+    from . import broadcast_to, concatenate, reshape
+    from ._shape import _slice
+    rest = shape_of(y)[1:]
+
+    def row(v):
+        return reshape(broadcast_to(v, rest), (1,) + rest)
+    lo, hi = (1 if first is not None else 0), (n - 1 if last is not None else n)
+    parts = ([row(first)] if first is not None else []) + [_slice(y, lo, hi, 0)] + \
+        ([row(last)] if last is not None else [])
+    return concatenate(parts, 0)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    """``num`` evenly spaced points from ``start`` to ``stop``; differentiable in traced end points.
+
+    >>> fnp.linspace(0.0, 1.0, 5)
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"linspace: Number of samples, {num}, must be non-negative.")
+    if not _needs_composite((start, stop), device):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    from . import astype, floor, moveaxis
+    xp, where = _place(device, _cupy_one(start, stop))
+    dt = np.result_type(_weak(start), _weak(stop), 1.0)
+    start, stop = _as((start, stop), dt, xp, where, device)
+    div = num - 1 if endpoint else num
+    delta = stop - start
+    with where:
+        y = xp.arange(0, num, dtype=dt).reshape((-1,) + (1,) * len(shape_of(delta)))
+    # The same arithmetic as NumPy's, so the values agree to the last bit.
+    if div > 0:
+        step = delta / div
+        y = y / div * delta if bool((lowest(step) == 0).any()) else y * step
+    else:
+        step = np.nan
+        y = y * delta
+    y = y + start
+    if endpoint and num > 1:
+        y = _first_and_last(y, None, stop, num)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        if np.issubdtype(dtype, np.integer):
+            y = floor(y)
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, *, device=None):
+    """``base ** linspace(start, stop)``: points evenly spaced on a log scale."""
+    if not _needs_composite((start, stop, base), device):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    from . import astype, expand_dims, power, reshape
+    if np.ndim(lowest(base)):
+        if not isinstance(base, Tracer):
+            xp, where = _place(device, _cupy_one(start, stop))
+            with where:
+                base = xp.asarray(base)
+        # A non-scalar base is broadcast with the end points and gets the points' axis.
+        nd = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
+        start, stop, base = (reshape(v, (1,) * (nd - len(shape_of(v))) + shape_of(v)) for v in (start, stop, base))
+        base = expand_dims(base, axis)
+    y = power(base, linspace(start, stop, num, endpoint, axis=axis, device=device))
+    return y if dtype is None else astype(y, dtype)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=None):
+    """Points evenly spaced on a log scale from ``start`` to ``stop`` (which may be negative)."""
+    if not _needs_composite((start, stop), device):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    from . import astype, moveaxis, log10, sign
+    if any(np.any(_backend.to_host(lowest(v)) == 0) for v in (start, stop)):
+        raise ValueError("geomspace: Geometric sequence cannot include zero")
+    dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.float64 if dtype is None else dtype)
+    xp, where = _place(device, _cupy_one(start, stop))
+    start, stop = _as((start, stop), dt, xp, where, device)
+    # Rotate start to the positive reals, compute, rotate back (as NumPy does).
+    sign_ = sign(start)
+    start, stop = start / sign_, stop / sign_
+    y = logspace(log10(start), log10(stop), num, endpoint, 10.0, dt, device=device)
+    # exp(log(x)) need not be x: put the end points in exactly.
+    if num > 0:
+        y = _first_and_last(y, start, stop if num > 1 and endpoint else None, num)
+    y = y * sign_
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    return y if dtype is None else astype(y, dtype)

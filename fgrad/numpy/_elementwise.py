@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from ._util import defprim, dtype, public, shape, unbroadcast
+from ..core import lowest
+from ._util import defprim, public, shape, unbroadcast
 
 __all__ = []  # filled by _export
 
@@ -20,8 +21,10 @@ def _export(fn):
 
 
 def _broadcast_like(t, ans):
+    if shape(t) == shape(ans):
+        return t
     from . import broadcast_to
-    return t if shape(t) == shape(ans) else broadcast_to(t, shape(ans))
+    return broadcast_to(t, shape(ans))
 
 
 def unary(name, impl, deriv):
@@ -102,7 +105,7 @@ sqrt = unary("sqrt", np.sqrt, lambda a, x: 0.5 / a)
 cbrt = unary("cbrt", np.cbrt, lambda a, x: 1 / (3 * a * a))
 exp = unary("exp", np.exp, lambda a, x: a)
 exp2 = unary("exp2", np.exp2, lambda a, x: a * math.log(2.0))
-expm1 = unary("expm1", np.expm1, lambda a, x: a + 1)
+expm1 = unary("expm1", np.expm1, lambda a, x: exp(x))  # not a + 1: that cancels for x << 0
 log = unary("log", np.log, lambda a, x: 1 / x)
 log2 = unary("log2", np.log2, lambda a, x: 1 / (x * math.log(2.0)))
 log10 = unary("log10", np.log10, lambda a, x: 1 / (x * math.log(10.0)))
@@ -159,7 +162,7 @@ fmin = binary("fmin", np.fmin,
 def _tie_weight(x, y, wins):
     """1 where x wins, 1/2 on a tie, 0 where it loses, in the dtype of the result."""
     from . import astype
-    dt = np.result_type(dtype(x), dtype(y))
+    dt = np.result_type(lowest(x), lowest(y))  # Python scalars stay weak: float32 in, float32 out
     return astype(wins(x, y), dt) + astype(equal(x, y), dt) * 0.5
 
 

@@ -1,10 +1,22 @@
-"""Reductions: each sums, averages or picks along axes; its VJP spreads the cotangent back."""
+"""Reductions: each sums, averages or picks along axes; its VJP spreads the cotangent back.
+
+Primitives: ``sum``, ``prod``, ``max``, ``min``, ``cumsum``, ``cumprod``, ``shift`` (the linear
+building block of the scans behind cumprod's derivatives) and the non-differentiable
+``argmax``, ``argmin``, ``any``, ``all``, ``count_nonzero``.
+Everything else (mean, var, std, average, ptp, the nan-variants) is a
+composite of those.
+"""
+import builtins
+
 import numpy as np
 
-from ._util import defprim, shape
+from ..core import lowest
+from ._util import array_module, defprim, dtype as dtype_of, shape
 from ._shape import _norm_axes, broadcast_to, reshape
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "prod", "max", "amax", "min", "amin", "ptp", "var", "std", "average",
+           "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "argmax", "argmin", "any", "all",
+           "count_nonzero", "nansum", "nanmean", "nanprod"]
 
 
 def normalize_axis(axis, nd, name):
@@ -29,15 +41,9 @@ def spread(g, x, axis, keepdims):
     return broadcast_to(g, xs)
 
 
-_sum = defprim("sum", lambda x, axis, keepdims, dtype=None: np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype),
-               vjp=(lambda g, ans, x, axis, keepdims, dtype=None: spread(g, x, axis, keepdims),),
-               jvp=(lambda t, ans, x, axis, keepdims, dtype=None: sum(t, axis, dtype, keepdims=keepdims),))
-
-
-def sum(a, axis=None, dtype=None, out=None, keepdims=False):
-    """Sum over ``axis`` (all axes by default)."""
-    _no_out(out, "sum")
-    return _sum.bind(a, axis=normalize_axis(axis, len(shape(a)), "sum"), keepdims=bool(keepdims), dtype=dtype)
+def _no_out(out, name):
+    if out is not None:
+        raise TypeError(f"{name}: fgrad arrays are immutable, so out= is not supported; use the return value")
 
 
 def _count(xshape, axis):
@@ -46,18 +52,507 @@ def _count(xshape, axis):
     return int(np.prod([xshape[i] for i in axis], dtype=np.int64))
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=False):
-    """Arithmetic mean over ``axis``."""
+def _masked(a, where, fill, name):
+    """``a`` with ``fill`` where the ``where=`` mask is False (the mask carries no derivative)."""
+    if where is True or where is None:
+        return a
+    from . import where as fwhere
+    mask = lowest(where)
+    if not np.issubdtype(dtype_of(mask), np.bool_):
+        raise TypeError(f"{name}: where= must be a boolean mask, got dtype {dtype_of(mask)}")
+    return fwhere(mask, a, fill)
+
+
+# ------------------------------------------------------------------ sum and mean
+
+def _sum_vjp(g, ans, x, axis, keepdims, dtype=None):
+    g = spread(g, x, axis, keepdims)
+    return g if dtype is None else _cast_back(g, x)
+
+
+_sum = defprim("sum", lambda x, axis, keepdims, dtype=None: np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype),
+               vjp=(_sum_vjp,),
+               jvp=(lambda t, ans, x, axis, keepdims, dtype=None: sum(t, axis, dtype, keepdims=keepdims),))
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    """Sum over ``axis`` (all axes by default; an int or a tuple).
+
+    >>> fnp.sum(fnp.ones((2, 3)), axis=0)
+    array([2., 2.])
+    """
+    _no_out(out, "sum")
+    ax = normalize_axis(axis, len(shape(a)), "sum")
+    a = _masked(a, where, 0, "sum")
+    total = _sum.bind(a, axis=ax, keepdims=bool(keepdims), dtype=dtype)
+    return total if initial is None else total + initial
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """Arithmetic mean over ``axis``; integers average in float64, as in NumPy."""
     _no_out(out, "mean")
-    from ._util import dtype as dtype_of
     ax = normalize_axis(axis, len(shape(a)), "mean")
     if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
         dtype = np.float64
+    if where is not True and where is not None:
+        n = count_nonzero(np.broadcast_to(lowest(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        return _per(sum(a, ax, dtype, keepdims=keepdims, where=where), n)
     n = _count(shape(a), ax)
     total = _sum.bind(a, axis=ax, keepdims=bool(keepdims), dtype=dtype)
     return total / n if n else total * np.nan
 
 
-def _no_out(out, name):
-    if out is not None:
-        raise TypeError(f"{name}: fgrad arrays are immutable, so out= is not supported; use the return value")
+def _per(total, n):
+    """``total / n`` for a count ``n`` (an int or an integer array) in ``total``'s dtype."""
+    dt = dtype_of(total)
+    if isinstance(n, int) or not np.issubdtype(dt, np.inexact):
+        return total / n
+    from . import astype
+    return total / astype(n, dt)
+
+
+# ------------------------------------------------------------------ cumulative sums and products
+
+def _axis_slice(nd, axis, sl):
+    idx = [slice(None)] * nd
+    idx[axis] = sl
+    return tuple(idx)
+
+
+def _shift_impl(x, axis, offset):
+    out = array_module(x).zeros_like(x)
+    n = x.shape[axis]
+    if abs(offset) < n:
+        src = slice(0, n - offset) if offset > 0 else slice(-offset, n)
+        dst = slice(offset, n) if offset > 0 else slice(0, n + offset)
+        out[_axis_slice(x.ndim, axis, dst)] = x[_axis_slice(x.ndim, axis, src)]
+    return out
+
+
+# Element k of the result is x[k - offset] (zero where that is outside): a linear map whose
+# transpose shifts back. The scans below are built from it.
+_shift = defprim("shift", _shift_impl,
+                 vjp=(lambda g, ans, x, axis, offset: _shift.bind(g, axis=axis, offset=-offset),),
+                 jvp=(lambda t, ans, x, axis, offset: _shift.bind(t, axis=axis, offset=offset),))
+
+
+def _unit_at_start(x, axis, reverse):
+    """A constant broadcastable to ``x``: 1 at the first position along ``axis`` (the last if ``reverse``)."""
+    nd, n = len(shape(x)), shape(x)[axis]
+    e = np.zeros((n,), dtype=dtype_of(x))
+    if n:
+        e[-1 if reverse else 0] = 1
+    e = e.reshape(tuple(n if i == axis else 1 for i in range(nd)))
+    xp = array_module(x)
+    return e if xp is np else xp.asarray(e)
+
+
+def _exclusive(y, axis, reverse):
+    """The running product ``y`` moved one step on: products of the elements strictly before each."""
+    return _shift.bind(y, axis=axis, offset=-1 if reverse else 1) + _unit_at_start(y, axis, reverse)
+
+
+def _linear_scan(a, b, axis, reverse):
+    """``s[k] = a[k] * s[k-1] + b[k]`` along ``axis`` (``s[k+1]`` when ``reverse``), from ``s = 0``.
+
+    Recursive doubling: log2(n) steps of multiplies and shifts, no division, so it is exact
+    where ``a`` has zeros and differentiable to any order.
+    """
+    n = shape(b)[axis]
+    step = 1
+    while step < n:
+        off = -step if reverse else step
+        b = b + a * _shift.bind(b, axis=axis, offset=off)
+        step *= 2
+        if step < n:
+            a = a * _shift.bind(a, axis=axis, offset=off)
+    return b
+
+
+def _scan(op):
+    def impl(x, axis, reverse=False, dtype=None):
+        if not reverse:
+            return op(x, axis=axis, dtype=dtype)
+        return np.flip(op(np.flip(x, axis), axis=axis, dtype=dtype), axis)
+    return impl
+
+
+def _cast_back(ct, x):
+    from . import astype
+    want = dtype_of(x)
+    return ct if dtype_of(ct) == want or not np.issubdtype(want, np.inexact) else astype(ct, want)
+
+
+_cumsum = defprim(
+    "cumsum", _scan(np.cumsum),
+    vjp=(lambda g, ans, x, axis, reverse=False, dtype=None:
+         _cast_back(_cumsum.bind(g, axis=axis, reverse=not reverse), x),),
+    jvp=(lambda t, ans, x, axis, reverse=False, dtype=None: _cumsum.bind(t, axis=axis, reverse=reverse, dtype=dtype),))
+
+
+# With y = cumprod(x) and L the products strictly before each element,
+# dy[k] = x[k] dy[k-1] + t[k] L[k]  and  grad[i] = L[i] h[i], h[i] = g[i] + x[i+1] h[i+1]:
+# two linear scans, exact where x has zeros (no division by x).
+def _cumprod_vjp(g, ans, x, axis, reverse=False, dtype=None):
+    nxt = _shift.bind(x, axis=axis, offset=1 if reverse else -1)
+    h = _linear_scan(nxt, g, axis, not reverse)
+    return _cast_back(_exclusive(ans, axis, reverse) * h, x)
+
+
+def _cumprod_jvp(t, ans, x, axis, reverse=False, dtype=None):
+    return _linear_scan(x, t * _exclusive(ans, axis, reverse), axis, reverse)
+
+
+_cumprod = defprim("cumprod", _scan(np.cumprod), vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,))
+
+
+def _cum_args(a, axis, name):
+    if axis is None:
+        return reshape(a, (-1,)), 0
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
+    return a, _norm_axes(axis, len(shape(a)), name)[0]
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Running sum along ``axis``; ``axis=None`` runs over the flattened array, as in NumPy.
+
+    >>> fnp.cumsum(fnp.asarray([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    """
+    _no_out(out, "cumsum")
+    a, ax = _cum_args(a, axis, "cumsum")
+    return _cumsum.bind(a, axis=ax, dtype=dtype)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Running product along ``axis`` (flattened when ``axis=None``).
+
+    Its derivatives are exact where elements are zero (they use no division); they cost
+    O(n log n) along ``axis``.
+
+    >>> fnp.cumprod(fnp.asarray([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    _no_out(out, "cumprod")
+    a, ax = _cum_args(a, axis, "cumprod")
+    return _cumprod.bind(a, axis=ax, dtype=dtype)
+
+
+def _cumulative(name, prim, identity):
+    def fn(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        _no_out(out, name)
+        nd = len(shape(x))
+        if axis is None:
+            if nd > 1:
+                raise ValueError(f"{name}: axis must be given for arrays of more than one dimension "
+                                 f"(got shape {shape(x)})")
+            x = reshape(x, (-1,))
+            axis = 0
+        ax = _norm_axes(axis, len(shape(x)), name)[0]
+        res = prim.bind(x, axis=ax, dtype=dtype)
+        if include_initial:
+            from . import concatenate, full_like
+            s = list(shape(res))
+            s[ax] = 1
+            res = concatenate([full_like(res, identity, shape=tuple(s)), res], axis=ax)
+        return res
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"NumPy 2's ``{name}`` (the array-API form of ``{prim.name}``)."
+    return fn
+
+
+cumulative_sum = _cumulative("cumulative_sum", _cumsum, 0)
+cumulative_prod = _cumulative("cumulative_prod", _cumprod, 1)
+
+
+# ------------------------------------------------------------------ products
+
+def _others_product(x, axis):
+    """For each element, the product of every other element in its reduction slice.
+
+    The running products before and after each element, multiplied: never ``prod / x``,
+    so it is exact (at every order) where ``x`` has zeros.
+    """
+    from ._shape import transpose
+    xs = shape(x)
+    nd = len(xs)
+    axes = tuple(range(nd)) if axis is None else axis
+    if len(axes) == 1:
+        ax = axes[0]
+        return (_exclusive(_cumprod.bind(x, axis=ax), ax, False)
+                * _exclusive(_cumprod.bind(x, axis=ax, reverse=True), ax, True))
+    rest = tuple(i for i in range(nd) if i not in axes)
+    perm = rest + axes
+    moved = transpose(x, perm)
+    mshape = shape(moved)
+    others = _others_product(reshape(moved, mshape[:len(rest)] + (-1,)), (len(rest),))
+    inv = [0] * nd
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return transpose(reshape(others, mshape), tuple(inv))
+
+
+def _prod_vjp(g, ans, x, axis, keepdims, dtype=None):
+    return _cast_back(spread(g, x, axis, keepdims) * _others_product(x, axis), x)
+
+
+def _prod_jvp(t, ans, x, axis, keepdims, dtype=None):
+    return sum(t * _others_product(x, axis), axis, dtype, keepdims=keepdims)
+
+
+_prod = defprim("prod", lambda x, axis, keepdims, dtype=None: np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype),
+                vjp=(_prod_vjp,), jvp=(_prod_jvp,))
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    """Product over ``axis``. Its derivatives are exact where elements are zero.
+
+    >>> fgrad.grad(fnp.prod)(fnp.asarray([0.0, 2.0, 3.0]))
+    array([6., 0., 0.])
+    """
+    _no_out(out, "prod")
+    ax = normalize_axis(axis, len(shape(a)), "prod")
+    a = _masked(a, where, 1, "prod")
+    res = _prod.bind(a, axis=ax, keepdims=bool(keepdims), dtype=dtype)
+    return res if initial is None else res * initial
+
+
+# ------------------------------------------------------------------ max and min
+
+def _extreme_weights(x, ans, axis, keepdims):
+    """1/k on each of the k elements that attain the extreme of their slice, else 0 (ties split evenly)."""
+    from . import astype, equal
+    hit = equal(x, ans if keepdims else reshape(ans, keepdims_shape(shape(x), axis)))
+    count = _sum.bind(hit, axis=axis, keepdims=True)
+    dt = dtype_of(x) if np.issubdtype(dtype_of(x), np.inexact) else np.float64
+    return astype(hit, dt) / astype(count, dt)
+
+
+def _extreme(name, impl):
+    def vjp(g, ans, x, axis, keepdims):
+        return spread(g, x, axis, keepdims) * _extreme_weights(x, ans, axis, keepdims)
+
+    def jvp(t, ans, x, axis, keepdims):
+        return sum(t * _extreme_weights(x, ans, axis, keepdims), axis, keepdims=keepdims)
+
+    return defprim(name, lambda x, axis, keepdims: impl(x, axis=axis, keepdims=keepdims),
+                   vjp=(vjp,), jvp=(jvp,))
+
+
+_max = _extreme("max", np.max)
+_min = _extreme("min", np.min)
+
+
+def _extreme_public(prim, name, ufunc_name, example):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=True):
+        _no_out(out, name)
+        ax = normalize_axis(axis, len(shape(a)), name)
+        if where is not True and where is not None:
+            if initial is None:
+                raise ValueError(f"{name}: reduction operation '{ufunc_name}' does not have an identity, so to "
+                                 "use a where mask one has to specify 'initial'")
+            a = _masked(a, where, initial, name)
+        res = prim.bind(a, axis=ax, keepdims=bool(keepdims))
+        if initial is None:
+            return res
+        from . import maximum, minimum
+        return (maximum if name == "max" else minimum)(res, initial)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"The {ufunc_name} over ``axis``. Where several elements attain it, the gradient is "
+                  f"split evenly among them (as in JAX).\n\n"
+                  f"    >>> fnp.{name}(fnp.asarray([[1.0, 5.0], [3.0, 2.0]]), axis=1)\n    {example}\n")
+    return fn
+
+
+max = amax = _extreme_public(_max, "max", "maximum", "array([5., 3.])")
+min = amin = _extreme_public(_min, "min", "minimum", "array([1., 2.])")
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """Peak to peak: ``max - min`` over ``axis``."""
+    _no_out(out, "ptp")
+    return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
+
+
+# ------------------------------------------------------------------ moments
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (``correction`` is its alias).
+
+    >>> fnp.var(fnp.asarray([1.0, 2.0, 3.0, 4.0]), ddof=1)
+    1.6666666666666667
+    """
+    _no_out(out, "var")
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("var: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    ax = normalize_axis(axis, len(shape(a)), "var")
+    if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
+        dtype = np.float64
+    if dtype is not None:
+        from . import astype
+        a = astype(a, dtype)
+    m = _mean_fn(a, ax, keepdims=True, where=where) if mean is None else mean
+    d = a - m
+    if np.issubdtype(dtype_of(d), np.complexfloating):
+        from . import conjugate, real
+        sq = real(d * conjugate(d))
+    else:
+        sq = d * d
+    if where is not True and where is not None:
+        n = count_nonzero(np.broadcast_to(lowest(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        n = np.maximum(n - ddof, 0)
+    else:
+        n = builtins.max(_count(shape(a), ax) - ddof, 0)
+    return _per(sum(sq, ax, keepdims=keepdims, where=where), n)
+
+
+_mean_fn = mean
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
+    """Standard deviation, ``sqrt(var(...))`` (its derivative is infinite where the variance is 0)."""
+    from . import sqrt
+    _no_out(out, "std")
+    return sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction))
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Weighted mean over ``axis``; ``returned=True`` also gives the sum of the weights.
+
+    >>> fnp.average(fnp.asarray([1.0, 2.0, 4.0]), weights=fnp.asarray([2.0, 1.0, 1.0]))
+    2.0
+    """
+    nd = len(shape(a))
+    ax = None if axis is None else _norm_axes(axis, nd, "average")
+    if weights is None:
+        avg = mean(a, ax, keepdims=keepdims)
+        scl = _count(shape(a), None if ax is None else tuple(sorted(ax)))
+        if returned:
+            from . import full_like
+            return avg, full_like(avg, scl)
+        return avg
+    from . import astype, transpose
+    w = weights
+    ws = shape(w)
+    if shape(a) != ws:
+        if ax is None:
+            raise TypeError("average: axis must be specified when shapes of a and weights differ "
+                            f"(a {shape(a)}, weights {ws})")
+        if ws != tuple(shape(a)[i] for i in ax):
+            raise ValueError(f"average: shape of weights {ws} must be consistent with shape of a {shape(a)} "
+                             f"along axis {axis}")
+        w = transpose(w, tuple(np.argsort(ax))) if len(ax) > 1 else w
+        w = reshape(w, tuple(n if i in ax else 1 for i, n in enumerate(shape(a))))
+    if np.issubdtype(dtype_of(a), np.integer) or np.issubdtype(dtype_of(a), np.bool_):
+        rdt = np.result_type(dtype_of(a), dtype_of(w), "f8")
+    else:
+        rdt = np.result_type(dtype_of(a), dtype_of(w))
+    a, w = astype(a, rdt), astype(w, rdt)
+    sax = None if ax is None else tuple(sorted(ax))
+    scl = sum(w, sax, keepdims=keepdims)
+    if bool(any(lowest(scl) == 0)):
+        raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
+    avg = sum(a * w, sax, keepdims=keepdims) / scl
+    if returned:
+        if shape(scl) != shape(avg):
+            scl = broadcast_to(scl, shape(avg))
+        return avg, scl
+    return avg
+
+
+# ------------------------------------------------------------------ NaN-ignoring variants
+
+def _nan_filled(a, fill):
+    from . import isnan, where
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        return a
+    return where(isnan(a), fill, a)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    """``sum`` treating NaN as zero (the gradient at a NaN is zero)."""
+    _no_out(out, "nansum")
+    return sum(_nan_filled(a, 0.0), axis, dtype, keepdims=keepdims, initial=initial, where=where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    """``prod`` treating NaN as one."""
+    _no_out(out, "nanprod")
+    return prod(_nan_filled(a, 1.0), axis, dtype, keepdims=keepdims, initial=initial, where=where)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    """``mean`` over the non-NaN elements (NaN where a slice has none)."""
+    from . import isnan, logical_not
+    _no_out(out, "nanmean")
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        return mean(a, axis, dtype, keepdims=keepdims, where=where)
+    ax = normalize_axis(axis, len(shape(a)), "nanmean")
+    valid = logical_not(isnan(a))
+    if where is not True and where is not None:
+        valid = valid & np.broadcast_to(lowest(where), shape(a))
+    n = count_nonzero(valid, axis=ax, keepdims=bool(keepdims))
+    return _per(sum(_nan_filled(a, 0.0), ax, dtype, keepdims=keepdims, where=valid), n)
+
+
+# ------------------------------------------------------------------ non-differentiable reductions
+
+def _index_axis(axis, nd, name):
+    if axis is None:
+        return None
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
+    return _norm_axes(axis, nd, name)[0]
+
+
+_argmax = defprim("argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims), nondiff=True)
+_argmin = defprim("argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims), nondiff=True)
+
+
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    """Index of the (first) largest element along ``axis`` (of the flattened array when None)."""
+    _no_out(out, "argmax")
+    return _argmax.bind(a, axis=_index_axis(axis, len(shape(a)), "argmax"), keepdims=bool(keepdims))
+
+
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    """Index of the (first) smallest element along ``axis`` (of the flattened array when None)."""
+    _no_out(out, "argmin")
+    return _argmin.bind(a, axis=_index_axis(axis, len(shape(a)), "argmin"), keepdims=bool(keepdims))
+
+
+def _logical_impl(fn):
+    def impl(x, axis, keepdims, where=True):
+        return fn(x, axis=axis, keepdims=keepdims, where=where)
+    return impl
+
+
+_any = defprim("any", _logical_impl(np.any), nondiff=True)
+_all = defprim("all", _logical_impl(np.all), nondiff=True)
+_count_nonzero = defprim("count_nonzero", lambda x, axis, keepdims:
+                         np.count_nonzero(x, axis=axis, keepdims=keepdims), nondiff=True)
+
+
+def any(a, axis=None, out=None, keepdims=False, *, where=True):
+    """Whether any element along ``axis`` is true."""
+    _no_out(out, "any")
+    return _any.bind(a, axis=normalize_axis(axis, len(shape(a)), "any"), keepdims=bool(keepdims),
+                     where=lowest(where))
+
+
+def all(a, axis=None, out=None, keepdims=False, *, where=True):
+    """Whether every element along ``axis`` is true."""
+    _no_out(out, "all")
+    return _all.bind(a, axis=normalize_axis(axis, len(shape(a)), "all"), keepdims=bool(keepdims),
+                     where=lowest(where))
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """Number of non-zero elements along ``axis``."""
+    return _count_nonzero.bind(a, axis=normalize_axis(axis, len(shape(a)), "count_nonzero"),
+                               keepdims=bool(keepdims))

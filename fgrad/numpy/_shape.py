@@ -1,9 +1,17 @@
 """Shape operations: each moves or copies elements, so its derivative moves them back."""
+import math
+import operator
+
 import numpy as np
 
-from ._util import defprim, shape
+from .. import _backend
+from ..core import Tracer, lowest
+from ._util import defprim, dtype, shape
 
-__all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "ravel"]
+__all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "ravel",
+           "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+           "atleast_3d", "split", "array_split", "hsplit", "vsplit", "dsplit", "moveaxis", "swapaxes", "flip",
+           "fliplr", "flipud", "roll", "rot90", "repeat", "tile", "broadcast_arrays", "meshgrid", "pad"]
 
 
 def _normalize_shape(newshape, size):
@@ -13,11 +21,11 @@ def _normalize_shape(newshape, size):
     if newshape.count(-1) > 1:
         raise ValueError(f"reshape: can only specify one unknown dimension, got {newshape}")
     if -1 in newshape:
-        known = int(np.prod([n for n in newshape if n != -1], dtype=np.int64))
+        known = math.prod(n for n in newshape if n != -1)
         if known == 0 or size % known:
             raise ValueError(f"cannot reshape array of size {size} into shape {newshape}")
         newshape = tuple(size // known if n == -1 else n for n in newshape)
-    if int(np.prod(newshape, dtype=np.int64)) != size:
+    if math.prod(newshape) != size:
         raise ValueError(f"cannot reshape array of size {size} into shape {newshape}")
     return newshape
 
@@ -40,7 +48,7 @@ def reshape(a, shape=None, order="C", *, newshape=None):
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
     s = np.shape(a) if not hasattr(a, "shape") else a.shape
-    target = _normalize_shape(shape, int(np.prod(s, dtype=np.int64)))
+    target = _normalize_shape(shape, math.prod(s))
     if tuple(s) == target:
         return a
     return _reshape.bind(a, shape=target)
@@ -138,3 +146,637 @@ def squeeze(a, axis=None):
                 raise ValueError(f"squeeze: cannot select an axis to squeeze out which has size not equal "
                                  f"to one (axis {ax} of shape {s})")
     return reshape(a, tuple(n for i, n in enumerate(s) if i not in axes))
+
+
+# ------------------------------------------------------------------ helpers
+
+def _asarray(x):
+    """Traced values and arrays pass through; lists and Python scalars become NumPy arrays."""
+    if isinstance(x, Tracer) or hasattr(x, "shape"):
+        return x
+    return np.asarray(x)
+
+
+def _axis(axis, nd, name):
+    """One axis, made non-negative; AxisError when out of range (as NumPy)."""
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an integer, got {axis!r}")
+    return _norm_axes(axis, nd, name)[0]
+
+
+def _replace(s, axis, n):
+    return s[:axis] + (n,) + s[axis + 1:]
+
+
+def _slice(x, start, stop, axis):
+    """``x[..., start:stop, ...]`` along ``axis`` (0 <= start <= stop <= n): a split piece."""
+    n = shape(x)[axis]
+    if start == 0 and stop == n:
+        return x
+    if start == 0:
+        return _split.bind(x, indices=(stop,), axis=axis)[0]
+    if stop == n:
+        return _split.bind(x, indices=(start,), axis=axis)[1]
+    return _split.bind(x, indices=(start, stop), axis=axis)[1]
+
+
+def _cast_like(v, like):
+    """``v`` in ``like``'s floating dtype (mixed-dtype concatenations hand back wider cotangents)."""
+    want, have = dtype(like), dtype(v)
+    if want == have or not (np.issubdtype(want, np.inexact) and np.issubdtype(have, np.inexact)):
+        return v
+    from . import astype
+    return astype(v, want)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise TypeError(f"{name}: fgrad arrays are immutable, so out= is not supported; use the return value")
+
+
+# ------------------------------------------------------------------ split / concatenate (each other's transpose)
+
+def _split_impl(x, indices, axis):
+    return tuple(np.split(x, list(indices), axis=axis))
+
+
+_split = defprim("split", _split_impl, multiple_results=True,
+                 vjp=(lambda g, ans, x, indices, axis: _concatenate.bind(*g, axis=axis),),
+                 jvp=(lambda t, ans, x, indices, axis: _split.bind(t, indices=indices, axis=axis),))
+
+
+def _offsets(args, argnum, axis):
+    before = sum(shape(a)[axis] for a in args[:argnum])
+    return before, before + shape(args[argnum])[axis]
+
+
+def _concatenate_vjp(argnum, g, ans, *args, axis):
+    x = args[argnum]
+    if not np.issubdtype(dtype(x), np.inexact):
+        return None
+    start, stop = _offsets(args, argnum, axis)
+    return _cast_like(_slice(g, start, stop, axis), x)
+
+
+def _concatenate_jvp(argnum, t, ans, *args, axis):
+    start, stop = _offsets(args, argnum, axis)
+    widths = tuple((start, shape(ans)[axis] - stop) if i == axis else (0, 0) for i in range(len(shape(ans))))
+    return _cast_like(_pad.bind(t, pad_width=widths, constant_values=0), ans)
+
+
+_concatenate = defprim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                       vjp=_concatenate_vjp, jvp=_concatenate_jvp)
+
+
+def _sequence(arrays):
+    """The arrays of a concatenate/stack argument, lists converted on the others' device."""
+    if isinstance(arrays, Tracer):  # a traced array is a sequence of its rows
+        n = shape(arrays)[0] if shape(arrays) else 0
+        arrays = [] if n == 0 else [reshape(p, shape(p)[1:]) for p in _split.bind(
+            arrays, indices=tuple(range(1, n)), axis=0)]
+    else:
+        arrays = list(arrays)
+    is_array = [isinstance(a, Tracer) or hasattr(a, "shape") for a in arrays]
+    if not all(is_array):
+        from ._util import array_module
+        xp = array_module(*[a for a, ok in zip(arrays, is_array) if ok])
+        arrays = [a if ok else xp.asarray(a) for a, ok in zip(arrays, is_array)]
+    return arrays
+
+
+def _check_casting(arrays, dtype_, casting, name):
+    target = np.dtype(dtype_) if dtype_ is not None else np.result_type(*[dtype(a) for a in arrays])
+    for a in arrays:
+        if not np.can_cast(dtype(a), target, casting):
+            raise TypeError(f"{name}: Cannot cast array data from {dtype(a)!r} to {target!r} "
+                            f"according to the rule {casting!r}")
+    if dtype_ is None:
+        return arrays
+    from . import astype
+    return [astype(a, target) for a in arrays]
+
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along an existing axis (``axis=None`` flattens them first).
+
+    >>> fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((1, 3))]).shape
+    (3, 3)
+    """
+    _no_out(out, "concatenate")
+    arrays = _sequence(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    if dtype is not None or casting != "same_kind":
+        arrays = _check_casting(arrays, dtype, casting, "concatenate")
+    shapes = [shape(a) for a in arrays]
+    if any(len(s) == 0 for s in shapes):
+        raise ValueError(f"concatenate: zero-dimensional arrays cannot be concatenated (shapes {shapes})")
+    nd = len(shapes[0])
+    ax = _axis(axis, nd, "concatenate")
+    for i, s in enumerate(shapes[1:], 1):
+        if len(s) != nd:
+            raise ValueError(
+                f"concatenate: all the input arrays must have same number of dimensions, but the array at "
+                f"index 0 has {nd} dimension(s) and the array at index {i} has {len(s)} dimension(s) "
+                f"(shapes {shapes[0]} and {s})")
+        for d in range(nd):
+            if d != ax and s[d] != shapes[0][d]:
+                raise ValueError(
+                    f"concatenate: all the input array dimensions except for the concatenation axis must "
+                    f"match exactly, but along dimension {d}, the array at index 0 has size {shapes[0][d]} "
+                    f"and the array at index {i} has size {s[d]} (shapes {shapes[0]} and {s})")
+    if len(arrays) == 1:
+        return arrays[0]
+    return _concatenate.bind(*arrays, axis=ax)
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join equally shaped arrays along a new axis.
+
+    >>> fnp.stack([fnp.ones(3), fnp.zeros(3)], axis=1).shape
+    (3, 2)
+    """
+    _no_out(out, "stack")
+    arrays = _sequence(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = [shape(a) for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"stack: all input arrays must have the same shape, got shapes "
+                         f"{sorted(set(shapes), key=shapes.index)}")
+    ax = _axis(axis, len(shapes[0]) + 1, "stack")
+    s = shapes[0]
+    new = s[:ax] + (1,) + s[ax:]
+    return concatenate([_reshape.bind(a, shape=new) for a in arrays], ax, dtype=dtype, casting=casting)
+
+
+def _atleast(n, arys):
+    out = []
+    for a in arys:
+        a = _asarray(a)
+        s = shape(a)
+        if len(s) < n:
+            if n == 3:
+                s = {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)]
+            else:
+                s = (1,) * (n - len(s)) + s
+            a = reshape(a, s)
+        out.append(a)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*arys):
+    """Each input viewed with at least one dimension (one array in, one array out)."""
+    return _atleast(1, arys)
+
+
+def atleast_2d(*arys):
+    """Each input viewed with at least two dimensions: (n,) becomes (1, n)."""
+    return _atleast(2, arys)
+
+
+def atleast_3d(*arys):
+    """Each input viewed with at least three dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _atleast(3, arys)
+
+
+def _each(fn, tup):
+    return [fn(a) for a in _sequence(tup)]
+
+
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    """Stack column-wise: along axis 1, or axis 0 for 1-D inputs."""
+    arrs = _each(atleast_1d, tup)
+    axis = 0 if arrs and len(shape(arrs[0])) == 1 else 1
+    return concatenate(arrs, axis, dtype=dtype, casting=casting)
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    """Stack row-wise: 1-D inputs become rows."""
+    return concatenate(_each(atleast_2d, tup), 0, dtype=dtype, casting=casting)
+
+
+def dstack(tup):
+    """Stack along the third axis."""
+    return concatenate(_each(atleast_3d, tup), 2)
+
+
+def column_stack(tup):
+    """1-D inputs become columns of a 2-D result; 2-D inputs are stacked as they are."""
+    def column(a):
+        s = shape(a)
+        return reshape(a, (-1, 1) if len(s) == 1 else (1, 1)) if len(s) < 2 else a
+    return concatenate(_each(column, tup), 1)
+
+
+def _bounds(n, indices_or_sections, equal, name, axis):
+    """(start, stop) of each piece, as NumPy's (array_)split slices them."""
+    try:
+        sections = operator.index(indices_or_sections)
+    except TypeError:
+        sections = None
+    if sections is not None:
+        if equal and sections and n % sections:
+            raise ValueError(f"{name}: array split does not result in an equal division: {n} elements along "
+                             f"axis {axis} cannot be split into {sections} equal sections")
+        if sections <= 0:
+            raise ValueError(f"{name}: number sections must be larger than 0, got {sections}")
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        points = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    else:
+        points = [0] + [int(i) for i in np.asarray(lowest(indices_or_sections)).ravel().tolist()] + [n]
+
+    def clip(i):  # Python slice semantics for step 1
+        return min(max(i + n if i < 0 else i, 0), n)
+    return [(clip(a), max(clip(a), clip(b))) for a, b in zip(points[:-1], points[1:])]
+
+
+def _split_public(ary, indices_or_sections, axis, name, equal):
+    x = _asarray(ary)
+    s = shape(x)
+    ax = _axis(axis, len(s), name)
+    bounds = _bounds(s[ax], indices_or_sections, equal, name, ax)
+    if len(bounds) == 1 and bounds[0] == (0, s[ax]):
+        return [x]
+    if all(b[1] == c[0] for b, c in zip(bounds[:-1], bounds[1:])):
+        return list(_split.bind(x, indices=tuple(b[1] for b in bounds[:-1]), axis=ax))
+    return [_slice(x, a, b, ax) for a, b in bounds]  # overlapping pieces (decreasing indices)
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections (an int) or at the given indices; a list of pieces.
+
+    >>> [p.shape for p in fnp.split(fnp.ones(6), [1, 4])]
+    [(1,), (3,), (2,)]
+    """
+    return _split_public(ary, indices_or_sections, axis, "split", equal=True)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    """Like ``split``, but ``n`` sections need not divide the axis (the first pieces get one more)."""
+    return _split_public(ary, indices_or_sections, axis, "array_split", equal=False)
+
+
+def hsplit(ary, indices_or_sections):
+    """Split along axis 1 (axis 0 for 1-D arrays)."""
+    nd = len(shape(ary))
+    if nd == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return _split_public(ary, indices_or_sections, 1 if nd > 1 else 0, "hsplit", equal=True)
+
+
+def vsplit(ary, indices_or_sections):
+    """Split along axis 0 of an array of at least 2 dimensions."""
+    if len(shape(ary)) < 2:
+        raise ValueError(f"vsplit only works on arrays of 2 or more dimensions, got shape {shape(ary)}")
+    return _split_public(ary, indices_or_sections, 0, "vsplit", equal=True)
+
+
+def dsplit(ary, indices_or_sections):
+    """Split along axis 2 of an array of at least 3 dimensions."""
+    if len(shape(ary)) < 3:
+        raise ValueError(f"dsplit only works on arrays of 3 or more dimensions, got shape {shape(ary)}")
+    return _split_public(ary, indices_or_sections, 2, "dsplit", equal=True)
+
+
+# ------------------------------------------------------------------ axis permutations
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions; the others keep their order.
+
+    >>> fnp.moveaxis(fnp.zeros((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    x = _asarray(a)
+    nd = len(shape(x))
+    src = _norm_axes(source, nd, "moveaxis (source)")
+    dst = _norm_axes(destination, nd, "moveaxis (destination)")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: `source` and `destination` arguments must have the same number of "
+                         f"elements, got {source!r} and {destination!r}")
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def swapaxes(a, axis1, axis2):
+    """Exchange two axes."""
+    x = _asarray(a)
+    nd = len(shape(x))
+    i, j = _axis(axis1, nd, "swapaxes (axis1)"), _axis(axis2, nd, "swapaxes (axis2)")
+    order = list(range(nd))
+    order[i], order[j] = j, i
+    return transpose(x, order)
+
+
+# ------------------------------------------------------------------ flips, rolls, rotations
+
+_flip = defprim("flip", lambda x, axes: np.flip(x, axes),
+                vjp=(lambda g, ans, x, axes: _flip.bind(g, axes=axes),),
+                jvp=(lambda t, ans, x, axes: _flip.bind(t, axes=axes),))
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (every axis when None)."""
+    x = _asarray(m)
+    nd = len(shape(x))
+    axes = tuple(range(nd)) if axis is None else tuple(sorted(_norm_axes(axis, nd, "flip")))
+    return _flip.bind(x, axes=axes) if axes else x
+
+
+def fliplr(m):
+    """Reverse axis 1."""
+    if len(shape(m)) < 2:
+        raise ValueError(f"fliplr: Input must be >= 2-d, got shape {shape(m)}")
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse axis 0."""
+    if len(shape(m)) < 1:
+        raise ValueError("flipud: Input must be >= 1-d, got a 0-d array")
+    return flip(m, 0)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically along ``axis`` (over the flattened array when None).
+
+    >>> fnp.roll(fnp.arange(4.0), 1)
+    array([3., 0., 1., 2.])
+    """
+    x = _asarray(a)
+    s = shape(x)
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), s)
+    pairs = np.broadcast(np.asarray(lowest(shift)), np.asarray(axis))
+    if pairs.ndim > 1:
+        raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
+    total = {}
+    for sh, ax in pairs:
+        ax = _axis(int(ax), len(s), "roll")
+        total[ax] = total.get(ax, 0) + int(sh)
+    for ax, sh in sorted(total.items()):
+        n = s[ax]
+        k = sh % n if n else 0
+        if k:
+            x = _concatenate.bind(_slice(x, n - k, n, ax), _slice(x, 0, n - k, ax), axis=ax)
+    return x
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the first toward the second)."""
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError(f"rot90: len(axes) must be 2, got axes={axes}")
+    x = _asarray(m)
+    nd = len(shape(x))
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
+        raise ValueError(f"rot90: Axes must be different, got axes={axes} for an array of ndim={nd}")
+    if not all(-nd <= ax < nd for ax in axes):
+        raise ValueError(f"rot90: Axes={axes} out of range for array of ndim={nd}.")
+    k = operator.index(k) % 4
+    if k == 0:
+        return x
+    if k == 2:
+        return flip(x, axes)
+    order = list(range(nd))
+    a0, a1 = axes[0] % nd, axes[1] % nd
+    order[a0], order[a1] = order[a1], order[a0]
+    if k == 1:
+        return transpose(flip(x, a1), order)
+    return flip(transpose(x, order), a1)
+
+
+# ------------------------------------------------------------------ repetition
+
+def _repeat_impl(x, repeats, axis):
+    return np.repeat(x, repeats if isinstance(repeats, int) else list(repeats), axis=axis)
+
+
+def _repeat_sum_impl(g, repeats, axis, length):
+    """The transpose of repeat: the copies of each element summed back into it."""
+    from ._util import array_module
+    s = g.shape
+    if isinstance(repeats, int) and repeats:
+        return g.reshape(s[:axis] + (length, repeats) + s[axis + 1:]).sum(axis=axis + 1)
+    xp = array_module(g)
+    out = xp.zeros(_replace(s, axis, length), dtype=g.dtype)
+    if not isinstance(repeats, int):
+        index = xp.repeat(xp.arange(length), list(repeats))
+        _backend.scatter_add(out, (slice(None),) * axis + (index,), g)
+    return out
+
+
+_repeat = defprim("repeat", _repeat_impl,
+                  vjp=(lambda g, ans, x, repeats, axis: _repeat_sum.bind(
+                      g, repeats=repeats, axis=axis, length=shape(x)[axis]),),
+                  jvp=(lambda t, ans, x, repeats, axis: _repeat.bind(t, repeats=repeats, axis=axis),))
+_repeat_sum = defprim("repeat_sum", _repeat_sum_impl,
+                      vjp=(lambda g, ans, x, repeats, axis, length: _repeat.bind(g, repeats=repeats, axis=axis),),
+                      jvp=(lambda t, ans, x, repeats, axis, length: _repeat_sum.bind(
+                          t, repeats=repeats, axis=axis, length=length),))
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element ``repeats`` times (an int, or one count per element) along ``axis``.
+
+    >>> fnp.repeat(fnp.array([1.0, 2.0]), [2, 1])
+    array([1., 1., 2.])
+    """
+    x = _asarray(a)
+    if axis is None:
+        x, axis = ravel(x), 0
+    s = shape(x)
+    ax = _axis(axis, len(s), "repeat")
+    n = s[ax]
+    r = np.asarray(_backend.to_host(lowest(repeats)))
+    if r.ndim > 1:
+        raise ValueError(f"repeat: repeats must be an int or a 1-D sequence, got shape {r.shape}")
+    if r.size not in (1, n):
+        raise ValueError(f"repeat: operands could not be broadcast together with shape ({n},) (the axis) "
+                         f"and shape {r.shape} (repeats)")
+    r = r.astype(np.intp).ravel()
+    if (r < 0).any():
+        raise ValueError("repeat: repeats may not contain negative values")
+    counts = int(r[0]) if r.size == 1 or (r.size and (r == r[0]).all()) else (0 if n == 0 else tuple(r.tolist()))
+    if counts == 1:
+        return x
+    return _repeat.bind(x, repeats=counts, axis=ax)
+
+
+def tile(A, reps):
+    """Repeat the whole array ``reps`` times along each axis (``reps`` an int or a tuple).
+
+    >>> fnp.tile(fnp.array([1.0, 2.0]), (2, 2)).shape
+    (2, 4)
+    """
+    x = _asarray(A)
+    reps = (operator.index(reps),) if not np.iterable(reps) else tuple(operator.index(r) for r in reps)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: negative dimensions are not allowed, got reps={reps}")
+    s = shape(x)
+    d = max(len(reps), len(s))
+    s = (1,) * (d - len(s)) + s
+    reps = (1,) * (d - len(reps)) + reps
+    if all(r == 1 for r in reps):
+        return reshape(x, s)
+    # Interleave a length-1 axis before each axis, broadcast it to the repetition count, merge the pairs.
+    x = reshape(x, tuple(n for pair in ((1, m) for m in s) for n in pair))
+    x = broadcast_to(x, tuple(n for pair in zip(reps, s) for n in pair))
+    return reshape(x, tuple(r * m for r, m in zip(reps, s)))
+
+
+# ------------------------------------------------------------------ broadcasting helpers
+
+def broadcast_arrays(*args, subok=False):
+    """The inputs broadcast against each other (a tuple)."""
+    arrays = [_asarray(a) for a in args]
+    target = np.broadcast_shapes(*[shape(a) for a in arrays])
+    return tuple(broadcast_to(a, target) for a in arrays)
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """Coordinate arrays from 1-D coordinate vectors (``indexing`` 'xy' or 'ij'), as a tuple.
+
+    >>> [g.shape for g in fnp.meshgrid(fnp.zeros(3), fnp.zeros(2))]
+    [(2, 3), (2, 3)]
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: Valid values for `indexing` are 'xy' and 'ij', got {indexing!r}")
+    nd = len(xi)
+    ones = (1,) * nd
+    out = [reshape(_asarray(x), ones[:i] + (-1,) + ones[i + 1:]) for i, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        out[0] = reshape(out[0], (1, -1) + ones[2:])
+        out[1] = reshape(out[1], (-1, 1) + ones[2:])
+    if not sparse:
+        out = list(broadcast_arrays(*out))
+    if copy:  # raw outputs must be writable arrays of their own, as NumPy's are
+        out = [o if isinstance(o, Tracer) else o.copy() for o in out]
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ padding
+
+def _pad_impl(x, pad_width, constant_values):
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _crop(g, pad_width):
+    """The transpose of constant padding: the middle of ``g``."""
+    for axis, (before, after) in enumerate(pad_width):
+        if before or after:
+            g = _slice(g, before, shape(g)[axis] - after, axis)
+    return g
+
+
+_pad = defprim("pad", _pad_impl,
+               vjp=(lambda g, ans, x, pad_width, constant_values: _crop(g, pad_width),),
+               jvp=(lambda t, ans, x, pad_width, constant_values: _pad.bind(
+                   t, pad_width=pad_width, constant_values=0),))
+
+
+def _as_pairs(value, nd, name, as_index):
+    """NumPy's broadcasting of pad_width/constant_values to ``nd`` (before, after) pairs."""
+    v = np.asarray(_backend.to_host(lowest(value)))
+    if as_index:
+        if v.size and v.dtype.kind not in "iu":
+            raise TypeError(f"pad: `pad_width` must be of integral type, got dtype {v.dtype}")
+        if v.size and v.min() < 0:
+            raise ValueError(f"pad: index can't contain negative values (pad_width={value!r})")
+    if v.size == 1:
+        v = v.ravel()
+    if v.size == 2 and v.shape != (2, 1):
+        v = v.ravel()
+    try:
+        pairs = np.broadcast_to(v, (nd, 2))
+    except ValueError:
+        raise ValueError(f"pad: {name} of shape {v.shape} cannot be broadcast to ({nd}, 2), one "
+                         f"(before, after) pair per axis of the array") from None
+    return tuple((a, b) for a, b in pairs.tolist())
+
+
+_PAD_KWARGS = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
+               "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}, "wrap": set()}
+_NUMPY_ONLY_MODES = ("linear_ramp", "maximum", "mean", "median", "minimum")
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """Pad an array. Modes: constant (``constant_values``), edge, reflect, symmetric, wrap; 'empty'
+    pads with zeros. ``pad_width`` takes every NumPy form: n, (n,), (before, after), or one pair per axis.
+
+    >>> fnp.pad(fnp.array([1.0, 2.0]), 1, mode="reflect")
+    array([2., 1., 2., 1.])
+    """
+    if callable(mode) or mode in _NUMPY_ONLY_MODES:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported by fgrad; use one of "
+                                  f"{sorted(_PAD_KWARGS)}")
+    if mode not in _PAD_KWARGS:
+        raise ValueError(f"pad: mode {mode!r} is not supported")
+    unexpected = set(kwargs) - _PAD_KWARGS[mode]
+    if unexpected:
+        raise ValueError(f"pad: unsupported keyword arguments for mode '{mode}': {unexpected}")
+    if kwargs.get("reflect_type", "even") == "odd":
+        raise NotImplementedError("pad: reflect_type='odd' is not supported; use the default 'even'")
+    x = _asarray(array)
+    s = shape(x)
+    widths = tuple((int(a), int(b)) for a, b in _as_pairs(pad_width, len(s), "pad_width", True))
+    if mode in ("constant", "empty"):
+        return _pad_constant(x, widths, kwargs.get("constant_values", 0))
+    for axis, (before, after) in enumerate(widths):
+        if before or after:
+            if s[axis] == 0:
+                raise ValueError(f"pad: can't extend empty axis {axis} using modes other than 'constant' "
+                                 f"or 'empty' (array of shape {s})")
+            x = _pad_axis(x, axis, before, after, mode)
+    return x
+
+
+def _pad_constant(x, widths, values):
+    if isinstance(values, Tracer):
+        if shape(values) != ():
+            raise NotImplementedError("pad: traced constant_values must be a scalar")
+        from ._util import array_module
+        from . import astype
+        base = _pad.bind(x, pad_width=widths, constant_values=0)
+        mask = np.pad(array_module(x).zeros(shape(x), dtype(base)), widths, constant_values=1)
+        return base + astype(values, dtype(base)) * mask
+    values = _as_pairs(values, len(shape(x)), "constant_values", False)
+    if not any(a or b for a, b in widths):
+        return x
+    if all(v == 0 for pair in values for v in pair):
+        values = 0
+    return _pad.bind(x, pad_width=widths, constant_values=values)
+
+
+def _periodic(ext, lo, hi, axis):
+    """Elements ``lo .. hi-1`` of the periodic extension of ``ext`` along ``axis``."""
+    p = shape(ext)[axis]
+    start = lo % p
+    copies = -(-(start + hi - lo) // p)
+    y = ext if copies == 1 else _concatenate.bind(*([ext] * copies), axis=axis)
+    return _slice(y, start, start + hi - lo, axis)
+
+
+def _pad_axis(x, axis, before, after, mode):
+    s = shape(x)
+    n = s[axis]
+    if mode == "edge" or (mode == "reflect" and n == 1):
+        parts = [broadcast_to(_slice(x, 0, 1, axis), _replace(s, axis, before)) if before else None, x,
+                 broadcast_to(_slice(x, n - 1, n, axis), _replace(s, axis, after)) if after else None]
+    else:
+        # reflect, symmetric and wrap repeat one period: x and its mirror image (without the edges for
+        # reflect), or x itself.
+        if mode == "wrap":
+            ext = x
+        elif mode == "symmetric":
+            ext = _concatenate.bind(x, flip(x, axis), axis=axis)
+        else:
+            ext = _concatenate.bind(x, _slice(flip(x, axis), 1, n - 1, axis), axis=axis) if n > 2 else x
+        parts = [_periodic(ext, -before, 0, axis) if before else None, x,
+                 _periodic(ext, n, n + after, axis) if after else None]
+    return _concatenate.bind(*[p for p in parts if p is not None], axis=axis)

@@ -1,2 +1,313 @@
-"""(being written)"""
-__all__ = []
+"""Sorting, searching and order statistics.
+
+``sort`` is the one differentiable primitive: it moves elements, so its VJP moves
+the cotangent back through the (stable) sorting permutation. ``partition``,
+``median`` and ``quantile`` are composites of it and of indexing. Everything that
+returns positions or counts (argsort, searchsorted, unique, ...) has no derivative.
+"""
+import numpy as np
+
+from .. import _backend
+from ..core import Tracer, lowest
+from ._indexing import _as_array, _no_out, gather_along_axis, scatter_along_axis, stable_argsort
+from ._util import array_module, defprim, dtype as dtype_of, shape
+
+__all__ = ["sort", "argsort", "partition", "argpartition", "searchsorted", "unique", "lexsort",
+           "median", "quantile", "percentile"]
+
+
+def _axis(axis, nd, name):
+    from ._shape import _norm_axes
+    return _norm_axes(axis, nd, name)[0]
+
+
+def _flat_or_axis(a, axis, name):
+    """(array, non-negative axis); axis=None means the flattened array."""
+    a = _as_array(a)
+    if axis is None:
+        from . import ravel
+        return ravel(a), 0
+    return a, _axis(axis, len(shape(a)), name)
+
+
+def _no_order(order, name):
+    if order is not None:
+        raise NotImplementedError(f"{name}: order= (structured arrays) is not supported")
+
+
+def _sort_impl(x, axis):
+    return np.sort(x, axis=axis)
+
+
+def _sort_permutation(x, ans, axis):
+    """The stable sorting permutation of raw ``x`` (``ans`` is ``x`` sorted).
+
+    NumPy's stable argsort is a few times slower than its default one, and both
+    agree unless there are ties (or NaNs), which ``ans`` shows.
+    """
+    x, ans = lowest(x), lowest(ans)
+    if _backend.is_cupy_array(x) or x.shape[axis] < 2:
+        return stable_argsort(x, axis)
+    head = (slice(None),) * axis
+    later, earlier = ans[head + (slice(1, None),)], ans[head + (slice(None, -1),)]
+    if np.any(later == earlier) or np.any(np.isnan(later)):
+        return stable_argsort(x, axis)
+    return np.argsort(x, axis=axis)
+
+
+def _sort_vjp(g, ans, x, axis):
+    # Each cotangent goes back to the element that was sorted into its place.
+    return scatter_along_axis(g, _sort_permutation(x, ans, axis), axis, like=x)
+
+
+def _sort_jvp(t, ans, x, axis):
+    return gather_along_axis(t, _sort_permutation(x, ans, axis), axis, trusted=True)
+
+
+_sort = defprim("sort", _sort_impl, vjp=(_sort_vjp,), jvp=(_sort_jvp,))
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """A sorted copy of ``a`` along ``axis`` (flattened when None); differentiable.
+
+    ``kind`` is ignored: ties are ordered stably, which fixes where their
+    cotangents go.
+
+    >>> fgrad.grad(lambda x: fnp.sort(x)[0])(np.array([3., 1., 2.]))
+    array([0., 1., 0.])
+    """
+    _no_order(order, "sort")
+    a, axis = _flat_or_axis(a, axis, "sort")
+    return _sort.bind(a, axis=axis)
+
+
+_argsort = defprim("argsort", lambda x, axis: stable_argsort(x, axis), nondiff=True)
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort ``a`` along ``axis``, ties in their original order (no derivative)."""
+    _no_order(order, "argsort")
+    a, axis = _flat_or_axis(a, axis, "argsort")
+    return _argsort.bind(a, axis=axis)
+
+
+def _argpartition_impl(x, kth, axis):
+    return np.argpartition(x, kth, axis=axis)
+
+
+_argpartition = defprim("argpartition", _argpartition_impl, nondiff=True)
+
+
+def _kth(kth):
+    kth = lowest(kth)
+    if isinstance(kth, (int, np.integer)) or (hasattr(kth, "ndim") and kth.ndim == 0):
+        return int(kth)
+    return tuple(int(k) for k in kth)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """Indices that partition ``a`` around the ``kth`` element(s) (no derivative)."""
+    _no_order(order, "argpartition")
+    a, axis = _flat_or_axis(a, axis, "argpartition")
+    return _argpartition.bind(a, kth=_kth(kth), axis=axis)
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """A copy of ``a`` with the ``kth`` element(s) where sorting would put them.
+
+    Differentiable: it gathers through ``argpartition``'s permutation. Within
+    each side of a kth element the order is unspecified, as in NumPy.
+    """
+    _no_order(order, "partition")
+    a, axis = _flat_or_axis(a, axis, "partition")
+    perm = _argpartition.bind(lowest(a), kth=_kth(kth), axis=axis)
+    return gather_along_axis(a, perm, axis, trusted=True)
+
+
+def _searchsorted_impl(a, v, sorter, side):
+    xp = array_module(a)
+    return np.searchsorted(a, xp.asarray(v), side=side, sorter=None if sorter is None else xp.asarray(sorter))
+
+
+_searchsorted = defprim("searchsorted", _searchsorted_impl, nondiff=True)
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """Where ``v`` would be inserted into the sorted 1-d ``a`` (no derivative)."""
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    return _searchsorted.bind(_as_array(a), v, sorter, side=side)
+
+
+def _unique_impl(x, return_index, return_inverse, return_counts, axis, equal_nan):
+    kwargs = dict(return_index=return_index, return_inverse=return_inverse, return_counts=return_counts)
+    if axis is not None:
+        kwargs["axis"] = axis
+    if not equal_nan:  # passed only when asked: older CuPy has no equal_nan
+        kwargs["equal_nan"] = False
+    out = np.unique(x, **kwargs)
+    if return_inverse:
+        # NumPy 2 gives the inverse the input's shape when axis is None, a flat one otherwise.
+        k = 1 + return_index
+        inverse = out[k].reshape(x.shape if axis is None else (-1,))
+        out = out[:k] + (inverse,) + out[k + 1:]
+    return out
+
+
+_unique = defprim("unique", _unique_impl, nondiff=True)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
+           sorted=True):
+    """NumPy's unique: sorted unique values and optionally index, inverse and counts (no derivative)."""
+    if not sorted:
+        raise NotImplementedError("unique: sorted=False is not supported")
+    return _unique.bind(_as_array(ar), return_index=bool(return_index), return_inverse=bool(return_inverse),
+                        return_counts=bool(return_counts), axis=axis, equal_nan=bool(equal_nan))
+
+
+def _lexsort_impl(*keys, axis, stacked):
+    keys = keys[0] if stacked else keys
+    if len(keys) == 0:
+        raise TypeError("lexsort: need sequence of keys with len > 0")
+    if not _backend.is_cupy_array(keys[0] if not stacked else keys):
+        return np.lexsort(keys, axis=axis)
+    return lexsort_by_stable_sorts(list(keys), axis)
+
+
+def lexsort_by_stable_sorts(keys, axis):
+    """lexsort as successive stable argsorts, least significant key first (any backend)."""
+    xp = array_module(*keys)
+    keys = [xp.asarray(k) for k in keys]
+    order = stable_argsort(keys[0], axis)
+    for key in keys[1:]:
+        ranked = xp.take_along_axis(key, order, axis=axis)
+        order = xp.take_along_axis(order, stable_argsort(ranked, axis), axis=axis)
+    return order
+
+
+_lexsort = defprim("lexsort", _lexsort_impl, nondiff=True)
+
+
+def lexsort(keys, axis=-1):
+    """Indices sorting by several keys, the last key primary (no derivative)."""
+    if isinstance(keys, (list, tuple)):
+        return _lexsort.bind(*[_as_array(k) for k in keys], axis=axis, stacked=False)
+    return _lexsort.bind(_as_array(keys), axis=axis, stacked=True)
+
+
+# ------------------------------------------------------------------ order statistics
+
+def _sorted_over(a, axis, name):
+    """``a`` with the reduced axes flattened into a sorted last axis.
+
+    Returns (sorted array, shape kept by the reduction, shape with keepdims).
+    """
+    from . import astype, reshape, transpose
+    from ._reductions import keepdims_shape, normalize_axis
+    a = _as_array(a)
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        a = astype(a, np.float64)
+    s = shape(a)
+    axes = normalize_axis(axis, len(s), name)
+    if axes is None:
+        axes = tuple(range(len(s)))
+    kept = [d for d in range(len(s)) if d not in axes]
+    kept_shape = tuple(s[d] for d in kept)
+    n = int(np.prod([s[d] for d in axes], dtype=np.int64))
+    a = reshape(transpose(a, tuple(kept) + tuple(axes)), kept_shape + (n,))
+    return _sort.bind(a, axis=len(kept_shape)), kept_shape, keepdims_shape(s, axes)
+
+
+def _nan_if_any(res, ranked, trailing=0):
+    """NaN where a reduced slice holds a NaN (sorting puts NaNs last)."""
+    from . import where
+    xp = array_module(ranked)
+    bad = xp.isnan(lowest(ranked)[..., -1])
+    if not bad.any():
+        return res
+    return where(bad.reshape(tuple(bad.shape) + (1,) * trailing), np.nan, res)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median along ``axis`` (all axes when None); differentiable through ``sort``.
+
+    >>> fnp.median(np.array([3., 1., 2., 10.]))
+    2.5
+    """
+    from . import mean, reshape
+    _no_out(out, "median")
+    ranked, kept_shape, keep_shape = _sorted_over(a, axis, "median")
+    n = shape(ranked)[-1]
+    if n == 0:
+        res = mean(ranked, axis=-1)
+    elif n % 2:
+        res = ranked[..., n // 2]
+    else:
+        res = (ranked[..., n // 2 - 1] + ranked[..., n // 2]) / 2.0
+    res = _nan_if_any(res, ranked)
+    return reshape(res, keep_shape) if keepdims else res
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+             weights=None, interpolation=None):
+    """The ``q``-th quantile(s) along ``axis``, ``method='linear'`` (NumPy's default).
+
+    Differentiable in ``a`` (through ``sort``) and in ``q``. The result has
+    ``q``'s shape in front of the reduced shape, as in NumPy.
+    """
+    _no_out(out, "quantile")
+    qv = _check_q(q, 1.0, "quantile", "Quantiles must be in the range [0, 1]")
+    return _quantile(a, q, qv, axis, method if interpolation is None else interpolation, keepdims, weights,
+                     "quantile")
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
+               weights=None, interpolation=None):
+    """The ``q``-th percentile(s) along ``axis``: ``quantile(a, q / 100)``."""
+    _no_out(out, "percentile")
+    qv = _check_q(q, 100.0, "percentile", "Percentiles must be in the range [0, 100]")
+    q = q / 100 if not isinstance(q, (list, tuple)) else np.asarray(q) / 100
+    return _quantile(a, q, qv / 100, axis, method if interpolation is None else interpolation, keepdims,
+                     weights, "percentile")
+
+
+def _check_q(q, top, name, message):
+    qv = np.asarray(_backend.to_host(lowest(q)) if not isinstance(q, (list, tuple)) else q, dtype=np.float64)
+    if not np.all((qv >= 0) & (qv <= top)):
+        raise ValueError(f"{name}: {message}, got {q!r}")
+    return qv
+
+
+def _quantile(a, q, qv, axis, method, keepdims, weights, name):
+    from . import reshape, transpose, where
+    if method != "linear":
+        raise NotImplementedError(f"{name}: only method='linear' is supported, got {method!r}")
+    if weights is not None:
+        raise NotImplementedError(f"{name}: weights= is not supported")
+    ranked, kept_shape, keep_shape = _sorted_over(a, axis, name)
+    xp = array_module(ranked)
+    n = shape(ranked)[-1]
+    if n == 0:
+        raise ValueError(f"{name}: cannot take a quantile of an empty array")
+    virtual = qv * (n - 1)
+    lo = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    if isinstance(q, (list, tuple)):
+        q = np.asarray(q, dtype=np.float64)
+    below = ranked[..., xp.asarray(lo) if lo.ndim else int(lo)]
+    above = ranked[..., xp.asarray(hi) if hi.ndim else int(hi)]
+    diff = above - below
+    # NumPy's lerp: measured from the nearer end, so both ends are exact.
+    if qv.ndim == 0 and not hasattr(q, "shape"):
+        gamma = float(virtual) - float(lo)  # a Python float keeps float32 inputs float32
+        res = above - diff * (1.0 - gamma) if gamma >= 0.5 else below + diff * gamma
+    else:
+        q = q if isinstance(q, Tracer) else xp.asarray(q)
+        gamma = q * float(n - 1) - xp.asarray(lo.astype(np.float64))
+        res = where(gamma >= 0.5, above - diff * (1.0 - gamma), below + diff * gamma)
+    res = _nan_if_any(res, ranked, trailing=qv.ndim)
+    k, m = len(kept_shape), qv.ndim
+    if m:
+        res = transpose(res, tuple(range(k, k + m)) + tuple(range(k)))
+    return reshape(res, qv.shape + keep_shape) if keepdims else res

@@ -13,7 +13,8 @@ def array_module(*xs):
 
 
 def shape(x):
-    return np.shape(lowest(x)) if not hasattr(x, "shape") else tuple(x.shape)
+    s = getattr(x, "shape", None)
+    return np.shape(x) if s is None else tuple(s)
 
 
 def dtype(x):
@@ -23,11 +24,11 @@ def dtype(x):
 
 def unbroadcast(g, target):
     """Sum ``g`` down to the shape of ``target`` (undoing NumPy broadcasting)."""
-    from . import reshape, sum as fsum
     tshape = shape(target)
     gshape = shape(g)
     if gshape == tshape:
         return g
+    from . import reshape, sum as fsum
     lead = len(gshape) - len(tshape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(tshape) if n == 1 and gshape[lead + i] != 1)

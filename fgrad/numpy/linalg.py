@@ -1,2 +1,485 @@
-"""(being written)"""
-__all__ = []
+"""``fgrad.numpy.linalg``: NumPy's linear algebra, differentiable.
+
+Inverses, solves and decompositions are primitives whose derivative rules come
+from matrix perturbation theory; norms, powers and chained products are
+composites. Every function batches over leading dimensions as NumPy does.
+
+Decompositions of symmetric input (``cholesky``, ``eigh``, ``eigvalsh``) read one
+triangle, as LAPACK does; their derivatives are taken with respect to symmetric
+perturbations (the cotangent they return is symmetric), as in JAX and PyTorch.
+Derivatives of eigen- and singular vectors assume distinct eigen/singular values.
+
+>>> import fgrad, fgrad.numpy as fnp
+>>> a = fnp.asarray([[2.0, 1.0], [1.0, 3.0]])
+>>> fgrad.grad(lambda a: fnp.linalg.slogdet(a).logabsdet)(a)   # inv(a).T
+array([[ 0.6, -0.2],
+       [-0.2,  0.4]])
+"""
+import operator
+
+import numpy as np
+
+from ..core import Tracer, lowest
+from ._creation import astype
+from ._elementwise import absolute, equal, power, sqrt, where
+from ._reductions import normalize_axis, sum as _sum
+from ._shape import _norm_axes, expand_dims, reshape, transpose
+from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
+from ._decompositions import (EighResult, QRResult, SlogdetResult, SVDResult, cholesky, eigh,  # noqa: F401
+                              eigvalsh, qr, svd, svdvals, _as_inexact, _check_matrix, _check_square, _matmul,
+                              _mT, _xp)
+
+__all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "solve", "det", "slogdet", "cholesky",
+           "qr", "eigh", "eigvalsh", "svd", "svdvals", "matrix_power", "pinv", "multi_dot", "cond",
+           "matrix_rank", "matrix_transpose", "matmul", "diagonal", "trace", "outer", "tensordot", "vecdot",
+           "cross", "SlogdetResult", "EighResult", "QRResult", "SVDResult"]
+
+LinAlgError = np.linalg.LinAlgError
+
+
+# ------------------------------------------------------------------ NumPy 2's array-API names
+
+def matmul(x1, x2, /):
+    """``fnp.matmul`` (NumPy 2 also exposes it as ``numpy.linalg.matmul``)."""
+    return _matmul(x1, x2)
+
+
+def matrix_transpose(x, /):
+    """Swap the last two axes (``x.mT``)."""
+    if len(shape(x)) < 2:
+        raise ValueError(f"matrix_transpose: expected at least two dimensions, got shape {shape(x)}")
+    return _mT(x)
+
+
+def diagonal(x, /, *, offset=0):
+    """The ``offset`` diagonal of each matrix in the last two axes."""
+    from . import diagonal as fdiagonal
+    _check_matrix(x, "diagonal")
+    return fdiagonal(x, offset, axis1=-2, axis2=-1)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """The sum of the ``offset`` diagonal of each matrix in the last two axes."""
+    from . import trace as ftrace
+    _check_matrix(x, "trace")
+    return ftrace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+def outer(x1, x2, /):
+    """The outer product of two vectors."""
+    from . import outer as fouter
+    if len(shape(x1)) != 1 or len(shape(x2)) != 1:
+        raise ValueError(f"outer: expected two 1-D arrays, got shapes {shape(x1)} and {shape(x2)}")
+    return fouter(x1, x2)
+
+
+def tensordot(x1, x2, /, *, axes=2):
+    from . import tensordot as ftensordot
+    return ftensordot(x1, x2, axes)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    from . import vecdot as fvecdot
+    return fvecdot(x1, x2, axis=axis)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    from . import cross as fcross
+    return fcross(x1, x2, axis=axis)
+
+
+# ------------------------------------------------------------------ inv, solve, det
+
+def _inv_vjp(g, ans, a):
+    ans_t = _mT(ans)
+    return -_matmul(_matmul(ans_t, g), ans_t)
+
+
+def _inv_jvp(t, ans, a):
+    return -_matmul(_matmul(ans, t), ans)
+
+
+_inv = defprim("inv", lambda a: _xp(a).inv(a), vjp=(_inv_vjp,), jvp=(_inv_jvp,))
+
+
+def inv(a):
+    """The inverse of each square matrix in ``a``; its derivative is ``-inv(a) da inv(a)``.
+
+    >>> fnp.linalg.inv(fnp.asarray([[2.0, 0.0], [0.0, 4.0]]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    _check_square(a, "inv")
+    return _inv.bind(a)
+
+
+def _solve_impl(a, b):
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    xp = array_module(a, b)
+    return xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:]))
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = _solve.bind(_mT(a), g)
+    return unbroadcast(-_matmul(gb, _mT(ans)), a)
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return unbroadcast(_solve.bind(_mT(a), g), b)
+
+
+_solve = defprim("solve", _solve_impl, vjp=(_solve_vjp_a, _solve_vjp_b),
+                 jvp=(lambda t, ans, a, b: -_solve.bind(a, _matmul(t, ans)),
+                      lambda t, ans, a, b: _solve.bind(a, t)))
+
+
+def solve(a, b):
+    """``x`` with ``a @ x == b``; ``b`` is a vector only when it is 1-D (NumPy 2).
+
+    >>> fnp.linalg.solve(fnp.asarray([[2.0, 0.0], [0.0, 4.0]]), fnp.asarray([1.0, 1.0]))
+    array([0.5 , 0.25])
+    """
+    _check_square(a, "solve")
+    a_shape, b_shape = shape(a), shape(b)
+    n = a_shape[-1]
+    vector = len(b_shape) == 1
+    if vector:
+        if b_shape[0] != n:
+            raise ValueError(f"solve: b of shape {b_shape} does not match a of shape {a_shape} "
+                             f"(expected {n} rows)")
+        b = reshape(b, (n, 1))
+    elif len(b_shape) < 2 or b_shape[-2] != n:
+        raise ValueError(f"solve: b must have shape ({n},) or (..., {n}, K) to match a of shape {a_shape}, "
+                         f"got {b_shape}")
+    else:
+        try:
+            np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+        except ValueError:
+            raise ValueError(f"solve: the batch dimensions of a {a_shape} and b {b_shape} do not "
+                             "broadcast together") from None
+    x = _solve.bind(a, b)
+    return reshape(x, shape(x)[:-1]) if vector else x
+
+
+def _trace_of_solve(a, t):
+    """``tr(inv(a) @ t)`` for every matrix in the batch."""
+    return _sum(_mT(inv(a)) * t, axis=(-2, -1))
+
+
+def _matrix_scale(c):
+    """A batch of scalars as a batch of 1x1 matrices, to scale matrices."""
+    return expand_dims(c, (-2, -1))
+
+
+_det = defprim("det", lambda a: _xp(a).det(a),
+               vjp=(lambda g, ans, a: _matrix_scale(g * ans) * _mT(inv(a)),),
+               jvp=(lambda t, ans, a: ans * _trace_of_solve(a, t),))
+
+
+def det(a):
+    """The determinant of each square matrix; its derivative is ``det(a) inv(a).T``.
+
+    The derivative needs ``a`` to be invertible (it raises LinAlgError otherwise).
+    """
+    _check_square(a, "det")
+    return _det.bind(a)
+
+
+def _slogdet_impl(a):
+    sign, logabsdet = _xp(a).slogdet(a)
+    return sign, logabsdet
+
+
+_slogdet = defprim("slogdet", _slogdet_impl, multiple_results=True,
+                   vjp=(lambda g, ans, a: _matrix_scale(g[1]) * _mT(inv(a)),),
+                   jvp=(lambda t, ans, a: (None, _trace_of_solve(a, t)),))
+
+
+def slogdet(a):
+    """``SlogdetResult(sign, logabsdet)`` with ``det(a) == sign * exp(logabsdet)``.
+
+    ``sign`` has no derivative; the gradient of ``logabsdet`` is ``inv(a).T``.
+    """
+    _check_square(a, "slogdet")
+    return SlogdetResult(*_slogdet.bind(a))
+
+
+# ------------------------------------------------------------------ pinv
+
+def _pinv_vjp(g, ans, a, rcond, hermitian):
+    p, pt = ans, _mT(ans)
+    gt = _mT(g)
+    # d pinv = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P   (constant rank)
+    left = gt - _matmul(a, _matmul(p, gt))       # (I - A P) G^T
+    right = gt - _matmul(_matmul(gt, p), a)      # G^T (I - P A)
+    return (-_matmul(_matmul(pt, g), pt) + _matmul(left, _matmul(p, pt))
+            + _matmul(_matmul(pt, p), right))
+
+
+def _pinv_jvp(t, ans, a, rcond, hermitian):
+    p, pt = ans, _mT(ans)
+    tt = _mT(t)
+    return (-_matmul(_matmul(p, t), p) + _matmul(_matmul(p, pt), tt - _matmul(_matmul(tt, a), p))
+            + _matmul(tt - _matmul(p, _matmul(a, tt)), _matmul(pt, p)))
+
+
+def _pinv_impl(a, rcond, hermitian):
+    xp = array_module(a)
+    if xp is np:
+        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
+    return xp.linalg.pinv(a, rcond=rcond)
+
+
+_pinv = defprim("pinv", _pinv_impl, vjp=(_pinv_vjp,), jvp=(_pinv_jvp,))
+
+_NO_RTOL = object()
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_RTOL):
+    """The Moore-Penrose pseudo-inverse (through the SVD, as NumPy computes it).
+
+    Its derivative is the closed form for perturbations that keep the rank, so
+    it needs no distinct singular values.
+    """
+    _check_matrix(a, "pinv")
+    a = _as_inexact(a)
+    s = shape(a)
+    if rcond is None:
+        if rtol is _NO_RTOL:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(s[-2:]) * float(np.finfo(dtype_of(a)).eps)
+        else:
+            rcond = rtol
+    elif rtol is not _NO_RTOL:
+        raise ValueError("pinv: `rtol` and `rcond` can't be both set")
+    return _pinv.bind(a, rcond=lowest(rcond), hermitian=bool(hermitian))
+
+
+# ------------------------------------------------------------------ composites
+
+def matrix_power(a, n):
+    """``a`` multiplied by itself ``n`` times (``n < 0``: powers of ``inv(a)``), by repeated squaring."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power: exponent must be an integer, got {type(n).__name__}")
+    _check_square(a, "matrix_power")
+    n = int(n)
+    if n == 0:
+        s = shape(a)
+        raw = lowest(a)
+        xp = array_module(raw)
+        return xp.broadcast_to(xp.eye(s[-1], dtype=dtype_of(raw)), s).copy()
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    base = a
+    while True:
+        if n & 1:
+            result = base if result is None else _matmul(result, base)
+        n >>= 1
+        if not n:
+            return result
+        base = _matmul(base, base)
+
+
+def cond(x, p=None):
+    """The condition number of each matrix in the ``p`` norm (None/2/-2: ratio of singular values).
+
+    Other ``p`` compute ``norm(x, p) * norm(inv(x), p)``, which raises LinAlgError for
+    a singular ``x`` (NumPy returns inf there).
+    """
+    _check_matrix(x, "cond")
+    x = _as_inexact(x)
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        big, small = _reduce_max(s, -1, False), _reduce_min(s, -1, False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = small / big if p == -2 else big / small
+        # A singular matrix has condition number inf (0/0 included), as in NumPy.
+        raw = lowest(x)
+        singular = array_module(raw).isnan(lowest(r)) & ~array_module(raw).isnan(raw).any(axis=(-2, -1))
+        return where(singular, np.inf, r) if singular.any() else r
+    _check_square(x, "cond")
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """The number of singular values above the tolerance (an integer: no derivative)."""
+    raw = lowest(A)
+    xp = array_module(raw)
+    if xp is np:
+        return np.linalg.matrix_rank(raw, tol, hermitian, rtol=rtol)
+    if rtol is not None:
+        raise NotImplementedError("matrix_rank: rtol= is not supported for CuPy arrays; pass tol=")
+    return xp.linalg.matrix_rank(raw, tol)
+
+
+def multi_dot(arrays, *, out=None):
+    """``arrays[0] @ arrays[1] @ ...`` in the cheapest order; the ends may be 1-D."""
+    if out is not None:
+        raise TypeError("multi_dot: fgrad arrays are immutable, so out= is not supported; use the return value")
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    first_1d = len(shape(arrays[0])) == 1
+    last_1d = len(shape(arrays[-1])) == 1
+    if first_1d:
+        arrays[0] = reshape(arrays[0], (1, -1))
+    if last_1d:
+        arrays[-1] = reshape(arrays[-1], (-1, 1))
+    for i, m in enumerate(arrays):
+        if len(shape(m)) != 2:
+            raise LinAlgError(f"multi_dot: array {i} has shape {shape(m)}; only the first and last may be "
+                              "1-D, the others must be 2-D")
+    for i in range(len(arrays) - 1):
+        if shape(arrays[i])[1] != shape(arrays[i + 1])[0]:
+            raise ValueError(f"multi_dot: shapes {shape(arrays[i])} (array {i}) and {shape(arrays[i + 1])} "
+                             f"(array {i + 1}) are not aligned")
+    result = _chain(arrays, _chain_order([shape(m)[0] for m in arrays] + [shape(arrays[-1])[1]]),
+                    0, len(arrays) - 1)
+    if first_1d and last_1d:
+        return reshape(result, ())
+    if first_1d or last_1d:
+        return reshape(result, (-1,))
+    return result
+
+
+def _chain_order(dims):
+    """The matrix-chain split table: ``split[i][j]`` is where to cut the product i..j."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def _chain(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return _matmul(_chain(arrays, split, i, k), _chain(arrays, split, k + 1, j))
+
+
+# ------------------------------------------------------------------ norms
+
+def _reduce_max(x, axis, keepdims):
+    from . import max as fmax
+    s = shape(x)
+    axes = range(len(s)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if any(s[a] == 0 for a in axes):  # NumPy's norms of nothing are 0 (x >= 0 here)
+        return _sum(x, axis=axis, keepdims=keepdims)
+    return fmax(x, axis=axis, keepdims=keepdims)
+
+
+def _reduce_min(x, axis, keepdims):
+    from . import min as fmin
+    return fmin(x, axis=axis, keepdims=keepdims)
+
+
+def _root(s, p):
+    """``s ** (1/p)`` whose derivative at ``s == 0`` is 0, not nan (a subgradient of the norm at 0)."""
+    if not isinstance(s, Tracer):  # nothing to differentiate: NumPy's value and type
+        return sqrt(s) if p == 2 else power(s, 1.0 / p)
+    zero = equal(s, 0)
+    safe = where(zero, 1.0, s)
+    root = sqrt(safe) if p == 2 else power(safe, 1.0 / p)
+    return where(zero, 0.0, root)
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    """The ``ord``-norm over ``axis`` (a tuple of axes, or None for all)."""
+    if isinstance(ord, str):
+        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+    if ord is None or ord == 2:
+        return _root(_sum(x * x, axis=axis, keepdims=keepdims), 2)
+    if ord == np.inf:
+        return _reduce_max(absolute(x), axis, keepdims)
+    if ord == -np.inf:
+        return _reduce_min(absolute(x), axis, keepdims)
+    if ord == 0:
+        return _sum(astype(lowest(x) != 0, dtype_of(x)), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return _sum(absolute(x), axis=axis, keepdims=keepdims)
+    p = float(ord)
+    return _root(_sum(power(absolute(x), p), axis=axis, keepdims=keepdims), p)
+
+
+def _svd_norm_values(x, row, col):
+    nd = len(shape(x))
+    perm = tuple(i for i in range(nd) if i not in (row, col)) + (row, col)
+    return svdvals(transpose(x, perm))
+
+
+def _matrix_norm(x, ord, row, col):
+    """The ``ord``-norm of the matrices spanning axes ``(row, col)``, those axes dropped."""
+    if ord in (None, "fro", "f"):
+        return _root(_sum(x * x, axis=(row, col)), 2)
+    if ord == "nuc":
+        return _sum(_svd_norm_values(x, row, col), axis=-1)
+    if ord == 2:
+        return _reduce_max(_svd_norm_values(x, row, col), -1, False)
+    if ord == -2:
+        return _reduce_min(_svd_norm_values(x, row, col), -1, False)
+    if ord in (1, -1):
+        sums, other = _sum(absolute(x), axis=row), col - (col > row)
+    elif ord in (np.inf, -np.inf):
+        sums, other = _sum(absolute(x), axis=col), row - (row > col)
+    else:
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+    return (_reduce_max if ord > 0 else _reduce_min)(sums, other, False)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """NumPy's ``linalg.norm``: vector norms over one axis, matrix norms over two.
+
+    ``ord`` for vectors: None/2, 1, inf, -inf, 0, any p; for matrices: None/'fro',
+    'nuc', 1, -1, 2, -2, inf, -inf. The gradient of the 2-norm at 0 is 0.
+
+    >>> float(fnp.linalg.norm(fnp.asarray([3.0, 4.0])))
+    5.0
+    """
+    x = _as_inexact(x)
+    nd = len(shape(x))
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
+            out = _root(_sum(x * x), 2)
+            return reshape(out, (1,) * nd) if keepdims else out
+        if nd not in (1, 2):
+            raise ValueError(f"norm: improper number of dimensions to norm: ord={ord!r} needs a 1-D or 2-D "
+                             f"array (or an axis), got shape {shape(x)}")
+        axis = tuple(range(nd))
+    elif not isinstance(axis, tuple):
+        try:
+            axis = (operator.index(axis),)
+        except TypeError:
+            raise TypeError("norm: 'axis' must be None, an integer or a tuple of integers") from None
+    if len(axis) == 1:
+        return _vector_norm(x, ord, normalize_axis(axis, nd, "norm"), keepdims)
+    if len(axis) == 2:
+        row, col = _norm_axes(axis, nd, "norm")
+        out = _matrix_norm(x, ord, row, col)
+        if keepdims:
+            out = reshape(out, tuple(1 if i in (row, col) else n for i, n in enumerate(shape(x))))
+        return out
+    raise ValueError(f"norm: improper number of dimensions to norm: axis={axis}")
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """NumPy 2's ``linalg.vector_norm``: ``x`` as a vector over ``axis`` (all axes by default)."""
+    x = _as_inexact(x)
+    nd = len(shape(x))
+    return _vector_norm(x, ord, normalize_axis(axis, nd, "vector_norm"), keepdims)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """NumPy 2's ``linalg.matrix_norm``: the norm of each matrix in the last two axes."""
+    if len(shape(x)) < 2:
+        raise ValueError(f"matrix_norm: expected at least two dimensions, got shape {shape(x)}")
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)

@@ -19,13 +19,15 @@ LINEAR = frozenset({
     "astype", "concatenate", "stack", "getitem", "expand_dims", "squeeze", "device_put", "real",
     "conjugate", "swapaxes", "moveaxis", "take", "index_update", "scatter_add", "pad", "flip",
     "roll", "tile", "repeat", "diagonal", "trace", "cumsum", "at_set", "at_add", "gather",
+    "index_set", "index_add", "split", "shift", "repeat_sum", "diag_embed", "stop_gradient",
 })
 # Primitives whose rules never read the output (so the output may be modified in place).
 NO_ANS = LINEAR | frozenset({
     "multiply", "matmul", "dot", "einsum", "tensordot", "inner", "outer", "log", "log1p", "log2",
     "log10", "sin", "cos", "square", "clip", "where", "maximum", "minimum", "absolute", "arctan",
-    "arcsin", "arccos", "sinh", "cosh", "arcsinh", "power", "erf", "relu", "take_along_axis",
-    "index_select", "mean", "var", "std",
+    "arcsin", "arccos", "sinh", "cosh", "arcsinh", "erf", "take_along_axis",
+    "index_select", "mean", "var", "std", "leaky_relu", "hard_tanh", "erfc", "gammaln", "fmax", "fmin",
+    "arctan2", "sinc",
 })
 
 

@@ -86,6 +86,11 @@ class set_grad_enabled(_Mode):
     def __enter__(self):
         return self
 
+    def __call__(self, fn):
+        # as a decorator it must not leave grad mode changed (torch restores it here too)
+        STATE.enabled, STATE.inference = self._prev
+        return super().__call__(fn)
+
     def clone(self):
         return _Mode.__new__(_SetMode)._init(self._mode)
 

@@ -1,0 +1,750 @@
+"""Random numbers with explicit keys, as in ``jax.random``, on NumPy or CuPy.
+
+There is no hidden state: a *key* decides every number a sampler draws, so the
+same key always gives the same sample. Use each key once; for more draws,
+``split`` it (or ``fold_in`` a step number) into fresh keys.
+
+A key is raw data: a ``uint32`` array of shape ``(2,)``, like JAX's legacy
+``PRNGKey``. ``key(seed)`` and ``PRNGKey(seed)`` make one; ``split`` returns a
+``(num, 2)`` array of keys to index. Keys live on a device like any array: a key
+moved with ``fgrad.device_put(key, "cuda")`` draws its samples on that GPU, and
+nothing is copied to the host.
+
+The generator is Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw,
+"Parallel random numbers: as easy as 1, 2, 3", SC 2011), a counter-based
+generator: word pair ``i`` of a stream is ``threefry(key, (i, tag))``. The tag
+keeps the three uses of a key apart -- sample bits (0), ``split`` (1) and
+``fold_in`` (2) -- and because Threefry is a bijection of the counter for a
+fixed key, a key's children never repeat each other or its sample bits.
+
+Samples are constants to ``fgrad.grad``: keys are not differentiable, and no
+sampler differentiates through ``minval``, ``p``, ``logits`` and the like (write
+the reparameterisation yourself, e.g. ``lo + (hi - lo) * uniform(key)``). Only
+``permutation`` and ``choice`` of an array pass gradients to the elements they
+pick, as indexing does.
+
+The default float dtype is float64 and the default integer dtype int64, as in
+NumPy (JAX's are 32-bit).
+
+>>> import fgrad.random as fr
+>>> key = fr.key(0)
+>>> k1, k2 = fr.split(key)
+>>> fr.normal(k1, (2, 3)).shape
+(2, 3)
+"""
+import math
+import operator
+
+import numpy as np
+
+from . import _backend
+from .core import Tracer, lowest
+from .numpy._util import array_module
+
+__all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits",
+           "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation", "choice",
+           "categorical", "gumbel", "exponential", "laplace"]
+
+_U32 = np.uint32
+_U64 = np.uint64
+_MASK32 = 0xFFFFFFFF
+_BITS, _SPLIT, _FOLD = 0, 1, 2  # counter high words: one stream per use of a key
+_MAX_BLOCKS = 1 << 32  # counter low word: 2**32 blocks of two words per stream
+
+# ----------------------------------------------------------------------------- Threefry-2x32
+
+_ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)  # Threefry-2x32's R_32x2 (Random123, threefry.h)
+_PARITY = 0x1BD11BDA  # Skein's key-schedule parity constant, 32-bit
+
+
+def _threefry2x32(k0, k1, x0, x1, rounds=20):
+    """Threefry-2x32 of counters ``(x0, x1)`` under key ``(k0, k1)`` (uint32 arrays).
+
+    Vectorised over the counters; a key is 1-element arrays, so no NumPy scalar
+    arithmetic (which warns on the intended uint32 wrap-around) takes place.
+    """
+    xp = array_module(x0)
+    ks = (k0, k1, k0 ^ k1 ^ _PARITY)
+    x0 = x0 + ks[0]
+    x1 = x1 + ks[1]
+    tmp = x1.copy()
+    for r in range(rounds):
+        rot = _ROTATIONS[r % 8]
+        x0 += x1
+        xp.left_shift(x1, rot, out=tmp)
+        x1 >>= 32 - rot
+        x1 |= tmp
+        x1 ^= x0
+        if r % 4 == 3:  # key injection after every fourth round, the last one included
+            i = r // 4 + 1
+            x0 += ks[i % 3]
+            x1 += ks[(i + 1) % 3]
+            x1 += i
+    return x0, x1
+
+
+def _stream(k, tag, count):
+    """``count`` counter blocks of stream ``tag`` of raw key ``k``: two uint32 arrays."""
+    if count > _MAX_BLOCKS:
+        raise ValueError(f"fgrad.random: at most {2 * _MAX_BLOCKS} random words can be drawn from one key at "
+                         "once; split the key and draw in parts")
+    xp = array_module(k)
+    x0 = xp.arange(count, dtype=_U32)
+    x1 = xp.full(count, tag, dtype=_U32)
+    return _threefry2x32(k[0:1], k[1:2], x0, x1)
+
+
+def _words(k, n):
+    """The first ``n`` uint32 words of the sample stream of ``k`` (a prefix never depends on ``n``)."""
+    xp = array_module(k)
+    y0, y1 = _stream(k, _BITS, (n + 1) // 2)
+    return xp.stack([y0, y1], axis=1).reshape(-1)[:n]
+
+
+def _words64(k, n):
+    """``n`` uint64 words, each from two uint32 words of the stream."""
+    w = _words(k, 2 * n).reshape(n, 2)
+    return (w[:, 0].astype(_U64) << 32) | w[:, 1].astype(_U64)
+
+
+# ----------------------------------------------------------------------------- keys
+
+def key(seed):
+    """A new key from an integer seed: ``uint32[2]`` holding the seed's high and low 32 bits.
+
+    Seeds are taken modulo 2**64, so ``-1`` and ``2**64 - 1`` give the same key, as in JAX.
+    A 0-d integer array seed on a GPU gives a key on that GPU.
+
+    >>> fgrad.random.key(42)
+    array([ 0, 42], dtype=uint32)
+    """
+    s = lowest(seed)
+    if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)):
+        s = int(s)
+        if not -(1 << 63) <= s < (1 << 64):
+            raise OverflowError(f"fgrad.random.key: seed {s} does not fit in 64 bits")
+        s %= 1 << 64
+        return np.array([s >> 32, s & _MASK32], dtype=_U32)
+    if hasattr(s, "dtype") and np.ndim(s) == 0 and s.dtype.kind in "iu":
+        xp = array_module(s)
+        s = s.reshape(1).astype(_U64)  # wraps negative seeds, like the int path
+        return xp.concatenate([(s >> 32).astype(_U32), (s & _MASK32).astype(_U32)])
+    raise TypeError(f"fgrad.random.key: seed must be an integer, got {_describe(s)}")
+
+
+PRNGKey = key
+
+
+def _describe(x):
+    if hasattr(x, "dtype") and hasattr(x, "shape"):
+        return f"an array of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"
+
+
+def _check_key(k, fn):
+    """The raw ``uint32[2]`` array of a key, or a TypeError saying how to make one."""
+    raw = lowest(k)
+    if getattr(raw, "dtype", None) == _U32 and tuple(getattr(raw, "shape", ())) == (2,):
+        return raw
+    hint = ""
+    if getattr(raw, "dtype", None) == _U32 and tuple(raw.shape)[-1:] == (2,):
+        hint = " (a batch of keys from split: pick one, e.g. keys[0])"
+    raise TypeError(f"fgrad.random.{fn}: key must be a uint32 array of shape (2,); got {_describe(raw)}{hint}. "
+                    "Make one with fgrad.random.key(seed) and derive more with fgrad.random.split")
+
+
+def key_data(keys):
+    """The raw ``uint32`` data of a key: the key itself, since keys here are raw data."""
+    raw = lowest(keys)
+    if getattr(raw, "dtype", None) != _U32 or tuple(raw.shape)[-1:] != (2,):
+        _check_key(raw, "key_data")
+    return raw
+
+
+def wrap_key_data(key_bits_array):
+    """A key from raw ``uint32`` data (checked; keys here are raw data already)."""
+    return key_data(key_bits_array)
+
+
+def split(key, num=2):
+    """``num`` new keys from ``key``: an array of shape ``(num, 2)`` (``num`` may be a shape).
+
+    The children are distinct from each other and from every sample ``key`` draws.
+
+    >>> k1, k2, k3 = fgrad.random.split(fgrad.random.key(0), 3)
+    """
+    k = _check_key(key, "split")
+    shape = _canon_shape(num, "split", "num")
+    n = math.prod(shape)
+    xp = array_module(k)
+    y0, y1 = _stream(k, _SPLIT, n)
+    return xp.stack([y0, y1], axis=-1).reshape(shape + (2,))
+
+
+def fold_in(key, data):
+    """A new key that mixes the integer ``data`` (e.g. a step number) into ``key``.
+
+    ``data`` is taken modulo 2**64; different values give different keys.
+
+    >>> step_key = fgrad.random.fold_in(fgrad.random.key(0), 7)
+    """
+    k = _check_key(key, "fold_in")
+    xp = array_module(k)
+    d = lowest(data)
+    if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
+        d = int(d)
+        if not -(1 << 63) <= d < (1 << 64):
+            raise OverflowError(f"fgrad.random.fold_in: data {d} does not fit in 64 bits")
+        d %= 1 << 64
+        x0 = xp.asarray([d & _MASK32], dtype=_U32)
+        x1 = xp.asarray([d >> 32], dtype=_U32)
+    elif hasattr(d, "dtype") and np.ndim(d) == 0 and d.dtype.kind in "iu":
+        _same_device("fold_in", k, d)
+        d = xp.asarray(d).reshape(1).astype(_U64)
+        x0 = (d & _MASK32).astype(_U32)
+        x1 = (d >> 32).astype(_U32)
+    else:
+        raise TypeError(f"fgrad.random.fold_in: data must be an integer, got {_describe(d)}")
+    # A key of its own for fold_in, so all 2**64 data values are free to use as counters.
+    f0, f1 = _threefry2x32(k[0:1], k[1:2], xp.zeros(1, dtype=_U32), xp.full(1, _FOLD, dtype=_U32))
+    y0, y1 = _threefry2x32(f0, f1, x0, x1)
+    return xp.concatenate([y0, y1])
+
+
+# ----------------------------------------------------------------------------- argument checks
+
+def _canon_shape(shape, fn, name="shape"):
+    try:
+        out = (operator.index(shape),) if not isinstance(shape, (tuple, list)) else tuple(
+            operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"fgrad.random.{fn}: {name} must be an int or a tuple of ints, got {shape!r}") from None
+    if any(n < 0 for n in out):
+        raise ValueError(f"fgrad.random.{fn}: {name} must not be negative, got {shape!r}")
+    return out
+
+
+def _float_dtype(dtype, fn, complex_ok=False):
+    dt = np.dtype(dtype)
+    if dt in (np.float16, np.float32, np.float64) or (complex_ok and dt in (np.complex64, np.complex128)):
+        return dt
+    kinds = "a floating-point or complex" if complex_ok else "a floating-point"
+    raise TypeError(f"fgrad.random.{fn}: dtype must be {kinds} dtype (float16/32/64), got {dt}")
+
+
+def _same_device(fn, *arrays):
+    if _backend.cupy_active():
+        _backend.check_same_device(arrays, f"fgrad.random.{fn}")
+
+
+def _param(value, xp, dtype=None):
+    """A sampler's parameter as a raw array on the key's device (no derivative flows through it)."""
+    v = lowest(value)
+    return xp.asarray(v, dtype=dtype) if dtype is not None else xp.asarray(v)
+
+
+def _check_broadcast(fn, shape, *shapes):
+    try:
+        ok = np.broadcast_shapes(shape, *shapes) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"fgrad.random.{fn}: parameters of shapes {', '.join(map(str, shapes))} "
+                         f"do not broadcast to the sample shape {shape}")
+
+
+def _axis(axis, nd, fn):
+    axis = operator.index(axis)
+    if not -nd <= axis < nd:
+        raise np.exceptions.AxisError(f"fgrad.random.{fn}: axis {axis} is out of bounds for array of dimension {nd}")
+    return axis % nd
+
+
+def _int_scalar(x):
+    return (isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))) or (
+        hasattr(x, "dtype") and np.ndim(x) == 0 and x.dtype.kind in "iu")
+
+
+# ----------------------------------------------------------------------------- bits to floats
+
+def _unit(k, n, dtype):
+    """``n`` floats of ``dtype`` on the grid ``j / 2**nmant`` in [0, 1): the top mantissa bits, exactly."""
+    nmant = np.finfo(dtype).nmant
+    j = _words64(k, n) >> (64 - nmant) if dtype.itemsize == 8 else _words(k, n) >> (32 - nmant)
+    return j.astype(dtype) * dtype.type(2.0 ** -nmant)
+
+
+def _open_unit(k, n, dtype):
+    """``n`` float64 values strictly inside (0, 1), symmetric about 1/2, for transforms into ``dtype``.
+
+    Midpoints ``(j + 1/2) / 2**b`` with b = 52 for float64 results and 32 for narrower ones
+    (exact in float64): no zero to take a log of, and ``p`` and ``1 - p`` are equally likely.
+    """
+    if dtype.itemsize == 8:
+        j = _words64(k, n) >> 12
+        return (j.astype(np.float64) + 0.5) * 2.0 ** -52
+    return (_words(k, n).astype(np.float64) + 0.5) * 2.0 ** -32
+
+
+def _finish(xp, x, shape):
+    """A (possibly 0-d) array of ``shape``: NumPy operations turn 0-d arrays into scalars."""
+    return xp.asarray(x).reshape(shape)
+
+
+# ----------------------------------------------------------------------------- special functions
+# Written with array operations only, so they run unchanged on CuPy (SciPy is no dependency).
+
+def _horner(coeffs, x):
+    """Polynomial with ``coeffs`` from the highest degree down, at ``x``."""
+    out = x * coeffs[0]
+    out += coeffs[1]
+    for c in coeffs[2:]:
+        out *= x
+        out += c
+    return out
+
+
+def _piecewise(cond, x, if_true, if_false):
+    """``if_true(x)`` where ``cond`` holds, else ``if_false(x)`` (elementwise functions).
+
+    On NumPy each branch runs only on its own elements; on a GPU both run everywhere
+    and ``where`` picks, which is cheaper than compacting (and needs no sync).
+    """
+    xp = array_module(x)
+    if xp is not np:
+        return xp.where(cond, if_true(x), if_false(x))
+    out = np.empty_like(x)
+    out[cond] = if_true(x[cond])
+    rest = ~cond
+    out[rest] = if_false(x[rest])
+    return out
+
+
+# Wichura, "Algorithm AS 241: The percentage points of the normal distribution",
+# Applied Statistics 37 (1988) 477-484, routine PPND16 (relative accuracy about 1e-16).
+# Coefficients as published, highest degree first.
+_AS241_A = (2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
+            4.5921953931549871457e+4, 1.3731693765509461125e+4, 1.9715909503065514427e+3,
+            1.3314166789178437745e+2, 3.3871328727963666080e+0)
+_AS241_B = (5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4,
+            2.1213794301586595867e+4, 5.3941960214247511077e+3, 6.8718700749205790830e+2,
+            4.2313330701600911252e+1, 1.0)
+_AS241_C = (7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+            1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
+            4.63033784615654529590e+0, 1.42343711074968357734e+0)
+_AS241_D = (1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+            1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e+0,
+            2.05319162663775882187e+0, 1.0)
+_AS241_E = (2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+            2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e+0,
+            5.46378491116411436990e+0, 6.65790464350110377720e+0)
+_AS241_F = (2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+            7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+            5.99832206555887937690e-1, 1.0)
+
+
+def _ndtri(p):
+    """The standard normal quantile of float64 ``p`` in (0, 1) (AS 241)."""
+    xp = array_module(p)
+    return _piecewise(xp.abs(p - 0.5) <= 0.425, p, _ndtri_central, _ndtri_tail)
+
+
+def _ndtri_central(p):
+    q = p - 0.5
+    r = 0.180625 - q * q
+    return q * _horner(_AS241_A, r) / _horner(_AS241_B, r)
+
+
+def _ndtri_tail(p):
+    xp = array_module(p)
+    r = xp.sqrt(-xp.log(xp.minimum(p, 1.0 - p)))  # 1 - p is exact for p >= 1/2
+    tail = _piecewise(r <= 5.0, r, lambda r: _horner(_AS241_C, r - 1.6) / _horner(_AS241_D, r - 1.6),
+                      lambda r: _horner(_AS241_E, r - 5.0) / _horner(_AS241_F, r - 5.0))
+    return xp.where(p < 0.5, -tail, tail)
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969)
+# 631-637; coefficients of SPECFUN's CALERF (netlib.org/specfun/erf), highest degree first.
+_CODY_A = (1.85777706184603153e-1, 3.16112374387056560e+0, 1.13864154151050156e+2,
+           3.77485237685302021e+2, 3.20937758913846947e+3)
+_CODY_B = (1.0, 2.36012909523441209e+1, 2.44024637934444173e+2, 1.28261652607737228e+3,
+           2.84423683343917062e+3)
+_CODY_C = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e+0,
+           6.61191906371416295e+1, 2.98635138197400131e+2, 8.81952221241769090e+2,
+           1.71204761263407058e+3, 2.05107837782607147e+3, 1.23033935479799725e+3)
+_CODY_D = (1.0, 1.57449261107098347e+1, 1.17693950891312499e+2, 5.37181101862009858e+2,
+           1.62138957456669019e+3, 3.29079923573345963e+3, 4.36261909014324716e+3,
+           3.43936767414372164e+3, 1.23033935480374942e+3)
+_CODY_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+           1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
+_CODY_Q = (1.0, 2.56852019228982242e+0, 1.87295284992346047e+0, 5.27905102951428412e-1,
+           6.05183413124413191e-2, 2.33520497626869185e-3)
+_ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
+
+
+def _exp_minus_square(y):
+    """exp(-y*y) without the rounding error of squaring y: y*y = s*s + (y-s)(y+s), s = y to 1/16."""
+    xp = array_module(y)
+    s = xp.trunc(y * 16.0) / 16.0
+    return xp.exp(-s * s) * xp.exp(-(y - s) * (y + s))
+
+
+def _erfc(x):
+    """Complementary error function of float64 ``x``, accurate in relative terms (Cody)."""
+    xp = array_module(x)
+    y = xp.abs(x)
+    # Every branch is evaluated on inputs clipped into its own interval, so none overflows.
+    xs = xp.clip(x, -0.46875, 0.46875)
+    z = xs * xs
+    small = 1.0 - xs * _horner(_CODY_A, z) / _horner(_CODY_B, z)
+    ym = xp.clip(y, 0.46875, 4.0)
+    mid = _horner(_CODY_C, ym) / _horner(_CODY_D, ym) * _exp_minus_square(ym)
+    yl = xp.clip(y, 4.0, 30.0)  # erfc(30) underflows to 0 already
+    z = 1.0 / (yl * yl)
+    large = (_ONE_OVER_SQRT_PI - z * _horner(_CODY_P, z) / _horner(_CODY_Q, z)) / yl * _exp_minus_square(yl)
+    tail = xp.where(y <= 4.0, mid, large)
+    return xp.where(y <= 0.46875, small, xp.where(x < 0, 2.0 - tail, tail))
+
+
+def _ndtr(x):
+    """The standard normal CDF of float64 ``x``, accurate in relative terms in the lower tail."""
+    return 0.5 * _erfc(x * -0.7071067811865476)
+
+
+# ----------------------------------------------------------------------------- samplers
+
+def bits(key, shape=(), dtype=None):
+    """Uniformly random unsigned integers (all bits random); ``dtype`` uint8/16/32 (default)/64.
+
+    >>> fgrad.random.bits(fgrad.random.key(0), (2,)).dtype
+    dtype('uint32')
+    """
+    k = _check_key(key, "bits")
+    shape = _canon_shape(shape, "bits")
+    dt = np.dtype(_U32 if dtype is None else dtype)
+    if dt.kind != "u":
+        raise TypeError(f"fgrad.random.bits: dtype must be an unsigned integer dtype, got {dt}")
+    xp = array_module(k)
+    n = math.prod(shape)
+    w = _words64(k, n) if dt.itemsize == 8 else _words(k, n).astype(dt)
+    return _finish(xp, w, shape)
+
+
+def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
+    """Uniform floats in ``[minval, maxval)``.
+
+    [0, 1) is drawn exactly from the top mantissa bits (52 for float64, 23 for float32) and then
+    scaled; results are clipped so rounding never reaches ``maxval``.
+
+    >>> u = fgrad.random.uniform(fgrad.random.key(0), (3,), minval=-1.0, maxval=1.0)
+    """
+    k = _check_key(key, "uniform")
+    shape = _canon_shape(shape, "uniform")
+    dt = _float_dtype(dtype, "uniform")
+    xp = array_module(k)
+    _same_device("uniform", k, lowest(minval), lowest(maxval))
+    lo = _param(minval, xp, dt)
+    hi = _param(maxval, xp, dt)
+    _check_broadcast("uniform", shape, lo.shape, hi.shape)
+    u = _unit(k, math.prod(shape), dt).reshape(shape)
+    out = xp.maximum(lo, u * (hi - lo) + lo)
+    return _finish(xp, xp.minimum(out, xp.maximum(lo, xp.nextafter(hi, lo))), shape)
+
+
+def normal(key, shape=(), dtype=np.float64):
+    """Standard normal samples, by the inverse CDF (Wichura's AS 241) of a uniform.
+
+    A complex ``dtype`` gives independent real and imaginary parts of variance 1/2 each.
+
+    >>> z = fgrad.random.normal(fgrad.random.key(0), (1000,))
+    """
+    k = _check_key(key, "normal")
+    shape = _canon_shape(shape, "normal")
+    dt = _float_dtype(dtype, "normal", complex_ok=True)
+    xp = array_module(k)
+    n = math.prod(shape)
+    if dt.kind == "c":
+        part = np.dtype(np.float32 if dt == np.complex64 else np.float64)
+        z = _ndtri(_open_unit(k, 2 * n, part)).reshape(n, 2) * math.sqrt(0.5)
+        return _finish(xp, (z[:, 0] + 1j * z[:, 1]).astype(dt), shape)
+    return _finish(xp, _ndtri(_open_unit(k, n, dt)).astype(dt), shape)
+
+
+def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
+    """Standard normal samples conditioned on ``lower < x < upper`` (inverse-CDF method).
+
+    ``shape`` defaults to the broadcast shape of ``lower`` and ``upper``; infinite bounds are
+    allowed. The CDF is evaluated in whichever tail keeps it accurate, so bounds far out in a
+    tail (up to about 37 standard deviations) are sampled correctly. Where ``lower >= upper``
+    the result is nan.
+
+    >>> x = fgrad.random.truncated_normal(fgrad.random.key(0), -1.0, 2.0, (5,))
+    """
+    k = _check_key(key, "truncated_normal")
+    dt = _float_dtype(dtype, "truncated_normal")
+    xp = array_module(k)
+    _same_device("truncated_normal", k, lowest(lower), lowest(upper))
+    a = _param(lower, xp, np.float64)
+    b = _param(upper, xp, np.float64)
+    if shape is None:
+        try:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"fgrad.random.truncated_normal: lower of shape {a.shape} and upper of shape "
+                             f"{b.shape} do not broadcast together") from None
+    shape = _canon_shape(shape, "truncated_normal")
+    _check_broadcast("truncated_normal", shape, a.shape, b.shape)
+    n = math.prod(shape)
+    a = xp.broadcast_to(a, shape).reshape(n)
+    b = xp.broadcast_to(b, shape).reshape(n)
+    # Work in the lower tail, where the CDF keeps its relative accuracy: flip [a, b] > 0 to [-b, -a].
+    flip = a > 0
+    lo = xp.where(flip, -b, a)
+    hi = xp.where(flip, -a, b)
+    p_lo = _ndtr(lo)
+    p = p_lo + _open_unit(k, n, dt) * (_ndtr(hi) - p_lo)
+    x = _ndtri(xp.clip(p, np.finfo(np.float64).tiny, 1.0 - 2.0 ** -53))
+    x = xp.where(flip, -x, x).astype(dt)
+    # Rounding (and bounds beyond the CDF's range) could land on a bound: keep to the open interval.
+    x = xp.minimum(xp.maximum(x, xp.nextafter(a.astype(dt), dt.type(np.inf))),
+                   xp.nextafter(b.astype(dt), dt.type(-np.inf)))
+    return _finish(xp, xp.where(a < b, x, dt.type(np.nan)), shape)
+
+
+def bernoulli(key, p=0.5, shape=None):
+    """Booleans that are True with probability ``p`` (``shape`` defaults to ``p``'s shape).
+
+    >>> coin = fgrad.random.bernoulli(fgrad.random.key(0), 0.3, (10,))
+    """
+    k = _check_key(key, "bernoulli")
+    xp = array_module(k)
+    _same_device("bernoulli", k, lowest(p))
+    prob = _param(p, xp)
+    if prob.dtype.kind not in "fiub":
+        raise TypeError(f"fgrad.random.bernoulli: p must be real, got dtype {prob.dtype}")
+    shape = prob.shape if shape is None else _canon_shape(shape, "bernoulli")
+    _check_broadcast("bernoulli", shape, prob.shape)
+    u = _unit(k, math.prod(shape), np.dtype(np.float64)).reshape(shape)
+    return _finish(xp, u < prob, shape)
+
+
+def randint(key, shape, minval, maxval, dtype=np.int64):
+    """Uniform integers in ``[minval, maxval)`` (``minval``/``maxval`` are clipped to ``dtype``'s range).
+
+    Each draw is a 64-bit random word reduced modulo the range, so the bias is at most
+    ``(maxval - minval) / 2**64`` per value.
+
+    >>> dice = fgrad.random.randint(fgrad.random.key(0), (5,), 1, 7)
+    """
+    k = _check_key(key, "randint")
+    shape = _canon_shape(shape, "randint")
+    dt = np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"fgrad.random.randint: dtype must be an integer dtype, got {dt}")
+    xp = array_module(k)
+    _same_device("randint", k, lowest(minval), lowest(maxval))
+    info = np.iinfo(dt)
+    wide = np.dtype(_U64 if dt == _U64 else np.int64)
+    # maxval is exclusive, so it may be one past the dtype's largest value (where that fits in 64 bits).
+    top = info.max + 1 if dt.itemsize < 8 else info.max
+    lo = _int_param(minval, xp, "minval", info.min, top, wide)
+    hi = _int_param(maxval, xp, "maxval", info.min, top, wide)
+    _check_broadcast("randint", shape, lo.shape, hi.shape)
+    n = math.prod(shape)
+    lo = xp.broadcast_to(lo, shape).reshape(n)
+    hi = xp.broadcast_to(hi, shape).reshape(n)
+    if n and bool(xp.any(lo >= hi)):
+        raise ValueError(f"fgrad.random.randint: minval must be less than maxval (after clipping to the range of "
+                         f"{dt}); got minval={_brief(minval)}, maxval={_brief(maxval)}")
+    base = lo.astype(_U64)  # two's complement: the modular arithmetic below is exact
+    offset = _words64(k, n) % (hi.astype(_U64) - base)
+    return _finish(xp, (base + offset).astype(wide).astype(dt), shape)
+
+
+def _brief(v):
+    v = lowest(v)
+    return f"array of shape {tuple(v.shape)}" if np.ndim(v) else repr(v)
+
+
+def _int_param(value, xp, name, lo, hi, wide):
+    v = lowest(value)
+    if isinstance(v, (int, np.integer)):
+        return xp.asarray(min(max(int(v), lo), hi), dtype=wide)
+    arr = xp.asarray(v)
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"fgrad.random.randint: {name} must be an integer or an integer array, got {_describe(arr)}")
+    own = np.iinfo(arr.dtype)
+    return xp.clip(arr, max(lo, own.min), min(hi, own.max)).astype(wide)
+
+
+def _sort_keys(k, shape):
+    """Random uint64 sort keys: argsort gives a uniform permutation (ties have chance < n**2 / 2**65)."""
+    return _words64(k, math.prod(shape)).reshape(shape)
+
+
+def _take(x, idx, axis):
+    if isinstance(x, Tracer):
+        from .numpy import take
+        return take(x, idx, axis=axis)
+    return array_module(x).take(x, idx, axis=axis)
+
+
+def permutation(key, x, axis=0, independent=False):
+    """A random permutation of ``arange(x)`` (``x`` an int), or of ``x``'s entries along ``axis``.
+
+    ``independent=True`` shuffles every 1-d slice along ``axis`` on its own. Gradients flow to the
+    permuted entries of ``x``.
+
+    >>> fgrad.random.permutation(fgrad.random.key(0), 5).shape
+    (5,)
+    """
+    k = _check_key(key, "permutation")
+    xp = array_module(k)
+    raw = lowest(x)
+    if not hasattr(raw, "shape"):
+        x = raw = xp.asarray(raw)
+    if _int_scalar(raw):
+        n = int(raw)
+        if n < 0:
+            raise ValueError(f"fgrad.random.permutation: x must be non-negative, got {n}")
+        return xp.argsort(_sort_keys(k, (n,)), kind="stable").astype(np.int64)
+    if np.ndim(raw) == 0:
+        raise TypeError(f"fgrad.random.permutation: x must be an integer or an array of at least one "
+                        f"dimension, got {_describe(raw)}")
+    _same_device("permutation", k, raw)
+    shape = tuple(raw.shape)
+    ax = _axis(axis, len(shape), "permutation")
+    if not independent:
+        return _take(x, xp.argsort(_sort_keys(k, (shape[ax],)), kind="stable"), ax)
+    order = xp.argsort(_sort_keys(k, shape), axis=ax, kind="stable")
+    if isinstance(x, Tracer):
+        from .numpy import take_along_axis
+        return take_along_axis(x, order, axis=ax)
+    return xp.take_along_axis(raw, order, axis=ax)
+
+
+def choice(key, a, shape=(), replace=True, p=None, axis=0):
+    """Random entries of ``a`` (or of ``arange(a)`` for an int) along ``axis``.
+
+    With ``p`` (probabilities, summing to 1) entries are weighted; without replacement the
+    draws are distinct (Gumbel top-k when weighted). Gradients flow to the picked entries.
+
+    >>> fgrad.random.choice(fgrad.random.key(0), 10, (3,), replace=False).shape
+    (3,)
+    """
+    k = _check_key(key, "choice")
+    shape = _canon_shape(shape, "choice")
+    xp = array_module(k)
+    raw = lowest(a)
+    if not hasattr(raw, "shape"):
+        a = raw = xp.asarray(raw)
+    if _int_scalar(raw):
+        n_in, ax = int(raw), 0
+    elif np.ndim(raw) == 0:
+        raise ValueError(f"fgrad.random.choice: a must be an integer or an array of at least one dimension, "
+                         f"got {_describe(raw)}")
+    else:
+        _same_device("choice", k, raw)
+        ax = _axis(axis, np.ndim(raw), "choice")
+        n_in = raw.shape[ax]
+    n = math.prod(shape)
+    if n and n_in <= 0:
+        raise ValueError(f"fgrad.random.choice: a must be positive (or non-empty) unless no samples are "
+                         f"taken, got {n_in}")
+    if not replace and n > n_in:
+        raise ValueError(f"fgrad.random.choice: cannot take a larger sample ({n}) than the population "
+                         f"({n_in}) when replace=False")
+    if p is None:
+        if replace:
+            idx = (_words64(k, n) % _U64(max(n_in, 1))).astype(np.int64)
+        else:
+            idx = xp.argsort(_sort_keys(k, (n_in,)), kind="stable")[:n]
+    else:
+        _same_device("choice", k, lowest(p))
+        w = _param(p, xp, np.float64)
+        if w.shape != (n_in,):
+            raise ValueError(f"fgrad.random.choice: p must be a 1-d array of the population size ({n_in},), "
+                             f"got shape {w.shape}")
+        if replace:
+            cdf = xp.cumsum(w)
+            # 1 - u lies in (0, 1], so entries of probability 0 are never picked.
+            target = cdf[-1:] * (1.0 - _unit(k, n, np.dtype(np.float64)))
+            idx = xp.minimum(xp.searchsorted(cdf, target, side="left"), n_in - 1)
+        else:
+            with np.errstate(divide="ignore"):
+                score = _gumbel(k, n_in) + xp.log(w)
+            idx = xp.argsort(-score, kind="stable")[:n]
+    idx = idx.astype(np.int64).reshape(shape)
+    if _int_scalar(raw):
+        return _finish(xp, idx, shape)
+    return _take(a, idx, ax)
+
+
+def _gumbel(k, n, dtype=np.dtype(np.float64)):
+    xp = array_module(k)
+    return -xp.log(-xp.log(_open_unit(k, n, dtype)))
+
+
+def categorical(key, logits, axis=-1, shape=None):
+    """Indices drawn with probabilities ``softmax(logits, axis)``, by the Gumbel-max trick.
+
+    ``shape`` defaults to ``logits``' shape without ``axis``; it may add leading dimensions
+    (more samples per distribution). Logits of ``-inf`` are never drawn.
+
+    >>> fgrad.random.categorical(fgrad.random.key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(4,))
+    """
+    k = _check_key(key, "categorical")
+    xp = array_module(k)
+    _same_device("categorical", k, lowest(logits))
+    lg = _param(logits, xp)
+    if lg.ndim == 0:
+        raise ValueError("fgrad.random.categorical: logits must have at least one dimension")
+    ax = _axis(axis, lg.ndim, "categorical")
+    batch = lg.shape[:ax] + lg.shape[ax + 1:]
+    shape = batch if shape is None else _canon_shape(shape, "categorical")
+    lead = len(shape) - len(batch)
+    if lead < 0:
+        raise ValueError(f"fgrad.random.categorical: shape {shape} has fewer dimensions than the batch shape "
+                         f"{batch} of logits {lg.shape} without axis {ax}")
+    _check_broadcast("categorical", shape[lead:], batch)
+    full = shape[:lead] + shape[lead:][:ax] + (lg.shape[ax],) + shape[lead:][ax:]
+    noise = _gumbel(k, math.prod(full)).reshape(full)
+    return _finish(xp, xp.argmax(noise + lg.reshape((1,) * lead + lg.shape), axis=lead + ax), shape)
+
+
+def gumbel(key, shape=(), dtype=np.float64):
+    """Standard Gumbel samples, ``-log(-log(u))``.
+
+    >>> g = fgrad.random.gumbel(fgrad.random.key(0), (3,))
+    """
+    k = _check_key(key, "gumbel")
+    shape = _canon_shape(shape, "gumbel")
+    dt = _float_dtype(dtype, "gumbel")
+    return _finish(array_module(k), _gumbel(k, math.prod(shape), dt).astype(dt), shape)
+
+
+def exponential(key, shape=(), dtype=np.float64):
+    """Standard exponential samples (rate 1), ``-log(u)``.
+
+    >>> e = fgrad.random.exponential(fgrad.random.key(0), (3,))
+    """
+    k = _check_key(key, "exponential")
+    shape = _canon_shape(shape, "exponential")
+    dt = _float_dtype(dtype, "exponential")
+    xp = array_module(k)
+    return _finish(xp, (-xp.log(_open_unit(k, math.prod(shape), dt))).astype(dt), shape)
+
+
+def laplace(key, shape=(), dtype=np.float64):
+    """Standard Laplace samples (density ``exp(-|x|) / 2``).
+
+    >>> l = fgrad.random.laplace(fgrad.random.key(0), (3,))
+    """
+    k = _check_key(key, "laplace")
+    shape = _canon_shape(shape, "laplace")
+    dt = _float_dtype(dtype, "laplace")
+    xp = array_module(k)
+    w = _open_unit(k, math.prod(shape), dt) - 0.5  # never 0: the grid is symmetric about 1/2
+    return _finish(xp, (-xp.sign(w) * xp.log1p(-2.0 * xp.abs(w))).astype(dt), shape)

@@ -1,0 +1,496 @@
+"""Creation functions: tensor, zeros, arange, randn, ... and dtype/device conversion methods."""
+import numpy as np
+
+import fgrad.numpy as fnp
+from fgrad import _backend
+
+from .. import _dtypes, random as _random
+from .._device import as_device, of_raw, put, device as _device_cls
+from .._tensor import Tensor, apply, raw_of, wrap, _is_tape
+from ._common import METHODS, cast, shape_args
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
+           "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
+           "full_like", "rand_like", "randn_like", "randint_like", "scalar_tensor", "tril", "triu",
+           "normal", "bernoulli", "multinomial", "diag", "meshgrid", "is_tensor", "numel"]
+
+
+def _infer_dtype(data):
+    """torch's dtype for Python data: bool, int64, default float (or complex)."""
+    kinds = set()
+
+    def walk(v):
+        if isinstance(v, Tensor):
+            kinds.add(v._np_dtype().kind)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, bool) or isinstance(v, np.bool_):
+            kinds.add("b")
+        elif isinstance(v, (int, np.integer)):
+            kinds.add("i")
+        elif isinstance(v, (float, np.floating)):
+            kinds.add("f")
+        elif isinstance(v, complex):
+            kinds.add("c")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+    walk(data)
+    if "c" in kinds:
+        return np.dtype(np.complex64 if _dtypes.get_default_dtype() is _dtypes.float32 else np.complex128)
+    if "f" in kinds:
+        return _dtypes.get_default_dtype().np
+    if "i" in kinds or "u" in kinds:
+        return np.dtype(np.int64)
+    if "b" in kinds:
+        return np.dtype(np.bool_)
+    return _dtypes.get_default_dtype().np
+
+
+def _place(arr, device):
+    d = as_device(device)
+    if d is None:
+        return arr
+    return put(arr, d)
+
+
+def _finish(arr, requires_grad, device=None):
+    arr = _place(arr, device)
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _tracers_in(data):
+    if hasattr(data, "_trace"):
+        return True
+    if isinstance(data, (list, tuple)):
+        return any(_tracers_in(v) for v in data)
+    return False
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor copying ``data`` (nested lists, scalars, arrays, tensors).
+
+    >>> torch.tensor([1, 2]).dtype, torch.tensor([1., 2.]).dtype
+    (torch.int64, torch.float32)
+    """
+    npd = _dtypes.to_np(dtype)
+    if isinstance(data, Tensor):
+        arr = raw_of(data._data).copy()
+        if npd is not None:
+            arr = arr.astype(npd)
+        return _finish(arr, requires_grad, device)
+    if _tracers_in(data):  # an fgrad transform's values: keep them traced
+        d = fnp.asarray(data)
+        if npd is not None:
+            d = fnp.astype(d, npd)
+        return wrap(d)
+    if _backend.is_cupy_array(data):
+        arr = data.astype(npd) if npd is not None else data.copy()
+        return _finish(arr, requires_grad, device)
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        arr = np.array(data, dtype=npd if npd is not None else (
+            data.dtype if data.dtype.kind in "biufc" else None))
+        if arr.dtype == np.uint64 or arr.dtype == np.uint32 or arr.dtype == np.uint16:
+            arr = arr.astype(np.int64)
+        return _finish(arr, requires_grad, device)
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+        data = _to_py(data)
+    if npd is None:
+        npd = _infer_dtype(data)
+    try:
+        arr = np.array(data, dtype=npd)
+    except (ValueError, OverflowError) as e:
+        raise ValueError(str(e)) from None
+    return _finish(arr, requires_grad, device)
+
+
+def _flat(v):
+    if isinstance(v, (list, tuple)):
+        for x in v:
+            yield from _flat(x)
+    else:
+        yield v
+
+
+def _to_py(v):
+    if isinstance(v, Tensor):
+        if v.ndim:
+            return _to_py(list(raw_of(v._data)))
+        return raw_of(v._data).item()
+    if isinstance(v, (list, tuple)):
+        return [_to_py(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor without copying where possible (NumPy arrays share memory)."""
+    npd = _dtypes.to_np(dtype)
+    if isinstance(data, Tensor):
+        t = data
+        if npd is not None and t._np_dtype() != npd:
+            t = cast(t, npd)
+        if device is not None and t.device != as_device(device):
+            t = t.to(device)
+        return t
+    if hasattr(data, "_trace"):  # an fgrad tracer: the facade computes on it, fgrad differentiates
+        return wrap(fnp.astype(data, npd) if npd is not None else data)
+    if isinstance(data, np.ndarray) and (npd is None or data.dtype == npd) and device is None:
+        return wrap(data)
+    if _backend.is_cupy_array(data) and (npd is None or data.dtype == npd):
+        return _finish(data, False, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray``."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return wrap(ndarray)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def _alloc(fill, shape, dtype, device, requires_grad, default=None):
+    shape = shape_args(shape)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    npd = _dtypes.to_np(dtype) or default or _dtypes.get_default_dtype().np
+    d = as_device(device)
+    if d is not None and d.type == "cuda":
+        xp = _backend.require_cupy()
+        with xp.cuda.Device(d.index or 0):
+            arr = xp.full(shape, fill, dtype=npd)
+        return _finish(arr, requires_grad)
+    return _finish(np.full(shape, fill, dtype=npd), requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _alloc(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _alloc(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    """Zeros (uninitialised memory would make results depend on luck)."""
+    return _alloc(0, size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if dtype is None:
+        default = np.dtype(np.bool_) if isinstance(fill_value, bool) else np.dtype(np.int64) if \
+            isinstance(fill_value, int) else None
+    else:
+        default = None
+    return _alloc(fill_value, (tuple(size),) if not isinstance(size, int) else (size,), dtype, device,
+                  requires_grad, default)
+
+
+def _like(fn, input, dtype, device, requires_grad, *args):
+    return fn(*args, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+              requires_grad=requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(zeros, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return _like(ones, input, dtype, device, requires_grad)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return tensor(s, dtype=dtype or _dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [_to_py(v) for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    npd = _dtypes.to_np(dtype)
+    if npd is None:
+        npd = np.dtype(np.int64) if all(isinstance(v, int) for v in vals) else _dtypes.get_default_dtype().np
+    s, e, st = vals
+    n = max(0, int(np.ceil((e - s) / st)))
+    arr = (s + st * np.arange(n, dtype=np.float64 if npd.kind == "f" else np.int64)).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    start, end = _to_py(start), _to_py(end)
+    # torch computes the second half backwards from ``end`` (symmetric rounding)
+    i = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    half = steps // 2
+    arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+    return _finish(arr.astype(npd), requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    arr = np.power(base, np.linspace(start, end, steps)).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    return _finish(np.eye(n, n if m is None else m, dtype=npd), requires_grad, device)
+
+
+def _rand_shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    arr = _random.rng(generator).random(_rand_shape(size)).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    arr = _random.rng(generator).standard_normal(_rand_shape(size)).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False):
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
+    arr = _random.rng(generator).integers(low, high, size=tuple(size)).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
+    return _finish(_random.rng(generator).permutation(n).astype(npd), requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = raw_of(mean._data) if isinstance(mean, Tensor) else mean
+        s = raw_of(std._data) if isinstance(std, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        like = mean if isinstance(mean, Tensor) else std
+        arr = (m + s * _random.rng(generator).standard_normal(shape)).astype(like._np_dtype())
+        return _finish(arr, False)
+    npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
+    arr = (mean + std * _random.rng(generator).standard_normal(tuple(size))).astype(npd)
+    return _finish(arr, requires_grad, device)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = raw_of(input._data) if p is None else np.full(tuple(input.shape), p)
+    arr = (_random.rng(generator).random(np.shape(probs)) < probs).astype(input._np_dtype())
+    return wrap(arr)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    p = raw_of(input._data).astype(np.float64)
+    g = _random.rng(generator)
+    rows = p.reshape(-1, p.shape[-1])
+    out = np.stack([g.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def tril(input, diagonal=0):
+    mask = np.tri(*input.shape[-2:], k=diagonal, dtype=bool)
+    return apply(lambda x: fnp.where(mask, x, np.zeros((), raw_of(x).dtype)), (input,), None, "TrilBackward0")
+
+
+def triu(input, diagonal=0):
+    mask = ~np.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)
+    return apply(lambda x: fnp.where(mask, x, np.zeros((), raw_of(x).dtype)), (input,), None, "TriuBackward0")
+
+
+def diag(input, diagonal=0):
+    if input.ndim == 1:
+        m = input.shape[0]
+        n = m + abs(diagonal)
+        i = np.arange(m)
+        p_row = np.zeros((n, m), input._np_dtype())
+        p_row[i + max(-diagonal, 0), i] = 1
+        p_col = np.zeros((n, m), input._np_dtype())
+        p_col[i + max(diagonal, 0), i] = 1
+        # out[r, c] = sum_i p_row[r, i] v[i] p_col[c, i]: linear in v, exact
+        return apply(lambda v: lazy_matmul(p_row * fnp.reshape(v, (1, m)), p_col.T), (input,), None,
+                     "DiagEmbedBackward0")
+    r = input.shape
+    idx_r = np.arange(max(0, min(r[0], r[1] - diagonal) if diagonal >= 0 else min(r[0] + diagonal, r[1])))
+    rows = idx_r + max(-diagonal, 0)
+    cols = idx_r + max(diagonal, 0)
+    from .indexing import _getitem
+    return apply(lambda x: _getitem(x, (rows, cols)), (input,), None, "DiagonalBackward0")
+
+
+def lazy_matmul(a, b):
+    return fnp.matmul(a, b)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = tuple(t.numel() for t in tensors)
+    if indexing == "xy" and len(shape) >= 2:
+        shape = (shape[1], shape[0]) + shape[2:]
+    out = []
+    for i, t in enumerate(tensors):
+        pos = i
+        if indexing == "xy" and len(shape) >= 2 and i < 2:
+            pos = 1 - i
+        s = [1] * len(shape)
+        s[pos] = -1
+        out.append(t.reshape(s).expand(shape))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ conversion methods
+
+def to(self, *args, **kwargs):
+    """``t.to(dtype)``, ``t.to(device)``, ``t.to(other)``, ``t.to(device, dtype)``."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    for a in args:
+        if isinstance(a, _dtypes.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, _device_cls)):
+            device = a
+        elif a is not None and not isinstance(a, bool):
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    t = self
+    if device is not None:
+        dev = as_device(device)
+        if dev.type == "cuda" and dev.index is None:
+            dev = _device_cls("cuda", 0)
+        if t.device != dev:
+            t = apply(lambda x: _device_put(x, dev), (t,), None, "ToCopyBackward0")
+    if dtype is not None and t._np_dtype() != _dtypes.to_np(dtype):
+        t = cast(t, _dtypes.to_np(dtype))
+    if copy and t is self:
+        t = t.clone()
+    return t
+
+
+def _device_put(x, dev):
+    import fgrad
+    return fgrad.device_put(x, dev._fgrad())
+
+
+def cpu(self):
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False):
+    d = "cuda" if device is None else (device if isinstance(device, (str, _device_cls)) else f"cuda:{device}")
+    return to(self, d)
+
+
+def type_(self, dtype=None):
+    if dtype is None:
+        return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "int64": "torch.LongTensor",
+                "int32": "torch.IntTensor", "bool": "torch.BoolTensor", "float16": "torch.HalfTensor"
+                }.get(self.dtype.name, f"torch.{self.dtype.name}")
+    return to(self, dtype)
+
+
+def _caster(d):
+    return lambda self, memory_format=None: to(self, d)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    return method
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    from .._tensor import inplace
+    v = _random.rng(generator).uniform(a, b, tuple(self.shape)).astype(self._np_dtype())
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        return inplace(self, lambda s: _put_like(v, s), ())
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    from .._tensor import inplace
+    v = (mean + std * _random.rng(generator).standard_normal(tuple(self.shape))).astype(self._np_dtype())
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        return inplace(self, lambda s: _put_like(v, s), ())
+
+
+def _put_like(v, s):
+    r = raw_of(s)
+    return _backend.get_array_module(r).asarray(v) if _backend.is_cupy_array(r) else v
+
+
+for _n, _f in {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "float": _caster(_dtypes.float32),
+               "double": _caster(_dtypes.float64), "half": _caster(_dtypes.float16),
+               "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32), "bool": _caster(_dtypes.bool),
+               "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
+               "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones),
+               "new_empty": _new(empty), "new_full": new_full, "uniform_": _uniform_, "normal_": _normal_,
+               "tril": tril, "triu": triu, "diag": diag, "bernoulli": bernoulli,
+               "type_as": lambda self, other: to(self, other.dtype)}.items():
+    METHODS[_n] = _f

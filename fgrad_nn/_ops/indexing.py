@@ -1,0 +1,220 @@
+"""Indexing: basic indices give views; advanced ones copy; indexed assignment is in place."""
+import numpy as np
+
+import fgrad.numpy as fnp
+
+from .._tensor import Tensor, apply, inplace, raw_of, wrap
+from ._common import METHODS, cast, lazy, one_dim
+from .shape import view_op
+
+__all__ = ["gather", "scatter", "scatter_add", "index_select", "take", "take_along_dim", "nonzero",
+           "masked_select", "index_add"]
+
+_getitem = lazy("numpy.getitem")
+
+
+def _norm_index(idx):
+    """Tensors in an index become raw arrays; returns (index, is_basic)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out, basic = [], True
+    for i in idx:
+        if isinstance(i, Tensor):
+            r = raw_of(i._data)
+            if r.ndim == 0 and r.dtype.kind in "iu":
+                i = int(r)
+            else:
+                i = r
+                basic = False
+        elif isinstance(i, (list, np.ndarray)):
+            i = np.asarray(i)
+            basic = False
+        elif isinstance(i, bool):
+            basic = False
+        out.append(i)
+    return tuple(out), basic
+
+
+def _check_bounds(shape, idx):
+    dim = 0
+    n_real = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    for i in idx:
+        if i is Ellipsis:
+            dim += len(shape) - n_real
+            continue
+        if i is None:
+            continue
+        if isinstance(i, int):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            if not -shape[dim] <= i < shape[dim]:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {shape[dim]}")
+        dim += 1
+    if dim > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+
+
+def _getitem_copy(t, idx, name="IndexBackward0"):
+    return apply(lambda x: _getitem(x, idx), (t,), None, name)
+
+
+def getitem(self, idx):
+    idx, basic = _norm_index(idx)
+    if basic:
+        _check_bounds(tuple(self.shape), idx)
+        return view_op(self, [("index", idx)], "SelectBackward0" if len(idx) == 1 and isinstance(idx[0], int)
+                       else "SliceBackward0")
+    try:
+        return _getitem_copy(self, idx)
+    except IndexError:
+        raise
+    except Exception as e:  # NumPy's messages for bad advanced indices
+        raise IndexError(str(e)) from None
+
+
+def setitem(self, idx, value):
+    idx, _ = _norm_index(idx)
+    from .._tensor import _is_tape
+    from ..autograd.grad_mode import STATE
+    r = raw_of(self._data)
+    tracked = STATE.enabled and (_is_tape(self._data) or (isinstance(value, Tensor) and value.requires_grad))
+    if not tracked:
+        from .._tensor import check_inplace
+        check_inplace(self)
+        v = raw_of(value._data) if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor) and value._np_dtype().kind == "f" and r.dtype.kind in "iub":
+            pass
+        try:
+            r[idx] = v
+        except ValueError as e:
+            raise RuntimeError(str(e)) from None
+        self._version[0] += 1
+        self._gv = self._version[0]
+        return
+    if not isinstance(value, Tensor):
+        value = np.asarray(value, dtype=r.dtype)
+    elif value._np_dtype() != r.dtype:
+        value = cast(value, r.dtype)
+    inplace(self, lambda s, v: fnp.at(s)[idx].set(v), (value,), "IndexPutBackward0")
+
+
+def index_select(input, dim, index):
+    d = one_dim(dim, input.ndim)
+    ix = raw_of(index._data)
+    if ix.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return apply(lambda x: lazy("numpy.take")(x, ix, axis=d), (input,), None, "IndexSelectBackward0")
+
+
+def take(input, index):
+    ix = raw_of(index._data)
+    return apply(lambda x: lazy("numpy.take")(fnp.reshape(x, (-1,)), ix), (input,), None, "TakeBackward0")
+
+
+def _crop(x_shape, ix_shape, d):
+    return tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(ix_shape))
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    d = one_dim(dim, input.ndim)
+    ix = raw_of(index._data)
+    if ix.dtype != np.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if ix.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    crop = _crop(input.shape, ix.shape, d)
+
+    def f(x):
+        if any(s != slice(None) for s in crop):
+            x = _getitem(x, crop)
+        return lazy("numpy.take_along_axis")(x, ix, axis=d)
+    return apply(f, (input,), None, "GatherBackward0")
+
+
+def take_along_dim(input, indices, dim=None):
+    ix = raw_of(indices._data)
+    if dim is None:
+        return apply(lambda x: lazy("numpy.take_along_axis")(fnp.reshape(x, (-1,)), ix.reshape(-1), axis=0),
+                     (input,), None, "TakeAlongDimBackward0")
+    d = one_dim(dim, input.ndim)
+    return apply(lambda x: lazy("numpy.take_along_axis")(x, ix, axis=d), (input,), None, "TakeAlongDimBackward0")
+
+
+def _scatter_index(ix, d):
+    grids = np.indices(ix.shape, sparse=True)
+    return tuple(ix if k == d else g for k, g in enumerate(grids))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    d = one_dim(dim, input.ndim)
+    ix = raw_of(index._data)
+    full = _scatter_index(ix, d)
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        crop = tuple(slice(0, n) for n in ix.shape)
+        src = cast(src, input._np_dtype())
+
+        def f(x, s):
+            sv = _getitem(s, crop)
+            at = fnp.at(x)[full]
+            return at.add(sv) if reduce == "add" else at.set(sv)
+        return apply(f, (input, src), None, "ScatterBackward0")
+    v = np.asarray(src, dtype=input._np_dtype())
+    return apply(lambda x: fnp.at(x)[full].set(fnp.broadcast_to(v, ix.shape)), (input,), None,
+                 "ScatterBackward1")
+
+
+def scatter_add(input, dim, index, src):
+    return scatter(input, dim, index, src, reduce="add")
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = one_dim(dim, input.ndim)
+    ix = raw_of(index._data)
+    idx = (slice(None),) * d + (ix,)
+    if alpha != 1:
+        source = source * alpha
+    source = cast(source, input._np_dtype())
+    return apply(lambda x, s: fnp.at(x)[idx].add(s), (input, source), None, "IndexAddBackward0")
+
+
+def nonzero(input, *, as_tuple=False):
+    r = raw_of(input._data)
+    nz = np.nonzero(r) if r.ndim else np.nonzero(np.atleast_1d(r))
+    if as_tuple:
+        return tuple(wrap(a.astype(np.int64)) for a in nz)
+    return wrap(np.stack(nz, axis=-1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+
+
+def masked_select(input, mask):
+    m = raw_of(mask._data)
+    return apply(lambda x: _getitem(fnp.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)),
+                                    np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))),
+                 (input,), None, "MaskedSelectBackward0")
+
+
+def _scatter_(self, dim, index, src=None, value=None, reduce=None):
+    new = scatter(self.detach() if not self.requires_grad else self, dim, index, src, value=value, reduce=reduce)
+    return inplace(self, lambda s, n: n, (new,), "ScatterBackward0") if self.requires_grad or \
+        (isinstance(src, Tensor) and src.requires_grad) else _assign_raw(self, new)
+
+
+def _assign_raw(self, new):
+    raw_of(self._data)[...] = raw_of(new._data)
+    self._version[0] += 1
+    return self
+
+
+def _index_add_(self, dim, index, source, *, alpha=1):
+    new = index_add(self, dim, index, source, alpha=alpha)
+    if self.requires_grad or source.requires_grad:
+        return inplace(self, lambda s, n: n, (new,), "IndexAddBackward0")
+    return _assign_raw(self, new)
+
+
+for _n, _f in {"__getitem__": getitem, "__setitem__": setitem, "index_select": index_select, "take": take,
+               "gather": gather, "take_along_dim": take_along_dim, "scatter": scatter,
+               "scatter_add": scatter_add, "index_add": index_add, "nonzero": nonzero,
+               "masked_select": masked_select, "scatter_": _scatter_, "index_add_": _index_add_}.items():
+    METHODS[_n] = _f

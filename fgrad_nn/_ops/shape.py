@@ -1,0 +1,416 @@
+"""Shape and view ops. Views (basic indexing, view, transpose, expand, ...) share storage."""
+import numpy as np
+
+import fgrad.numpy as fnp
+from fgrad import _backend
+from fgrad.core import VJPTracer
+
+from .._tensor import Tensor, apply, raw_of, wrap, wrap_view_of, _is_tape, _view_fwd, STATE, TAPE
+from ._common import METHODS, cast, lazy, norm_dim, one_dim, shape_args
+
+__all__ = ["reshape", "t", "transpose", "permute", "flatten", "squeeze", "unsqueeze", "cat", "concat",
+           "concatenate", "stack", "split", "chunk", "unbind", "narrow", "movedim", "swapaxes", "swapdims",
+           "flip", "roll", "tile", "broadcast_to", "hstack", "vstack", "ravel", "atleast_1d", "moveaxis"]
+
+
+def _raw_view(r, kind, p):
+    if kind == "index":
+        v = r[p]
+        if isinstance(v, np.generic):  # NumPy gives a scalar, not a 0-d view, for full integer indices
+            v = r[p + (Ellipsis,)]
+        return v
+    if kind == "transpose":
+        return r.transpose(p)
+    if kind == "reshape":
+        v = r.view()
+        v.shape = p  # raises AttributeError when no view is possible
+        return v
+    if kind == "expand":
+        xp = _backend.get_array_module(r)
+        return xp.broadcast_to(r, p)
+    raise AssertionError(kind)
+
+
+def view_op(t, steps, name):
+    """A view of ``t``: same storage and version counter, graph through fgrad's view ops."""
+    if t._base is not None and t._gv != t._version[0]:
+        from .._tensor import _refresh_view
+        _refresh_view(t)
+    d = t._data
+    r = raw_of(d)
+    for kind, p in steps:
+        r = _raw_view(r, kind, p)
+    if _is_tape(d):
+        if STATE.enabled:
+            for kind, p in steps:
+                d = _view_fwd(d, kind, p)
+            d = VJPTracer(TAPE, r, d._node, d._index) if _is_tape(d) else r
+        else:
+            d = r
+    elif d is not r and not isinstance(d, np.ndarray) and hasattr(d, "_trace"):
+        for kind, p in steps:
+            d = _view_fwd(d, kind, p)
+    else:
+        d = r
+    return wrap_view_of(t, d, steps, name)
+
+
+def _infer(shape, size):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+        shape[shape.index(-1)] = size // known
+    if int(np.prod(shape, dtype=np.int64)) != size:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+    return tuple(shape)
+
+
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) :
+        from .. import _dtypes
+        if isinstance(shape[0], _dtypes.dtype):
+            raise NotImplementedError("view(dtype) is not supported by fgrad_nn")
+    shape = _infer(shape_args(shape), input.numel())
+    r = raw_of(input._data)
+    try:
+        _raw_view(r, "reshape", shape)
+    except AttributeError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           "dimension spans across two contiguous subspaces). Use .reshape(...) "
+                           "instead.") from None
+    return view_op(input, [("reshape", shape)], "ViewBackward0")
+
+
+def reshape(input, *shape):
+    shape = _infer(shape_args(shape), input.numel())
+    if shape == tuple(input.shape):
+        return view_op(input, [("reshape", shape)], "ViewBackward0")
+    try:
+        _raw_view(raw_of(input._data), "reshape", shape)
+    except AttributeError:
+        return apply(fnp.reshape, (input, shape), None, "UnsafeViewBackward0")  # a copy, like torch
+    return view_op(input, [("reshape", shape)], "ViewBackward0")
+
+
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+def reshape_as(input, other):
+    return reshape(input, tuple(other.shape))
+
+
+def _perm(nd, d0, d1):
+    p = list(range(nd))
+    p[d0], p[d1] = p[d1], p[d0]
+    return tuple(p)
+
+
+def transpose(input, dim0, dim1):
+    nd = input.ndim
+    if nd == 0:
+        return view_op(input, [], "TransposeBackward0")
+    d0, d1 = one_dim(dim0, nd), one_dim(dim1, nd)
+    return view_op(input, [("transpose", _perm(nd, d0, d1))], "TransposeBackward0")
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    if input.ndim < 2:
+        return view_op(input, [], "TBackward0")
+    return view_op(input, [("transpose", (1, 0))], "TBackward0")
+
+
+def permute(input, *dims):
+    dims = shape_args(dims)
+    nd = input.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
+                           f"to len(dims) = {len(dims)}")
+    p = tuple(one_dim(d, nd) for d in dims)
+    if len(set(p)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return view_op(input, [("transpose", p)], "PermuteBackward0")
+
+
+def movedim(input, source, destination):
+    nd = input.ndim
+    src = [one_dim(s, nd) for s in ((source,) if isinstance(source, int) else source)]
+    dst = [one_dim(s, nd) for s in ((destination,) if isinstance(destination, int) else destination)]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def _T(self):
+    nd = self.ndim
+    return view_op(self, [("transpose", tuple(range(nd - 1, -1, -1)))], "PermuteBackward0") if nd > 1 \
+        else view_op(self, [], "PermuteBackward0")
+
+
+def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    s = tuple(input.shape)
+    if not s:
+        return reshape(input, (1,))
+    a, b = one_dim(start_dim, len(s)), one_dim(end_dim, len(s))
+    if a > b:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    new = s[:a] + (int(np.prod(s[a:b + 1], dtype=np.int64)),) + s[b + 1:]
+    return reshape(input, new)
+
+
+def ravel(input):
+    return reshape(input, (-1,))
+
+
+def squeeze(input, dim=None):
+    s = tuple(input.shape)
+    if dim is None:
+        new = tuple(n for n in s if n != 1)
+    else:
+        dims = norm_dim(dim, len(s)) or ()
+        new = tuple(n for i, n in enumerate(s) if not (i in dims and n == 1))
+    return view_op(input, [("reshape", new)], "SqueezeBackward0")
+
+
+def unsqueeze(input, dim):
+    s = list(input.shape)
+    d = one_dim(dim, len(s) + 1)
+    s.insert(d, 1)
+    return view_op(input, [("reshape", tuple(s))], "UnsqueezeBackward0")
+
+
+def expand(input, *sizes):
+    sizes = shape_args(sizes)
+    s = tuple(input.shape)
+    if len(sizes) < len(s):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(s)}}}, size={list(sizes)}): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({len(s)})")
+    lead = len(sizes) - len(s)
+    new = []
+    for i, n in enumerate(sizes):
+        old = s[i - lead] if i >= lead else None
+        if n == -1:
+            if old is None:
+                raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   "non-existing dimension")
+            n = old
+        elif old is not None and old != 1 and old != n:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({old}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(s)}")
+        new.append(n)
+    return view_op(input, [("expand", tuple(new))], "ExpandBackward0")
+
+
+def expand_as(input, other):
+    return expand(input, tuple(other.shape))
+
+
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
+
+
+def narrow(input, dim, start, length):
+    d = one_dim(dim, input.ndim)
+    n = input.shape[d]
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or start + length > n or length < 0:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    idx = (slice(None),) * d + (slice(start, start + length),)
+    return view_op(input, [("index", idx)], "SliceBackward0")
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = one_dim(dim, tensor.ndim)
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        k = split_size_or_sections
+        if k <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [min(k, n - i) for i in range(0, n, k)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        out[-1]._fn = "SplitBackward0"
+        start += s
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input.shape[one_dim(dim, input.ndim)]
+    size = -(-n // chunks) if n else 0
+    return split(input, max(size, 1), dim) if n else split(input, 1, dim)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = one_dim(dim, input.ndim)
+    n = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        bounds = [0] + list(indices_or_sections) + [n]
+        sizes = [max(0, min(b, n) - min(a, n)) for a, b in zip(bounds, bounds[1:])]
+    return split(input, sizes, d)
+
+
+def unbind(input, dim=0):
+    d = one_dim(dim, input.ndim)
+    out = []
+    for i in range(input.shape[d]):
+        out.append(view_op(input, [("index", (slice(None),) * d + (i,))], "UnbindBackward0"))
+    return tuple(out)
+
+
+def _promote_all(tensors, what):
+    from .. import _dtypes
+    if not tensors:
+        raise RuntimeError(f"{what}(): expected a non-empty list of Tensors")
+    dts = {t._np_dtype() for t in tensors}
+    if len(dts) == 1:
+        return list(tensors)
+    dims = [t._np_dtype() for t in tensors if t.ndim]
+    zerod = [t._np_dtype() for t in tensors if not t.ndim]
+    want = _dtypes.result_np(dims, zerod, ())
+    return [cast(t, want) for t in tensors]
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
+    ts = _promote_all(list(tensors), "cat")
+    nd = ts[0].ndim
+    if nd == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = one_dim(dim, nd)
+    for i, x in enumerate(ts[1:], 1):
+        if x.ndim != nd or any(a != b for k, (a, b) in enumerate(zip(x.shape, ts[0].shape)) if k != d):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                               f"{ts[0].shape[1 - d if nd > 1 else 0]} but got size {x.shape[1 - d if nd > 1 else 0]} "
+                               f"for tensor number {i} in the list.")
+    return apply(lambda *xs: fnp.concatenate(list(xs), axis=d), ts, None, "CatBackward0")
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    ts = _promote_all(list(tensors), "stack")
+    s0 = tuple(ts[0].shape)
+    for i, x in enumerate(ts[1:], 1):
+        if tuple(x.shape) != s0:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and "
+                               f"{list(x.shape)} at entry {i}")
+    d = one_dim(dim, len(s0) + 1)
+    return apply(lambda *xs: fnp.stack(list(xs), axis=d), ts, None, "StackBackward0")
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([x.reshape(1, -1) if x.ndim == 1 else x for x in tensors], 0)
+
+
+def atleast_1d(t):
+    return t.reshape(1) if t.ndim == 0 else t
+
+
+def flip(input, dims):
+    dims = norm_dim(dims, input.ndim) or ()
+    idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(input.ndim))
+    from .indexing import _getitem_copy
+    return _getitem_copy(input, idx, "FlipBackward0")
+
+
+def roll(input, shifts, dims=None):
+    return apply(lambda x: lazy("numpy.roll")(x, shifts, dims), (input,), None, "RollBackward0")
+
+
+def tile(input, dims):
+    return apply(lambda x: lazy("numpy.tile")(x, tuple(dims)), (input,), None, "TileBackward0")
+
+
+def repeat(input, *sizes):
+    sizes = shape_args(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                           "of tensor")
+    x = input.reshape((1,) * (len(sizes) - input.ndim) + tuple(input.shape))
+    s = tuple(x.shape)
+    # repeat = expand over new interleaved axes, then merge them: only view ops and one copy
+    inter = []
+    for k, n in zip(sizes, s):
+        inter += [1, n]
+    y = x.reshape(tuple(inter))
+    big = []
+    for k, n in zip(sizes, s):
+        big += [k, n]
+    y = expand(y, tuple(big))
+    out = apply(fnp.reshape, (y, tuple(k * n for k, n in zip(sizes, s))), None, "RepeatBackward0")
+    return out
+
+
+def contiguous(self, memory_format=None):
+    if self.is_contiguous():
+        return self
+    return apply(lambda x: _contig(x), (self,), None, "CloneBackward0")
+
+
+def _contig(x):
+    y = fnp.positive(x)
+    r = raw_of(y)
+    if hasattr(r, "flags") and not r.flags.c_contiguous:
+        xp = _backend.get_array_module(r)
+        c = xp.ascontiguousarray(r)
+        y = VJPTracer(y._trace, c, y._node, y._index) if isinstance(y, VJPTracer) else c
+    return y
+
+
+def clone(input, *, memory_format=None):
+    if input._np_dtype().kind in "fc":
+        return apply(_contig, (input,), None, "CloneBackward0")
+    return wrap(raw_of(input._data).copy())
+
+
+for _n, _f in {"view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as,
+               "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
+               "permute": permute, "movedim": movedim, "moveaxis": movedim, "flatten": flatten, "ravel": ravel,
+               "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand, "expand_as": expand_as,
+               "broadcast_to": broadcast_to, "narrow": narrow, "split": split, "chunk": chunk,
+               "tensor_split": tensor_split, "unbind": unbind, "flip": flip, "roll": roll, "tile": tile,
+               "repeat": repeat, "contiguous": contiguous, "clone": clone}.items():
+    METHODS[_n] = _f
+METHODS["T"] = property(_T)
+METHODS["mT"] = property(_mT)
+METHODS["H"] = property(_T)
+METHODS["mH"] = property(_mT)

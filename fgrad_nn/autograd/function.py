@@ -1,0 +1,213 @@
+"""``torch.autograd.Function`` on ``fgrad.custom_vjp``, and ``grad_fn`` objects."""
+import fgrad
+from fgrad.core import CustomRule, Tracer
+
+from .grad_mode import STATE
+
+__all__ = ["Function", "FunctionCtx", "GradFn", "node_name", "once_differentiable"]
+
+# fgrad primitive -> the name torch gives the backward of the same operation
+_TORCH_NAMES = {
+    "add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "negative": "Neg",
+    "power": "Pow", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "sin": "Sin", "cos": "Cos",
+    "tanh": "Tanh", "absolute": "Abs", "sum": "Sum", "matmul": "Mm", "reshape": "View",
+    "transpose": "Transpose", "broadcast_to": "Expand", "getitem": "Index", "clip": "Clamp",
+    "where": "Where", "astype": "ToCopy", "concatenate": "Cat", "stack": "Stack", "expit": "Sigmoid",
+    "maximum": "Maximum", "minimum": "Minimum", "positive": "Clone", "square": "Pow",
+}
+
+
+def node_name(node, index=0):
+    prim = node.prim
+    if isinstance(prim, CustomRule):
+        return f"{prim.name}Backward"
+    base = _TORCH_NAMES.get(prim.name) or "".join(p.capitalize() for p in prim.name.split("_"))
+    return f"{base}Backward0"
+
+
+class _AccumulateGrad:
+    """The ``grad_fn``-graph node of a leaf (torch's AccumulateGrad)."""
+
+    def __init__(self, node):
+        ref = getattr(node, "tensor", None)
+        self.variable = ref() if ref is not None else None
+        self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class GradFn:
+    """What ``tensor.grad_fn`` returns: the recorded node under a torch name."""
+
+    __slots__ = ("_node", "_name", "_index")
+
+    def __init__(self, node, name=None, index=0):
+        self._node = node
+        self._name = name or node_name(node, index)
+        self._index = index
+
+    def name(self):
+        return self._name
+
+    @property
+    def next_functions(self):
+        out = []
+        for _, parent, index in self._node.parents:
+            if parent.prim is None:
+                out.append((_AccumulateGrad(parent), 0))
+            else:
+                out.append((GradFn(parent, None, index), index))
+        return tuple(out)
+
+    def __eq__(self, other):
+        return isinstance(other, GradFn) and other._node is self._node
+
+    def __hash__(self):
+        return id(self._node)
+
+    def __repr__(self):
+        return f"<{self._name} object at {id(self._node):#x}>"
+
+
+class FunctionCtx:
+    """The ``ctx`` of a Function: ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``."""
+
+    def __init__(self):
+        self._saved = ()
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self._non_diff = set()
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            from .engine import _FREED
+            raise RuntimeError(_FREED)
+        return tuple(self._saved)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls._backward_cls = cls
+
+
+class Function(metaclass=_FunctionMeta):
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``.apply``.
+
+    >>> class Square(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         x, = ctx.saved_tensors
+    ...         return 2 * x * g
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor, wrap, raw_of
+        from .grad_mode import no_grad
+        ctx = FunctionCtx()
+        # a Tensor over an fgrad transform's tracer is being differentiated too (gradcheck, fgrad.grad)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and (a.requires_grad or isinstance(a._data, Tracer))
+                                     for a in args)
+        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        nondiff = tuple(i for i in range(len(args)) if i not in tensor_pos)
+        out_info = {}
+
+        def run_forward():
+            with no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
+            single = not isinstance(out, tuple)
+            outs = (out,) if single else out
+            out_info["single"] = single
+            out_info["outs"] = outs
+            return tuple(raw_of(o._data) if isinstance(o, Tensor) else o for o in outs)
+
+        def fun(*vals):
+            return run_forward()
+
+        def fwd(*vals):
+            return run_forward(), None
+
+        def bwd(*rest):
+            g = rest[-1]
+            grads = []
+            for gi, o in zip(g, out_info["outs"]):
+                if gi is None and ctx.materialize_grads and isinstance(o, Tensor):
+                    import fgrad.numpy as fnp
+                    gi = fnp.zeros_like(raw_of(o._data))
+                grads.append(None if gi is None else wrap(gi))
+            res = cls.backward(ctx, *grads)
+            res = res if isinstance(res, tuple) else (res,)
+            if len(res) < len(args):
+                raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                                   f"(expected {len(args)}, got {len(res)})")
+            cts = []
+            for i in tensor_pos:
+                r = res[i]
+                if r is None or not ctx.needs_input_grad[i]:
+                    cts.append(None)
+                    continue
+                if not isinstance(r, Tensor):
+                    raise TypeError(f"{cls.__name__}.backward must return Tensors or None")
+                if tuple(r.shape) != tuple(args[i].shape):
+                    raise RuntimeError(f"Function {cls.__name__}Backward returned an invalid gradient at index "
+                                       f"{i} - got {list(r.shape)} but expected shape compatible with "
+                                       f"{list(args[i].shape)}")
+                cts.append(r._data if STATE.enabled else raw_of(r._data))
+            return tuple(cts)
+
+        fun.__name__ = cls.__name__
+        cv = fgrad.custom_vjp(fun, nondiff_argnums=nondiff)
+        cv.defvjp(fwd, bwd)
+        cv.__name__ = cls.__name__
+        if STATE.enabled:
+            call_args = [a._data if isinstance(a, Tensor) else a for a in args]
+        else:
+            call_args = [raw_of(a._data) if isinstance(a, Tensor) else a for a in args]
+        res = cv(*call_args)
+        outs = out_info["outs"]
+        wrapped = []
+        for r, o in zip(res, outs):
+            if not isinstance(o, Tensor):
+                wrapped.append(o)
+            elif id(o) in ctx._non_diff:
+                wrapped.append(wrap(raw_of(r)))
+            else:
+                wrapped.append(wrap(r, f"{cls.__name__}Backward"))
+        return wrapped[0] if out_info["single"] else tuple(wrapped)
+
+
+def once_differentiable(fn):
+    return fn
