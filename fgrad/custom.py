@@ -19,6 +19,16 @@ def _split_args(args, nondiff_argnums):
     return nondiff, diff
 
 
+def _prepare(fn, rule, kind, args):
+    """Split ``args`` for a custom rule: (nondiff args, diff args, their leaves, tree, top trace)."""
+    if rule is None:
+        raise AttributeError(f"No {kind.upper()} defined for custom_{kind} function {fn.__name__} "
+                             f"using def{kind}.")
+    nondiff, diff = _split_args(args, fn.nondiff_argnums)
+    flat, in_tree = tree_flatten(diff)
+    return nondiff, diff, flat, in_tree, core.top_trace(flat)
+
+
 def _merge_args(nondiff, diff, nondiff_argnums, n):
     it_nd, it_d = iter(nondiff), iter(diff)
     return [next(it_nd) if i in nondiff_argnums else next(it_d) for i in range(n)]
@@ -46,11 +56,7 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {self.__name__} using defvjp.")
-        nondiff, diff = _split_args(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(diff)
-        top = core.top_trace(flat)
+        nondiff, diff, flat, in_tree, top = _prepare(self, self.fwd, "vjp", args)
         if top is None:
             return self.fun(*args)
         if isinstance(top, JVPTrace):
@@ -136,11 +142,7 @@ class custom_jvp:
         return self.jvp(*nondiff, tuple(primals), tuple(tangents))
 
     def __call__(self, *args):
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {self.__name__} using defjvp.")
-        nondiff, diff = _split_args(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(diff)
-        top = core.top_trace(flat)
+        nondiff, _, flat, in_tree, top = _prepare(self, self.jvp, "jvp", args)
         if top is None:
             return self.fun(*args)
         from . import numpy as fnp

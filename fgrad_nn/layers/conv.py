@@ -1,0 +1,338 @@
+"""Convolutions: ``torch.nn.functional``'s conv functions and the Conv*/ConvTranspose* layers.
+
+The arithmetic is ``fgrad.convolution`` (torch's cross-correlation, im2col + GEMM);
+this module adapts torch's signatures onto it: bias, the padding modes other than
+zeros (``pad`` first, as torch does), ``output_size`` for transposed convolutions.
+``unfold``/``fold`` (im2col/col2im) live here too.
+
+>>> import numpy as np, fgrad.random as fr
+>>> conv = Conv2d(3, 8, 3, padding="same")
+>>> params, state = conv.init(fr.key(0))
+>>> y, _ = conv.apply(params, state, np.ones((2, 3, 16, 16), np.float32))
+>>> y.shape
+(2, 8, 16, 16)
+"""
+import math
+
+import numpy as np
+
+import fgrad.convolution as fc
+import fgrad.numpy as fnp
+from fgrad.numpy._util import shape
+
+from .base import Layer, bias_uniform, kaiming_uniform, split_key
+from .padding import pad
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "unfold", "fold", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d", "Unfold", "Fold"]
+
+
+def _fmt(s):
+    return "[" + ", ".join(str(v) for v in s) + "]"
+
+
+def _check_rank(input, weight, nd, fn, transposed=False):
+    ws, xs = shape(weight), shape(input)
+    if len(ws) != nd + 2:
+        raise RuntimeError(f"{fn}: expected weight to be {nd + 2}-dimensional, but got weight of size {_fmt(ws)}")
+    if len(xs) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got input "
+                           f"of size: {_fmt(xs)}")
+
+
+def _add_bias(y, bias, nd):
+    if bias is None:
+        return y
+    bs = shape(bias)
+    return y + fnp.reshape(bias, bs + (1,) * nd)
+
+
+def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
+    fn = f"conv{nd}d"
+    _check_rank(input, weight, nd, fn)
+    if bias is not None and shape(bias) != (shape(weight)[0],):
+        raise RuntimeError(f"Given weight of size {_fmt(shape(weight))}, expected bias to be 1-dimensional with "
+                           f"{shape(weight)[0]} elements, but got bias of size {_fmt(shape(bias))} instead")
+    y = fc.conv(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return _add_bias(y, bias, nd)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv1d: ``(N, C_in, L)`` * ``(C_out, C_in/groups, k)`` (+ bias).
+
+    ``padding``: an int, a tuple, 'valid' or 'same'.
+    """
+    return _conv(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv2d: ``(N, C_in, H, W)`` * ``(C_out, C_in/groups, kh, kw)`` (+ bias).
+
+    >>> conv2d(np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), padding=1).shape
+    (1, 2, 5, 5)
+    """
+    return _conv(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """torch.nn.functional.conv3d: ``(N, C_in, D, H, W)`` * ``(C_out, C_in/groups, kd, kh, kw)`` (+ bias)."""
+    return _conv(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    fn = f"conv_transpose{nd}d"
+    _check_rank(input, weight, nd, fn, transposed=True)
+    out_ch = shape(weight)[1] * groups
+    if bias is not None and shape(bias) != (out_ch,):
+        raise RuntimeError(f"Given transposed=1, weight of size {_fmt(shape(weight))}, expected bias to be "
+                           f"1-dimensional with {out_ch} elements, but got bias of size {_fmt(shape(bias))} instead")
+    y = fc.conv_transpose(input, weight, stride=stride, padding=padding, output_padding=output_padding,
+                          dilation=dilation, groups=groups)
+    return _add_bias(y, bias, nd)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose1d; ``weight (C_in, C_out/groups, k)``."""
+    return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose2d; ``weight (C_in, C_out/groups, kh, kw)``.
+
+    >>> conv_transpose2d(np.ones((1, 4, 5, 5)), np.ones((4, 2, 3, 3)), stride=2).shape
+    (1, 2, 11, 11)
+    """
+    return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose3d; ``weight (C_in, C_out/groups, kd, kh, kw)``."""
+    return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.unfold (im2col): ``(N, C, H, W)`` -> ``(N, C * kh * kw, L)``."""
+    return fc.unfold(input, kernel_size, dilation=dilation, padding=padding, stride=stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """torch.nn.functional.fold (col2im, summing overlaps): ``(N, C * kh * kw, L)`` -> ``(N, C, *output_size)``."""
+    return fc.fold(input, output_size, kernel_size, dilation=dilation, padding=padding, stride=stride)
+
+
+# ----------------------------------------------------------------------------- layers
+
+def _ntuple(v, n):
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    return v * n if len(v) == 1 and n > 1 else v
+
+
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+
+
+class _ConvNd(Layer):
+    """Shared by the Conv and ConvTranspose layers: torch's _ConvNd constructor checks and init."""
+
+    nd = 2
+    transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", output_padding=0, dtype=np.float32):
+        nd = self.nd
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        self.stride = _ntuple(stride, nd)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, nd)
+        self.dilation = _ntuple(dilation, nd)
+        self.output_padding = _ntuple(output_padding, nd)
+        self.groups = int(groups)
+        self.padding_mode = padding_mode
+        self.use_bias = bool(bias)
+        self.dtype = np.dtype(dtype)
+        # F.pad's list (last axis first) for the non-zero padding modes, as torch computes it
+        rev = []
+        for k, d, p in reversed(list(zip(self.kernel_size, self.dilation,
+                                         self.padding if not isinstance(self.padding, str) else
+                                         (None,) * nd))):
+            if self.padding == "same":
+                total = d * (k - 1)
+                rev += [total // 2, total - total // 2]
+            elif self.padding == "valid":
+                rev += [0, 0]
+            else:
+                rev += [p, p]
+        self._reversed_padding_repeated_twice = rev
+
+    @property
+    def weight_shape(self):
+        if self.transposed:
+            return (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        return (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+
+    def init(self, key):
+        """torch's reset_parameters: kaiming_uniform(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
+        kw, kb = split_key(key, 2)
+        ws = self.weight_shape
+        params = {"weight": kaiming_uniform(kw, ws, a=math.sqrt(5), dtype=self.dtype)}
+        if self.use_bias:
+            fan_in = ws[1] * math.prod(ws[2:])
+            params["bias"] = bias_uniform(kb, (self.out_channels,), fan_in, dtype=self.dtype)
+        return params, {}
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self.nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * self.nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self.nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if not self.use_bias:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class _Conv(_ConvNd):
+    _fn = staticmethod(conv2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", dtype=np.float32):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, 0, dtype)
+
+    def call(self, params, input, train=False, key=None):
+        w, b = params["weight"], params.get("bias")
+        if self.padding_mode != "zeros":
+            return self._fn(pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), w, b,
+                            self.stride, 0, self.dilation, self.groups)
+        return self._fn(input, w, b, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_Conv):
+    """torch.nn.Conv1d as a pure layer: params ``weight (C_out, C_in/groups, k)``, ``bias (C_out,)``."""
+    nd = 1
+    _fn = staticmethod(conv1d)
+
+
+class Conv2d(_Conv):
+    """torch.nn.Conv2d as a pure layer: params ``weight (C_out, C_in/groups, kh, kw)``, ``bias (C_out,)``."""
+    nd = 2
+    _fn = staticmethod(conv2d)
+
+
+class Conv3d(_Conv):
+    """torch.nn.Conv3d as a pure layer: params ``weight (C_out, C_in/groups, kd, kh, kw)``, ``bias``."""
+    nd = 3
+    _fn = staticmethod(conv3d)
+
+
+class _ConvTranspose(_ConvNd):
+    transposed = True
+    _fn = staticmethod(conv_transpose2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", dtype=np.float32):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype)
+
+    def output_padding_for(self, input, output_size):
+        """torch's ``_output_padding``: the output_padding that gives ``output_size``."""
+        nd = self.nd
+        if output_size is None:
+            return self.output_padding
+        xs = shape(input)
+        batched = len(xs) == nd + 2
+        lead = 2 if batched else 1
+        output_size = tuple(int(v) for v in output_size)
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {len(xs)}D input, output_size must have {nd} or "
+                             f"{lead + nd} elements (got {len(output_size)})")
+        lo = [(xs[lead + d] - 1) * self.stride[d] - 2 * self.padding[d] + self.dilation[d] *
+              (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        hi = [m + s - 1 for m, s in zip(lo, self.stride)]
+        for size, a, b in zip(output_size, lo, hi):
+            if size < a or size > b:
+                raise ValueError(f"requested an output size of {list(output_size)}, but valid sizes range from "
+                                 f"{lo} to {hi} (for an input of {_fmt(xs[lead:])})")
+        return tuple(s - m for s, m in zip(output_size, lo))
+
+    def call(self, params, input, output_size=None, train=False, key=None):
+        if isinstance(self.padding, str):
+            raise ValueError(f"padding must be an int or a tuple of ints for {type(self).__name__}, "
+                             f"got {self.padding!r}")
+        opad = self.output_padding_for(input, output_size)
+        return self._fn(input, params["weight"], params.get("bias"), self.stride, self.padding, opad,
+                        self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """torch.nn.ConvTranspose1d as a pure layer: ``weight (C_in, C_out/groups, k)``; ``apply(..., x,
+    output_size=None)``."""
+    nd = 1
+    _fn = staticmethod(conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """torch.nn.ConvTranspose2d as a pure layer: ``weight (C_in, C_out/groups, kh, kw)``; ``apply(..., x,
+    output_size=None)``."""
+    nd = 2
+    _fn = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """torch.nn.ConvTranspose3d as a pure layer."""
+    nd = 3
+    _fn = staticmethod(conv_transpose3d)
+
+
+class Unfold(Layer):
+    """torch.nn.Unfold: sliding blocks (im2col), stateless."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def call(self, params, input, train=False, key=None):
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Layer):
+    """torch.nn.Fold: sums sliding blocks back into an image (col2im), stateless."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def call(self, params, input, train=False, key=None):
+        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

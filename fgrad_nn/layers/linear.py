@@ -1,0 +1,114 @@
+"""Affine layers: ``linear``, ``bilinear`` and the ``Linear``, ``Bilinear``, ``Identity`` layers.
+
+>>> import fgrad.random as fr, numpy as np
+>>> layer = Linear(3, 2)
+>>> params, state = layer.init(fr.key(0))
+>>> params["weight"].shape, params["bias"].shape
+((2, 3), (2,))
+>>> y, _ = layer.apply(params, state, np.ones((4, 3), np.float32))
+"""
+import math
+
+import numpy as np
+
+import fgrad.numpy as fnp
+
+from .base import Layer, bias_uniform, kaiming_uniform, split_key
+
+__all__ = ["linear", "bilinear", "identity", "Linear", "Bilinear", "Identity"]
+
+
+def _shape(x):
+    return tuple(np.shape(x))
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` (torch.nn.functional.linear); weight is (out, in) or (in,)."""
+    xs, ws = _shape(input), _shape(weight)
+    if not xs or ws[-1] != xs[-1] or len(ws) > 2:
+        a = "x".join(map(str, (math.prod(xs[:-1]), xs[-1]) if xs else (1,)))
+        b = "x".join(map(str, ws[::-1] if len(ws) == 2 else ws))
+        raise ValueError(f"mat1 and mat2 shapes cannot be multiplied ({a} and {b})")
+    y = fnp.matmul(input, fnp.transpose(weight) if len(ws) == 2 else weight)
+    return y if bias is None else y + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1 @ weight[k] @ x2 + bias[k]`` (torch.nn.functional.bilinear); weight (out, in1, in2)."""
+    s1, s2, ws = _shape(input1), _shape(input2), _shape(weight)
+    if len(ws) != 3:
+        raise ValueError(f"bilinear(): weight must be three-dimensional, but got {len(ws)} dimension(s)")
+    if s1[:-1] != s2[:-1]:
+        raise ValueError(f"bilinear(): input batch dimensions do not match: got {s1[:-1]} and {s2[:-1]}")
+    if s1[-1] != ws[1]:
+        raise ValueError(f"bilinear(): input1 size does not match weight size: got {s1[-1]} but expected {ws[1]}")
+    if s2[-1] != ws[2]:
+        raise ValueError(f"bilinear(): input2 size does not match weight size: got {s2[-1]} but expected {ws[2]}")
+    y = fnp.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y if bias is None else y + bias
+
+
+def identity(input):
+    return input
+
+
+class Linear(Layer):
+    """``y = x W^T + b``; torch's init: W ~ kaiming_uniform(a=sqrt(5)), b ~ U(+-1/sqrt(in_features))."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        if self.in_features < 0 or self.out_features < 0:
+            raise ValueError(f"Linear: in_features and out_features must be non-negative, got "
+                             f"{in_features} and {out_features}")
+        self.bias = bool(bias)
+        self.dtype = np.dtype(dtype)
+
+    def init(self, key):
+        kw, kb = split_key(key, 2)
+        shape = (self.out_features, self.in_features)
+        params = {"weight": kaiming_uniform(kw, shape, a=math.sqrt(5), dtype=self.dtype)}
+        if self.bias:
+            params["bias"] = bias_uniform(kb, (self.out_features,), self.in_features, self.dtype)
+        return params, {}
+
+    def call(self, params, x, *, train=False, key=None):
+        return linear(x, params["weight"], params.get("bias"))
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias}"
+
+
+class Bilinear(Layer):
+    """``y = x1^T A x2 + b``; torch's init: A and b ~ U(+-1/sqrt(in1_features))."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, dtype=np.float32):
+        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
+        self.out_features = int(out_features)
+        self.bias = bool(bias)
+        self.dtype = np.dtype(dtype)
+
+    def init(self, key):
+        kw, kb = split_key(key, 2)
+        fan = self.in1_features
+        params = {"weight": bias_uniform(kw, (self.out_features, self.in1_features, self.in2_features), fan,
+                                         self.dtype)}
+        if self.bias:
+            params["bias"] = bias_uniform(kb, (self.out_features,), fan, self.dtype)
+        return params, {}
+
+    def call(self, params, x1, x2, *, train=False, key=None):
+        return bilinear(x1, x2, params["weight"], params.get("bias"))
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias}")
+
+
+class Identity(Layer):
+    """Returns its input (any arguments to the constructor are ignored, as in torch)."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def call(self, params, x, *, train=False, key=None):
+        return x

@@ -1,0 +1,485 @@
+"""Recurrent layers (RNN, GRU, LSTM and their cells): the array-level math and the pure layers.
+
+Speed: the input projection of ALL time steps is one matmul before the time loop
+(biases folded in), and each step does ONE fused matmul ``h @ W_hh^T`` for all
+gates; the loop runs in Python over time only. Time steps are cut out of the
+projection by one ``split`` (not by indexing, whose gradient would scatter into a
+full-size zero array at every step) and the outputs are joined by one
+``concatenate``, so reverse mode keeps only what each step needs.
+
+Packed sequences run on the packed data itself: ``batch_sizes[t]`` rows (sorted by
+decreasing length) take part in step ``t``; the other rows keep their state, so the
+final states are taken at each sequence's true length (torch's semantics).
+
+>>> import fgrad.random as fr, numpy as np
+>>> lstm = LSTM(3, 5, num_layers=2)
+>>> params, state = lstm.init(fr.key(0))
+>>> (out, (h, c)), _ = lstm.apply(params, state, np.ones((7, 2, 3), np.float32))
+>>> out.shape, h.shape, c.shape
+((7, 2, 5), (2, 2, 5), (2, 2, 5))
+"""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+import fgrad.numpy as fnp
+import fgrad.random as fr
+from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
+from fgrad.scipy.special import expit
+
+from .base import Layer, need_key, split_key, uniform_init
+
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "recurrent",
+           "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _dims(x):
+    return len(_shape(x))
+
+
+def _linear(x, w, b=None):
+    y = fnp.matmul(x, fnp.transpose(w))
+    return y if b is None else y + b
+
+
+def _dropout(x, p, key):
+    """Inverted dropout (torch's F.dropout in training mode)."""
+    if p >= 1.0:
+        return x * 0.0
+    keep = fr.bernoulli(key, 1.0 - p, _shape(x))
+    return fnp.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+# ----------------------------------------------------------------------------- cells (torch.*_cell)
+
+def _pointwise(mode, gx, h, c, w_hh, b_hh, w_hr=None):
+    """One step from the input part of the gates ``gx`` (input projection + biases folded in,
+    except GRU's b_hh which sits inside ``r * (...)``): ``(h', c')``."""
+    gh = fnp.matmul(h, fnp.transpose(w_hh))
+    if mode == "LSTM":
+        i, f, g, o = fnp.split(gx + gh, 4, axis=-1)
+        c = expit(f) * c + expit(i) * fnp.tanh(g)
+        h = expit(o) * fnp.tanh(c)
+        if w_hr is not None:
+            h = fnp.matmul(h, fnp.transpose(w_hr))
+        return h, c
+    if mode == "GRU":
+        if b_hh is not None:
+            gh = gh + b_hh
+        xr, xz, xn = fnp.split(gx, 3, axis=-1)
+        hr, hz, hn = fnp.split(gh, 3, axis=-1)
+        r = expit(xr + hr)
+        z = expit(xz + hz)
+        n = fnp.tanh(xn + r * hn)
+        return n + z * (h - n), None
+    pre = gx + gh
+    return (fnp.tanh(pre) if mode == "RNN_TANH" else fnp.maximum(pre, 0.0)), None
+
+
+def _input_gates(mode, x, w_ih, b_ih, b_hh):
+    b = b_ih
+    if mode != "GRU" and b_hh is not None:
+        b = b_hh if b is None else b + b_hh
+    return _linear(x, w_ih, b)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_tanh_cell)."""
+    return _pointwise("RNN_TANH", _input_gates("RNN_TANH", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_relu_cell)."""
+    return _pointwise("RNN_RELU", _input_gates("RNN_RELU", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step, gates in torch's order i, f, g, o; ``hx = (h, c)`` -> ``(h', c')``."""
+    h, c = hx
+    return _pointwise("LSTM", _input_gates("LSTM", input, w_ih, b_ih, b_hh), h, c, w_hh, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step, gates r, z, n with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``."""
+    return _pointwise("GRU", _input_gates("GRU", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+
+
+# ----------------------------------------------------------------------------- the full recurrence
+
+def _direction(mode, xs, h, c, w_hh, b_hh, w_hr, reverse, batch_sizes):
+    """Run one direction over the per-step input gates ``xs``; (outputs in time order, h_T, c_T)."""
+    steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
+    outs = [None] * len(xs)
+    rows = _shape(h)[0]
+    for t in steps:
+        n = rows if batch_sizes is None else batch_sizes[t]
+        if n == rows:
+            h, c = _pointwise(mode, xs[t], h, c, w_hh, b_hh, w_hr)
+            outs[t] = h
+            continue
+        # Only the first n rows (longest sequences first) take part; the rest keep their state.
+        hn, cn = _pointwise(mode, xs[t], h[:n], None if c is None else c[:n], w_hh, b_hh, w_hr)
+        outs[t] = hn
+        h = fnp.concatenate([hn, h[n:]], axis=0)
+        if c is not None:
+            c = fnp.concatenate([cn, c[n:]], axis=0)
+    return outs, h, c
+
+
+def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout=0.0, train=False,
+              batch_sizes=None, key=None):
+    """The multi-layer recurrence on time-major data (torch's ``_VF.rnn_tanh/lstm/gru``).
+
+    ``input``: (L, N, H_in), or packed data (sum(batch_sizes), H_in) with ``batch_sizes``
+    (Python ints, non-increasing). ``hx``: h_0 of shape (D*num_layers, N, H_out), plus c_0
+    (D*num_layers, N, H_cell) as a pair for ``mode="LSTM"``. ``weights``: a dict with torch's
+    parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ``weight_hr_l0`` ...).
+    Returns ``(output, h_n)`` or ``(output, (h_n, c_n))`` for LSTM, output shaped like ``input``
+    with D*H_out features.
+    """
+    lstm = mode == "LSTM"
+    h0, c0 = hx if lstm else (hx, None)
+    D = 2 if bidirectional else 1
+    if batch_sizes is None:
+        L, N = _shape(input)[:2]
+        offsets = [N * t for t in range(1, L)]
+        x = fnp.reshape(input, (L * N, _shape(input)[2]))
+    else:
+        batch_sizes = [int(b) for b in batch_sizes]
+        offsets = np.cumsum(batch_sizes)[:-1].tolist()
+        x = input
+    if dropout and train and num_layers > 1:
+        keys = split_key(need_key(key, f"{mode} with dropout"), num_layers - 1)
+    h_n, c_n = [], []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            w_ih, w_hh = weights["weight_ih" + sfx], weights["weight_hh" + sfx]
+            b_ih, b_hh = weights.get("bias_ih" + sfx), weights.get("bias_hh" + sfx)
+            w_hr = weights.get("weight_hr" + sfx)
+            gates = _input_gates(mode, x, w_ih, b_ih, b_hh)   # all time steps: one matmul
+            xs = fnp.split(gates, offsets, axis=0) if offsets else [gates]
+            k = layer * D + d
+            hs, h, c = _direction(mode, xs, h0[k], None if c0 is None else c0[k], w_hh, b_hh, w_hr,
+                                  d == 1, batch_sizes)
+            outs.append(fnp.concatenate(hs, axis=0) if len(hs) > 1 else hs[0])
+            h_n.append(h)
+            c_n.append(c)
+        x = outs[0] if D == 1 else fnp.concatenate(outs, axis=-1)
+        if dropout and train and layer < num_layers - 1:
+            x = _dropout(x, dropout, keys[layer])
+    if batch_sizes is None:
+        x = fnp.reshape(x, (L, N, _shape(x)[-1]))
+    h_n = fnp.stack(h_n)
+    return (x, (h_n, fnp.stack(c_n))) if lstm else (x, h_n)
+
+
+# ----------------------------------------------------------------------------- pure layers
+
+def _check_args(mode, hidden_size, num_layers, dropout, proj_size):
+    if not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1 or isinstance(dropout, bool):
+        raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
+                         "element being zeroed")
+    if not isinstance(hidden_size, int):
+        raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+    if hidden_size <= 0:
+        raise ValueError("hidden_size must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    if dropout > 0 and num_layers == 1:
+        warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                      f"expects num_layers greater than 1, but got dropout={dropout} and "
+                      f"num_layers={num_layers}", stacklevel=3)
+
+
+def _fmt(s):
+    return "[" + ", ".join(str(n) for n in s) + "]"
+
+
+class RNNBase(Layer):
+    """Shared by RNN, LSTM, GRU: hyperparameters, parameters, shape checks, the call."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, dtype=np.float32):
+        _check_args(mode, hidden_size, num_layers, dropout, proj_size)
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.proj_size = bidirectional, proj_size
+        self.dtype = np.dtype(dtype)
+        self.num_directions = 2 if bidirectional else 1
+
+    @property
+    def _name(self):
+        return {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
+
+    def param_shapes(self):
+        """torch's parameter names and shapes, in torch's registration order."""
+        G, H = _GATES[self.mode] * self.hidden_size, self.hidden_size
+        H_out = self.proj_size or H
+        out = {}
+        for layer in range(self.num_layers):
+            for d in range(self.num_directions):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                n_in = self.input_size if layer == 0 else H_out * self.num_directions
+                out["weight_ih" + sfx] = (G, n_in)
+                out["weight_hh" + sfx] = (G, H_out)
+                if self.bias:
+                    out["bias_ih" + sfx] = (G,)
+                    out["bias_hh" + sfx] = (G,)
+                if self.proj_size:
+                    out["weight_hr" + sfx] = (self.proj_size, H)
+        return out
+
+    def init(self, key):
+        """Every parameter U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch's reset_parameters."""
+        shapes = self.param_shapes()
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        keys = split_key(key, len(shapes))
+        return {n: uniform_init(k, s, -bound, bound, self.dtype) for k, (n, s) in zip(keys, shapes.items())}, {}
+
+    # ------------------------------------------------------------------ shapes
+    def state_shapes(self, batch):
+        """Expected (h_0, c_0) shapes for a batch (``batch=None``: unbatched); c_0 None unless LSTM."""
+        lead = (self.num_directions * self.num_layers,) + (() if batch is None else (batch,))
+        h = lead + (self.proj_size or self.hidden_size,)
+        return h, (lead + (self.hidden_size,) if self.mode == "LSTM" else None)
+
+    def check_input(self, x_shape, hx_shapes=None, packed=False):
+        """torch's checks and messages; returns the batch size (None when unbatched)."""
+        nd = len(x_shape)
+        if packed:
+            if nd != 2:
+                raise RuntimeError(f"input must have 2 dimensions, got {nd}")
+            batch = None
+        else:
+            if nd not in (2, 3):
+                raise ValueError(f"{self._name}: Expected input to be 2D or 3D, got {nd}D instead")
+            batch = None if nd == 2 else x_shape[0 if self.batch_first else 1]
+        if x_shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {x_shape[-1]}")
+        if hx_shapes is None:
+            return batch
+        lstm = self.mode == "LSTM"
+        if not packed:
+            want = 2 if nd == 2 else 3
+            got = [len(s) for s in hx_shapes]
+            if any(g != want for g in got):
+                kind = "unbatched 2-D" if nd == 2 else "batched 3-D"
+                if lstm:
+                    raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
+                                       f"({got[0]}-D, {got[1]}-D) tensors")
+                raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got {got[0]}-D tensor")
+        return batch
+
+    def check_hidden(self, hx_shapes, batch):
+        """Shapes of (h_0[, c_0]) against the expected ones (batched layout)."""
+        h_want, c_want = self.state_shapes(batch)
+        if self.mode == "LSTM":
+            for i, (got, want) in enumerate(zip(hx_shapes, (h_want, c_want))):
+                if tuple(got) != want:
+                    raise RuntimeError(f"Expected hidden[{i}] size {want}, got {_fmt(got)}")
+        elif tuple(hx_shapes[0]) != h_want:
+            raise RuntimeError(f"Expected hidden size {h_want}, got {_fmt(hx_shapes[0])}")
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, params, state, input, hx=None, *, train=False, key=None, batch_sizes=None):
+        """``((output, h_n), state)`` (``(output, (h_n, c_n))`` for LSTM).
+
+        ``batch_sizes`` (packed input): ``input`` is the packed data, hx is in the packed
+        (sorted) batch order, and ``output`` is packed data too.
+        """
+        lstm = self.mode == "LSTM"
+        packed = batch_sizes is not None
+        hx_list = None if hx is None else ([_shape(hx[0]), _shape(hx[1])] if lstm else [_shape(hx)])
+        batch = self.check_input(_shape(input), hx_list, packed)
+        unbatched = not packed and batch is None
+        x = input
+        if packed:
+            batch = int(batch_sizes[0])
+        elif unbatched:
+            x = fnp.expand_dims(x, 1)
+            batch = 1
+        elif self.batch_first:
+            x = fnp.swapaxes(x, 0, 1)
+        if hx is None:
+            h_shape, c_shape = self.state_shapes(batch)
+            xp, dt = array_module(x), _dtype(x)
+            hx = (xp.zeros(h_shape, dt), xp.zeros(c_shape, dt)) if lstm else xp.zeros(h_shape, dt)
+        elif unbatched:
+            hx = tuple(fnp.expand_dims(s, 1) for s in hx) if lstm else fnp.expand_dims(hx, 1)
+        if hx_list is not None:
+            self.check_hidden([_shape(s) for s in hx] if lstm else [_shape(hx)], batch)
+        out, hid = recurrent(self.mode, x, tuple(hx) if lstm else hx, params, self.num_layers,
+                             self.bidirectional, self.dropout, train, batch_sizes, key)
+        if unbatched:
+            out = fnp.squeeze(out, 1)
+            hid = tuple(fnp.squeeze(s, 1) for s in hid) if lstm else fnp.squeeze(hid, 1)
+        elif self.batch_first and not packed:
+            out = fnp.swapaxes(out, 0, 1)
+        return (out, hid), state
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=np.float32):
+        if nonlinearity == "tanh":
+            mode = "RNN_TANH"
+        elif nonlinearity == "relu":
+            mode = "RNN_RELU"
+        else:
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, dtype)
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, gates i, f, g, o; ``proj_size > 0`` projects h with ``weight_hr``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, dtype=np.float32):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, gates r, z, n (torch's formulation)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, dtype=np.float32):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, dtype)
+
+
+# ----------------------------------------------------------------------------- cells
+
+class RNNCellBase(Layer):
+    """One time step; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    def __init__(self, mode, input_size, hidden_size, bias=True, dtype=np.float32):
+        self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
+        self.dtype = np.dtype(dtype)
+
+    _name = "RNNCell"
+
+    def param_shapes(self):
+        G = _GATES[self.mode] * self.hidden_size
+        out = {"weight_ih": (G, self.input_size), "weight_hh": (G, self.hidden_size)}
+        if self.bias:
+            out.update(bias_ih=(G,), bias_hh=(G,))
+        return out
+
+    def init(self, key):
+        shapes = self.param_shapes()
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        keys = split_key(key, len(shapes))
+        return {n: uniform_init(k, s, -bound, bound, self.dtype) for k, (n, s) in zip(keys, shapes.items())}, {}
+
+    def check(self, x_shape, hx_shapes):
+        """torch's messages for a cell's input and hidden state shapes."""
+        if len(x_shape) not in (1, 2):
+            raise ValueError(f"{self._name}: Expected input to be 1D or 2D, got {len(x_shape)}D instead")
+        if x_shape[-1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {x_shape[-1]} expected {self.input_size}")
+        batched = len(x_shape) == 2
+        for i, s in enumerate(hx_shapes):
+            if len(s) != len(x_shape):
+                raise RuntimeError(f"{self._name}: Expected hidden[{i}] to be {len(x_shape)}D, got {len(s)}D")
+            if batched and s[0] != x_shape[0]:
+                raise RuntimeError(f"Input batch size {x_shape[0]} doesn't match hidden{i} batch size {s[0]}")
+            if s[-1] != self.hidden_size:
+                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {s[-1]}, expected "
+                                   f"{self.hidden_size}")
+
+    def apply(self, params, state, input, hx=None, *, train=False, key=None):
+        lstm = self.mode == "LSTM"
+        hx_shapes = [] if hx is None else ([_shape(s) for s in hx] if lstm else [_shape(hx)])
+        self.check(_shape(input), hx_shapes)
+        unbatched = _dims(input) == 1
+        x = fnp.expand_dims(input, 0) if unbatched else input
+        if hx is None:
+            z = array_module(x).zeros((_shape(x)[0], self.hidden_size), _dtype(x))
+            hx = (z, z) if lstm else z
+        elif unbatched:
+            hx = tuple(fnp.expand_dims(s, 0) for s in hx) if lstm else fnp.expand_dims(hx, 0)
+        gx = _input_gates(self.mode, x, params["weight_ih"], params.get("bias_ih"), params.get("bias_hh"))
+        h, c = _pointwise(self.mode, gx, hx[0] if lstm else hx, hx[1] if lstm else None,
+                          params["weight_hh"], params.get("bias_hh"))
+        out = (h, c) if lstm else h
+        if unbatched:
+            out = tuple(fnp.squeeze(s, 0) for s in out) if lstm else fnp.squeeze(out, 0)
+        return out, state
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    """``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=np.float32):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias,
+                         dtype)
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: ``(h, c) -> (h', c')``."""
+
+    _name = "LSTMCell"
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__("LSTM", input_size, hidden_size, bias, dtype)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step."""
+
+    _name = "GRUCell"
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__("GRU", input_size, hidden_size, bias, dtype)

@@ -1,0 +1,125 @@
+"""``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``: facades over ``fgrad_nn.layers.conv``.
+
+Each builds the pure layer (which checks torch's constructor errors), registers its
+``weight``/``bias`` and runs it in ``forward``; the math is ``fgrad.convolution``.
+
+>>> import fgrad_nn as torch
+>>> conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+>>> conv(torch.ones(2, 3, 10, 10)).shape
+torch.Size([2, 8, 10, 10])
+"""
+import math
+
+from ... import layers as L
+from .. import init
+from .module import Module, np_dtype
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+
+_ATTRS = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "transposed",
+          "output_padding", "groups", "padding_mode", "_reversed_padding_repeated_twice")
+
+
+class _ConvNd(Module):
+    """Shared by the Conv and ConvTranspose modules: torch's attributes, init and repr."""
+
+    __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
+                     "out_channels", "kernel_size"]
+    _layer_cls = L.Conv2d
+
+    def _build(self, layer, bias, device):
+        for name in _ATTRS:
+            object.__setattr__(self, name, getattr(layer, name))
+        self._init_layer(layer, device)
+        if not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def _check_dtype(self, input):
+        from .. import functional as F
+        F._same_float_dtype(input, self.weight, "Input type ({}) and weight type ({}) should be the same")
+
+    def extra_repr(self):
+        return self._layer.extra_repr()
+
+
+class _Conv(_ConvNd):
+    _fn_name = "conv2d"
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        layer = self._layer_cls(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                                padding_mode, np_dtype(dtype))
+        self._build(layer, bias, device)
+
+    def _conv_forward(self, input, weight, bias):
+        """torch's hook for subclasses: this convolution with another weight/bias."""
+        from .. import functional as F
+        fn = getattr(F, self._fn_name)
+        if self.padding_mode != "zeros":
+            return fn(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight, bias,
+                      self.stride, 0, self.dilation, self.groups)
+        return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        self._check_dtype(input)
+        return self._run_layer(input)
+
+
+class Conv1d(_Conv):
+    """torch.nn.Conv1d: ``weight`` (C_out, C_in/groups, k), ``bias`` (C_out,)."""
+    _layer_cls, _fn_name = L.Conv1d, "conv1d"
+
+
+class Conv2d(_Conv):
+    """torch.nn.Conv2d: ``weight`` (C_out, C_in/groups, kh, kw), ``bias`` (C_out,)."""
+    _layer_cls, _fn_name = L.Conv2d, "conv2d"
+
+
+class Conv3d(_Conv):
+    """torch.nn.Conv3d: ``weight`` (C_out, C_in/groups, kd, kh, kw), ``bias`` (C_out,)."""
+    _layer_cls, _fn_name = L.Conv3d, "conv3d"
+
+
+class _ConvTranspose(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        layer = self._layer_cls(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+                                bias, dilation, padding_mode, np_dtype(dtype))
+        self._build(layer, bias, device)
+
+    def _output_padding(self, input, output_size, stride=None, padding=None, kernel_size=None,
+                        num_spatial_dims=None, dilation=None):
+        return list(self._layer.output_padding_for(input, output_size))
+
+    def forward(self, input, output_size=None):
+        self._check_dtype(input)
+        if output_size is not None:
+            output_size = [int(s) for s in output_size]
+        return self._run_layer(input, output_size=output_size)
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """torch.nn.ConvTranspose1d: ``weight`` (C_in, C_out/groups, k); ``forward(input, output_size=None)``."""
+    _layer_cls = L.ConvTranspose1d
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """torch.nn.ConvTranspose2d: ``weight`` (C_in, C_out/groups, kh, kw); ``forward(input, output_size=None)``."""
+    _layer_cls = L.ConvTranspose2d
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """torch.nn.ConvTranspose3d: ``weight`` (C_in, C_out/groups, kd, kh, kw)."""
+    _layer_cls = L.ConvTranspose3d

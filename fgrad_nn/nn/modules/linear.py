@@ -1,0 +1,107 @@
+"""``nn.Linear``, ``nn.Bilinear``, ``nn.Identity``: the worked example of a facade layer.
+
+The pattern every facade layer follows:
+
+1. ``__init__`` stores torch's hyperparameters, builds the pure layer
+   (``fgrad_nn.layers``) and calls ``self._init_layer(layer, device)``, which draws
+   the layer's ``init`` key from the global generator and registers its params
+   as Parameters and its state as buffers (torch's names).
+2. ``forward`` calls ``self._run_layer(*inputs)`` (the pure ``apply`` on the
+   Parameters/buffers, recorded on the tape, new state written back) or the ``F``
+   function of the same math.
+3. ``extra_repr`` gives torch's repr; ``reset_parameters`` re-draws with nn.init.
+"""
+import math
+
+from ... import layers as L
+from .. import functional as F
+from .. import init
+from .module import Module, np_dtype
+
+__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
+
+
+class Identity(Module):
+    """Returns its input; constructor arguments are ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """``y = x W^T + b``; ``weight`` (out_features, in_features), ``bias`` (out_features,)."""
+
+    __constants__ = ["in_features", "out_features"]
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self._init_layer(L.Linear(in_features, out_features, bias, np_dtype(dtype)), device)
+        if not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        F._same_float_dtype(input, self.weight, "mat1 and mat2 must have the same dtype, but got {} and {}")
+        return self._run_layer(input)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b``; ``weight`` (out_features, in1_features, in2_features)."""
+
+    __constants__ = ["in1_features", "in2_features", "out_features"]
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self._init_layer(L.Bilinear(in1_features, in2_features, out_features, bias, np_dtype(dtype)), device)
+        if not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.size(1))
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return self._run_layer(input1, input2)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """``Linear`` whose ``in_features`` is taken from the first input (then it becomes a Linear)."""
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        object.__setattr__(self, "_lazy", (bias, device, dtype))
+
+    def forward(self, input):
+        if "_lazy" in self.__dict__:
+            bias, device, dtype = self.__dict__.pop("_lazy")
+            self.in_features = input.shape[-1]
+            self._init_layer(L.Linear(self.in_features, self.out_features, bias, np_dtype(dtype)), device)
+            if not bias:
+                self.register_parameter("bias", None)
+            object.__setattr__(self, "__class__", Linear)
+        return Linear.forward(self, input)

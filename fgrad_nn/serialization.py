@@ -1,0 +1,466 @@
+"""Checkpoints: ``fgrad_nn.save`` / ``fgrad_nn.load`` as safetensors files (no pickle, ever).
+
+A checkpoint is a valid safetensors file: an 8-byte little-endian header length, a JSON
+header ``{name: {dtype, shape, data_offsets}, "__metadata__": {str: str}}`` and the raw
+little-endian tensor bytes. Tensors are named by their path in the saved object
+(``"fc.weight"``, ``"state.0.exp_avg"``), so other safetensors readers see an ordinary flat
+dict of tensors. Two metadata entries make it an fgrad_nn checkpoint:
+
+- ``fgrad.structure``: the saved object as JSON (dicts with their key types, lists, tuples,
+  numbers, strings, bools, None) with tensors referenced by name;
+- ``fgrad.sha256``: SHA-256 of the whole file as written with this entry set to 64 zeros.
+  Any damaged or missing byte is therefore detected on load (``CheckpointError``).
+
+Loading only parses JSON and copies bytes into arrays: it cannot run code, whatever the file
+holds. Saving to a path is atomic: a temp file in the same directory, flushed and fsynced,
+then ``os.replace``d onto the target.
+"""
+import collections
+import hashlib
+import hmac
+import json
+import math
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+__all__ = ["save", "load", "CheckpointError"]
+
+_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "C64": np.complex64, "I8": np.int8,
+           "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16,
+           "U32": np.uint32, "U64": np.uint64, "BOOL": np.bool_}
+_CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
+_TENSOR_CODES = ("F16", "F32", "F64", "C64", "I8", "I16", "I32", "I64", "U8", "BOOL")  # fgrad_nn dtypes
+_STRUCT, _SHA = "fgrad.structure", "fgrad.sha256"
+_ZEROS = "0" * 64
+_MAX_HEADER = 100_000_000  # the safetensors limit
+
+
+class CheckpointError(ValueError):
+    """The file is not a readable checkpoint: truncated, damaged, or not safetensors at all."""
+
+
+# ---------------------------------------------------------------------------- saving
+
+class _Encoder:
+    """Turns the object into JSON-able structure plus a list of (name, array) to store."""
+
+    def __init__(self):
+        self.arrays = []
+        self.names = set()
+
+    def name(self, path):
+        base = ".".join(str(p) for p in path) or "tensor"
+        try:
+            base.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: other readers reject such names
+            base = "tensor"
+        name, k = base, 1
+        while name in self.names or name == "__metadata__":
+            name, k = f"{base}#{k}", k + 1
+        self.names.add(name)
+        return name
+
+    def array(self, arr, path, what):
+        arr = np.asarray(arr)
+        code = _CODES.get(arr.dtype.newbyteorder("="))
+        if code is None or (what == "tensor" and code not in _TENSOR_CODES):
+            raise TypeError(f"fgrad_nn.save cannot store {what}s of dtype {arr.dtype} (at {_where(path)}); "
+                            f"supported: float16/32/64, complex64, int8/16/32/64, uint8, bool")
+        name = self.name(path)
+        self.arrays.append((name, code, arr))
+        return name
+
+    def encode(self, obj, path=()):
+        from ._tensor import Tensor, raw_of, Size
+        from ._dtypes import dtype as torch_dtype
+        from ._device import device as torch_device
+        from fgrad import _backend
+        if isinstance(obj, Tensor):
+            raw = raw_of(obj._data)
+            node = {"$t": self.array(np.asarray(_backend.to_host(raw)), path, "tensor")}
+            if _backend.is_cupy_array(raw):
+                node["dev"] = str(obj.device)
+            if obj.requires_grad:
+                node["grad"] = True
+            if type(obj).__name__ == "Parameter":
+                node["param"] = True
+            return node
+        if isinstance(obj, np.ndarray):
+            return {"$nd": self.array(obj, path, "NumPy array")}
+        if isinstance(obj, np.generic):
+            return {"$np": self.array(np.asarray(obj), path, "NumPy scalar")}
+        if obj is None or isinstance(obj, bool):
+            return obj
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            # NaN/inf are not JSON; their bits go as hex (keeping sign and NaN payload)
+            return float(obj) if math.isfinite(obj) else {"$float": struct.pack(">d", obj).hex()}
+        if isinstance(obj, str):
+            return str(obj)
+        if isinstance(obj, torch_dtype):
+            return {"$dtype": obj.name}
+        if isinstance(obj, torch_device):
+            return {"$device": str(obj)}
+        if isinstance(obj, Size):
+            return {"$size": [int(n) for n in obj]}
+        if type(obj) in (dict, collections.OrderedDict):
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, (Tensor, np.ndarray)):
+                    raise TypeError(f"fgrad_nn.save cannot store a dict keyed by {type(k).__name__} "
+                                    f"(at {_where(path)})")
+                items.append([self.encode(k, path + ("<key>",)), self.encode(v, path + (k,))])
+            return {"$odict" if type(obj) is collections.OrderedDict else "$dict": items}
+        if type(obj) is list:
+            return [self.encode(v, path + (i,)) for i, v in enumerate(obj)]
+        if type(obj) is tuple:
+            return {"$tuple": [self.encode(v, path + (i,)) for i, v in enumerate(obj)]}
+        raise TypeError(f"fgrad_nn.save cannot store a {type(obj).__module__}.{type(obj).__qualname__} "
+                        f"(at {_where(path)}): checkpoints hold tensors, NumPy arrays, numbers, strings, bools, "
+                        f"None, dtypes, devices and dicts/lists/tuples of them")
+
+
+def _where(path):
+    return "the top level" if not path else "".join(f"[{p!r}]" for p in path)
+
+
+def _serialize(obj):
+    """The file as a list of byte buffers (prefix, header, tensor data...)."""
+    enc = _Encoder()
+    structure = json.dumps(enc.encode(obj), separators=(",", ":"), allow_nan=False)
+    # Largest items first: every tensor then starts at a multiple of its item size (as in safetensors).
+    order = sorted(enc.arrays, key=lambda e: -np.dtype(_DTYPES[e[1]]).itemsize)
+    header = {"__metadata__": {"format": "pt", _STRUCT: structure, _SHA: _ZEROS}}
+    bufs, offset = [], 0
+    for name, code, arr in order:
+        le = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False)).reshape(-1)
+        buf = le.view(np.uint8)
+        header[name] = {"dtype": code, "shape": [int(n) for n in arr.shape],
+                        "data_offsets": [offset, offset + buf.size]}
+        offset += buf.size
+        bufs.append(buf)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
+    text += b" " * (-len(text) % 8)
+    prefix = struct.pack("<Q", len(text))
+    digest = hashlib.sha256(prefix)
+    digest.update(text)
+    for buf in bufs:
+        digest.update(buf)
+    text = text.replace(_sha_field(_ZEROS), _sha_field(digest.hexdigest()), 1)
+    return [prefix, text] + bufs
+
+
+def _sha_field(hexdigest):
+    return f'"{_SHA}":"{hexdigest}"'.encode("ascii")
+
+
+def _write_all(f, parts):
+    for p in parts:
+        f.write(p)
+
+
+def _umask():
+    try:
+        with open("/proc/self/status") as s:
+            for line in s:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Save ``obj`` (state dicts; nested dicts/lists/tuples of tensors, numbers, strings, None) to ``f``.
+
+    ``f`` is a path (written atomically) or a binary file object. The pickle arguments of
+    ``torch.save`` are accepted and ignored: the file is safetensors, not pickle.
+
+    >>> fgrad_nn.save({"w": torch.ones(2), "step": 3}, "ckpt.safetensors")
+    """
+    parts = _serialize(obj)
+    if hasattr(f, "write"):
+        _write_all(f, parts)
+        return
+    path = os.fspath(f)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    path = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if hasattr(os, "fchmod"):
+                os.fchmod(out.fileno(), mode)
+            _write_all(out, parts)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------- loading
+
+def _no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise CheckpointError(f"repeated key {k!r}")
+        out[k] = v
+    return out
+
+
+def _bad_constant(token):
+    raise CheckpointError(f"invalid JSON token {token}")
+
+
+def _parse(buf, label):
+    """(header dict, metadata dict, data memoryview) after checking the layout; CheckpointError else."""
+    def bad(msg):
+        return CheckpointError(f"{label} is not a valid checkpoint: {msg}")
+
+    n = len(buf)
+    if buf[:4] == b"PK\x03\x04" or buf[:1] == b"\x80":
+        raise bad("it looks like a PyTorch pickle/zip file, which fgrad_nn.load never unpickles (pickle can "
+                  "run arbitrary code); convert it with torch and safetensors.torch.save_file")
+    if n < 8:
+        raise bad(f"truncated: {n} bytes, fewer than the 8-byte header length")
+    (hlen,) = struct.unpack("<Q", buf[:8])
+    if hlen > _MAX_HEADER:
+        raise bad(f"header length {hlen} is implausible (damaged length prefix?)")
+    if 8 + hlen > n:
+        raise bad(f"truncated: the header needs {hlen} bytes but only {n - 8} follow the length prefix")
+    raw = bytes(buf[8:8 + hlen])
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_bad_constant)
+    except ValueError as e:  # UnicodeDecodeError, JSONDecodeError, CheckpointError
+        raise bad(f"damaged header ({e})") from None
+    if not isinstance(header, dict):
+        raise bad("the header is not a JSON object")
+    meta = header.pop("__metadata__", None)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
+        raise bad("__metadata__ must map strings to strings")
+    data = memoryview(buf)[8 + hlen:]
+    if _STRUCT in meta or _SHA in meta:
+        sha = meta.get(_SHA)
+        if sha is None or _STRUCT not in meta:
+            raise bad(f"damaged header (an fgrad_nn checkpoint needs both {_STRUCT!r} and {_SHA!r})")
+        field = _sha_field(sha) if sha.isascii() else b""
+        if not field or raw.count(field) != 1:
+            raise bad("damaged header (checksum field not found)")
+        digest = hashlib.sha256(buf[:8])
+        digest.update(raw.replace(field, _sha_field(_ZEROS)))
+        digest.update(data)
+        if not hmac.compare_digest(digest.hexdigest(), sha):
+            raise bad("checksum mismatch: the file was truncated, damaged or modified after it was written")
+    entries = []
+    for name, info in header.items():
+        if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
+            raise bad(f"entry {name!r} must have exactly dtype, shape and data_offsets")
+        code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
+        if code not in _DTYPES:
+            raise bad(f"entry {name!r} has unsupported dtype {code!r}")
+        if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+            raise bad(f"entry {name!r} has an invalid shape {shape!r}")
+        if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int and o >= 0 for o in offs)):
+            raise bad(f"entry {name!r} has invalid data_offsets {offs!r}")
+        size = math.prod(shape) * np.dtype(_DTYPES[code]).itemsize
+        if offs[1] - offs[0] != size:
+            raise bad(f"entry {name!r}: data_offsets {offs} hold {offs[1] - offs[0]} bytes but dtype {code} "
+                      f"and shape {shape} need {size}")
+        entries.append((offs[0], offs[1], name, code, shape))
+    entries.sort()
+    end = 0
+    for begin, stop, name, _, _ in entries:
+        if begin != end:
+            raise bad(f"entry {name!r} starts at byte {begin} of the data, expected {end} (gap or overlap)")
+        end = stop
+    if end != len(data):
+        what = "truncated" if end > len(data) else "trailing bytes"
+        raise bad(f"{what}: the tensors need {end} data bytes, the file has {len(data)}")
+    arrays = {}
+    for begin, stop, name, code, shape in entries:
+        dt = np.dtype(_DTYPES[code]).newbyteorder("<")
+        arr = np.frombuffer(data, dtype=dt, count=math.prod(shape), offset=begin) if stop > begin else \
+            np.empty(0, dt)
+        if code == "BOOL":
+            if np.any(arr.view(np.uint8) > 1):
+                raise bad(f"entry {name!r}: BOOL bytes must be 0 or 1")
+        arrays[name] = arr.astype(dt.newbyteorder("="), copy=True).reshape(shape)
+    return arrays, meta
+
+
+class _Restorer:
+    """Rebuilds tensors (placing them per ``map_location``) and the saved structure."""
+
+    def __init__(self, arrays, map_location, label):
+        self.arrays = arrays
+        self.map_location = map_location
+        self.label = label
+        self.used = set()
+
+    def bad(self, msg):
+        return CheckpointError(f"{self.label} is not a valid checkpoint: damaged structure ({msg})")
+
+    def take(self, name):
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self.bad(f"reference to a missing tensor {name!r}")
+        if name in self.used:
+            raise self.bad(f"tensor {name!r} referenced twice")
+        self.used.add(name)
+        return self.arrays[name]
+
+    def tensor(self, arr, name, location="cpu", requires_grad=False, param=False):
+        from ._tensor import wrap
+        from ._device import as_device, put
+        from ._dtypes import from_np
+        try:
+            from_np(arr.dtype)
+        except TypeError:
+            raise CheckpointError(f"{self.label}: tensor {name!r} has dtype {arr.dtype}, which fgrad_nn tensors "
+                                  f"do not support") from None
+        ml = self.map_location
+        t = None
+        if callable(ml):
+            t = ml(wrap(arr), location)
+            target = None if t is not None else location
+        elif isinstance(ml, dict):
+            target = ml.get(location, location)
+        elif ml is not None:
+            target = ml
+        else:
+            target = location
+        if t is None:
+            dev = as_device(target)
+            if dev.type == "cuda":
+                from ._device import cuda
+                if not cuda.is_available():
+                    raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                                       "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                                       "machine, please use torch.load with map_location=torch.device('cpu') to "
+                                       "map your storages to the CPU.")
+            t = wrap(put(arr, dev))
+        if param:
+            try:
+                from .nn.parameter import Parameter
+                return Parameter(t, requires_grad=requires_grad)
+            except ImportError:
+                pass
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict) or not node:
+            raise self.bad(f"unexpected node {node!r}")
+        tag = next(iter(node))
+        val = node[tag]
+        if tag == "$t":
+            extra = set(node) - {"$t", "dev", "grad", "param"}
+            if extra:
+                raise self.bad(f"unknown tensor fields {sorted(extra)}")
+            loc = node.get("dev", "cpu")
+            if not isinstance(loc, str):
+                raise self.bad(f"bad device {loc!r}")
+            return self.tensor(self.take(val), val, loc, node.get("grad") is True, node.get("param") is True)
+        if len(node) != 1:
+            raise self.bad(f"unexpected node {node!r}")
+        if tag == "$nd":
+            return self.take(val)
+        if tag == "$np":
+            arr = self.take(val)
+            if arr.ndim:
+                raise self.bad(f"NumPy scalar {val!r} is not 0-d")
+            return arr[()]
+        if tag == "$float" and isinstance(val, str) and len(val) == 16:
+            try:
+                return struct.unpack(">d", bytes.fromhex(val))[0]
+            except ValueError:
+                raise self.bad(f"bad float bits {val!r}") from None
+        if tag == "$tuple" and isinstance(val, list):
+            return tuple(self.decode(v) for v in val)
+        if tag in ("$dict", "$odict") and isinstance(val, list):
+            out = {} if tag == "$dict" else collections.OrderedDict()
+            for item in val:
+                if not isinstance(item, list) or len(item) != 2:
+                    raise self.bad(f"bad dict item {item!r}")
+                key = self.decode(item[0])
+                try:
+                    out[key] = self.decode(item[1])
+                except TypeError:
+                    raise self.bad(f"unhashable dict key {key!r}") from None
+            return out
+        if tag == "$dtype" and isinstance(val, str):
+            from . import _dtypes
+            d = getattr(_dtypes, val, None)
+            if not isinstance(d, _dtypes.dtype):
+                raise self.bad(f"unknown dtype {val!r}")
+            return d
+        if tag == "$device" and isinstance(val, str):
+            from ._device import device
+            return device(val)
+        if tag == "$size" and isinstance(val, list) and all(type(v) is int for v in val):
+            from ._tensor import Size
+            return Size(val)
+        raise self.bad(f"unexpected node {node!r}")
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+    """Load what :func:`save` wrote (or any safetensors file: a flat dict of tensors).
+
+    ``map_location`` is torch's: ``'cpu'``, ``'cuda'``, a ``torch.device``, a dict mapping saved
+    locations to new ones (``{'cuda:1': 'cuda:0'}``) or ``fn(tensor, location)`` returning the
+    tensor to use (``None``: the default placement). ``weights_only`` is accepted; loading is
+    always weights-only, as the file format cannot hold code. A truncated or damaged file raises
+    :class:`CheckpointError` (a ``ValueError``).
+    """
+    if hasattr(f, "read"):
+        buf, label = f.read(), repr(getattr(f, "name", "the file object"))
+    else:
+        path = os.fspath(f)
+        with open(path, "rb") as fh:
+            buf = fh.read()
+        label = repr(os.fsdecode(path))
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise TypeError(f"fgrad_nn.load needs a binary file, but read() returned {type(buf).__name__}")
+    arrays, meta = _parse(bytes(buf), label)
+    r = _Restorer(arrays, map_location, label)
+    if _STRUCT not in meta:
+        return {name: r.tensor(arrays[name], name) for name in sorted(arrays)}
+    try:
+        structure = json.loads(meta[_STRUCT], parse_constant=_bad_constant)
+    except ValueError as e:
+        raise r.bad(str(e)) from None
+    obj = r.decode(structure)
+    unused = set(arrays) - r.used
+    if unused:
+        raise r.bad(f"tensors {sorted(unused)} are not referenced")
+    return obj

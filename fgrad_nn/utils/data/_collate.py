@@ -1,0 +1,157 @@
+"""Turning a list of samples into a batch, exactly as ``torch.utils.data.default_collate`` does.
+
+Tensors are stacked; NumPy arrays and scalars become tensors of their own dtype; Python
+floats become float64 tensors, ints int64 (bools bool); strings and bytes stay as they are;
+mappings, namedtuples and sequences are collated field by field (tuples come back as lists,
+like torch).
+"""
+import collections.abc
+import copy
+import re
+
+import numpy as np
+
+__all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]
+
+_STR_OR_OBJECT = re.compile(r"[SaUO]")
+_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+
+
+def _torch():
+    import fgrad_nn
+    return fgrad_nn
+
+
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    return _torch().stack(list(batch), 0)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    if _STR_OR_OBJECT.search(batch[0].dtype.str) is not None:
+        raise TypeError(_ERR.format(batch[0].dtype))
+    return collate([_torch().as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    from fgrad_nn._dtypes import result_np
+    # torch promotes by category (int8 with float16 -> float16), not NumPy's way
+    dt = result_np([np.asarray(b).dtype for b in batch], (), ())
+    return _torch().as_tensor(np.array(batch, dtype=dt))
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    t = _torch()
+    return t.tensor(list(batch), dtype=t.float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):
+    return _torch().tensor(list(batch))
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch
+
+
+def _collate_map():
+    from fgrad_nn._tensor import Tensor
+    return {Tensor: collate_tensor_fn, np.ndarray: collate_numpy_array_fn,
+            (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+            float: collate_float_fn, int: collate_int_fn, str: collate_str_fn, bytes: collate_str_fn}
+
+
+default_collate_fn_map = _collate_map()
+
+
+def collate(batch, *, collate_fn_map=None):
+    """Collate ``batch`` (a list of samples) using the per-type functions in ``collate_fn_map``.
+
+    An element type found in the map (exactly, else by ``isinstance`` in insertion order) is
+    handled by its function; mappings, namedtuples and sequences recurse.
+    """
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        if elem_type in collate_fn_map:
+            return collate_fn_map[elem_type](batch, collate_fn_map=collate_fn_map)
+        for collate_type in collate_fn_map:
+            if isinstance(elem, collate_type):
+                return collate_fn_map[collate_type](batch, collate_fn_map=collate_fn_map)
+    if isinstance(elem, collections.abc.Mapping):
+        fields = {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map) for key in elem}
+        try:
+            if isinstance(elem, collections.abc.MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(fields)
+                return clone
+            return elem_type(fields)
+        except TypeError:
+            return fields
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [collate(samples, collate_fn_map=collate_fn_map) for samples in zip(*batch)]
+        if isinstance(elem, tuple):
+            return columns  # torch returns a list here too
+        try:
+            if isinstance(elem, collections.abc.MutableSequence):
+                clone = copy.copy(elem)
+                for i, c in enumerate(columns):
+                    clone[i] = c
+                return clone
+            return elem_type(columns)
+        except TypeError:
+            return columns
+    raise TypeError(_ERR.format(elem_type))
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch (``torch.utils.data.default_collate``).
+
+    >>> default_collate([(0, 1.5), (2, 3.5)])
+    [tensor([0, 2]), tensor([1.5000, 3.5000], dtype=torch.float64)]
+    """
+    return collate(batch, collate_fn_map=default_collate_fn_map)
+
+
+def default_convert(data):
+    """NumPy arrays and scalars inside ``data`` become tensors; nothing is batched.
+
+    The collate function of a ``DataLoader`` with ``batch_size=None``.
+    """
+    from fgrad_nn._tensor import Tensor
+    elem_type = type(data)
+    if isinstance(data, Tensor):
+        return data
+    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_", "bytes_"):
+        if isinstance(data, np.ndarray) and _STR_OR_OBJECT.search(data.dtype.str) is not None:
+            return data
+        return _torch().as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        fields = {key: default_convert(data[key]) for key in data}
+        try:
+            if isinstance(data, collections.abc.MutableMapping):
+                clone = copy.copy(data)
+                clone.update(fields)
+                return clone
+            return elem_type(fields)
+        except TypeError:
+            return fields
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return elem_type(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        items = [default_convert(d) for d in data]
+        try:
+            if isinstance(data, collections.abc.MutableSequence):
+                clone = copy.copy(data)
+                for i, d in enumerate(items):
+                    clone[i] = d
+                return clone
+            return elem_type(items)
+        except TypeError:
+            return items
+    return data
