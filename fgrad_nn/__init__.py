@@ -75,5 +75,6 @@ def _register_interop():
 _register_interop()
 
 from . import layers, nn  # noqa: E402,F401  (the two faces of the layers)
+from . import optimizers, optim  # noqa: E402,F401  (pure optimizers and torch.optim over them)
 from . import utils  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401

@@ -36,6 +36,11 @@ def _is_tape(d):
     return type(d) is VJPTracer and d._trace is TAPE
 
 
+def transform_traced(d):
+    """True for a value traced by an fgrad transform (not the facade's own tape)."""
+    return isinstance(d, Tracer) and not _is_tape(d)
+
+
 def raw_of(d):
     """The array under any value (the tensor's storage for a tape tracer)."""
     while isinstance(d, Tracer):
@@ -576,7 +581,17 @@ def inplace(t, fn, others=(), name=None):
     tdt = storage.dtype
     tracked = grad_on and (_is_tape(d) or saved)
     if not tracked:
-        new = fn(storage if not _is_tape(d) else storage, *ovals)
+        # Inside an fgrad transform the value is a transform's tracer whose arrays the transform
+        # has saved: compute on the tracer and re-point the tensor at the result (copy on write)
+        # instead of overwriting arrays the transform's backward pass still reads.
+        if transform_traced(d) or any(transform_traced(o) for o in ovals):
+            new = fn(d, *ovals)
+            _cast_check(np.result_type(raw_of(new)), tdt)
+            t._data = new
+            t._version[0] += 1
+            t._gv = t._version[0]
+            return t
+        new = fn(storage, *ovals)
         new_raw = raw_of(new)
         _cast_check(np.result_type(new_raw), tdt)
         _write(storage, new_raw, t)

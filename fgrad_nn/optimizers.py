@@ -26,6 +26,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 import fgrad.numpy as fnp
+from fgrad.numpy._util import dtype as _dtype
 from fgrad.tree_util import tree_leaves, tree_map
 
 __all__ = [
@@ -130,11 +131,25 @@ def _ema_sq(avg, g, decay):
 
 
 def _copy(x):
-    return fnp.asarray(x) * 1.0 if not hasattr(x, "copy") else x.copy()
+    return x * 1.0  # a fresh array (the facade writes gradients in place), exact, and traceable
+
+
+_CHECKING = [True]
+
+
+class _unchecked:
+    """Build optimizers without validating: torch checks hyperparameters at construction only, so a
+    group's value set later (by a scheduler, say) is used as it is."""
+
+    def __enter__(self):
+        self._prev, _CHECKING[0] = _CHECKING[0], False
+
+    def __exit__(self, *exc):
+        _CHECKING[0] = self._prev
 
 
 def _check(ok, message):
-    if not ok:
+    if not ok and _CHECKING[0]:
         raise ValueError(message)
 
 
@@ -247,7 +262,7 @@ def clip_by_global_norm(max_norm, norm_type=2.0):
     """Scale all updates by ``min(1, max_norm / (global_norm + 1e-6))`` (torch's clip_grad_norm_)."""
     def update(updates, state, params=None):
         coef = clip_coefficient(global_norm(updates, norm_type), max_norm)
-        return tree_map(lambda g: g * fnp.astype(coef, fnp.result_type(g)), updates), state
+        return tree_map(lambda g: g * fnp.astype(coef, _dtype(g)), updates), state
 
     return GradientTransformation(lambda params: EmptyState(), update)
 
@@ -516,6 +531,6 @@ def apply_updates(params, updates):
     """``params + updates`` leafwise, keeping each parameter's dtype."""
     def add(p, u):
         new = p + u
-        return new if fnp.result_type(new) == fnp.result_type(p) else fnp.astype(new, fnp.result_type(p))
+        return new if _dtype(new) == _dtype(p) else fnp.astype(new, _dtype(p))
     return tree_map(add, params, updates)
 

@@ -237,14 +237,17 @@ def _bad_constant(token):
 
 
 def _parse(buf, label):
-    """(header dict, metadata dict, data memoryview) after checking the layout; CheckpointError else."""
+    """(arrays by name, metadata) after checking layout and checksum; CheckpointError otherwise."""
+    pickled = buf[:4] == b"PK\x03\x04" or buf[:1] == b"\x80"  # torch.save's zip, or a bare pickle
+
     def bad(msg):
+        if pickled and not header_ok:
+            msg = ("it looks like a PyTorch pickle/zip file, which fgrad_nn.load never unpickles (pickle can run "
+                   "arbitrary code); convert it with torch and safetensors.torch.save_file")
         return CheckpointError(f"{label} is not a valid checkpoint: {msg}")
 
+    header_ok = False
     n = len(buf)
-    if buf[:4] == b"PK\x03\x04" or buf[:1] == b"\x80":
-        raise bad("it looks like a PyTorch pickle/zip file, which fgrad_nn.load never unpickles (pickle can "
-                  "run arbitrary code); convert it with torch and safetensors.torch.save_file")
     if n < 8:
         raise bad(f"truncated: {n} bytes, fewer than the 8-byte header length")
     (hlen,) = struct.unpack("<Q", buf[:8])
@@ -259,24 +262,13 @@ def _parse(buf, label):
         raise bad(f"damaged header ({e})") from None
     if not isinstance(header, dict):
         raise bad("the header is not a JSON object")
+    header_ok = True
     meta = header.pop("__metadata__", None)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
         raise bad("__metadata__ must map strings to strings")
     data = memoryview(buf)[8 + hlen:]
-    if _STRUCT in meta or _SHA in meta:
-        sha = meta.get(_SHA)
-        if sha is None or _STRUCT not in meta:
-            raise bad(f"damaged header (an fgrad_nn checkpoint needs both {_STRUCT!r} and {_SHA!r})")
-        field = _sha_field(sha) if sha.isascii() else b""
-        if not field or raw.count(field) != 1:
-            raise bad("damaged header (checksum field not found)")
-        digest = hashlib.sha256(buf[:8])
-        digest.update(raw.replace(field, _sha_field(_ZEROS)))
-        digest.update(data)
-        if not hmac.compare_digest(digest.hexdigest(), sha):
-            raise bad("checksum mismatch: the file was truncated, damaged or modified after it was written")
     entries = []
     for name, info in header.items():
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
@@ -302,6 +294,18 @@ def _parse(buf, label):
     if end != len(data):
         what = "truncated" if end > len(data) else "trailing bytes"
         raise bad(f"{what}: the tensors need {end} data bytes, the file has {len(data)}")
+    if _STRUCT in meta or _SHA in meta:
+        sha = meta.get(_SHA)
+        if sha is None or _STRUCT not in meta:
+            raise bad(f"damaged header (an fgrad_nn checkpoint needs both {_STRUCT!r} and {_SHA!r})")
+        field = _sha_field(sha) if sha.isascii() else b""
+        if not field or raw.count(field) != 1:
+            raise bad("damaged header (checksum field not found)")
+        digest = hashlib.sha256(buf[:8])
+        digest.update(raw.replace(field, _sha_field(_ZEROS)))
+        digest.update(data)
+        if not hmac.compare_digest(digest.hexdigest(), sha):
+            raise bad("checksum mismatch: the file was truncated, damaged or modified after it was written")
     arrays = {}
     for begin, stop, name, code, shape in entries:
         dt = np.dtype(_DTYPES[code]).newbyteorder("<")
@@ -443,7 +447,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     :class:`CheckpointError` (a ``ValueError``).
     """
     if hasattr(f, "read"):
-        buf, label = f.read(), repr(getattr(f, "name", "the file object"))
+        name = getattr(f, "name", None)
+        buf, label = f.read(), repr(name) if isinstance(name, str) else "the file object"
     else:
         path = os.fspath(f)
         with open(path, "rb") as fh:

@@ -568,3 +568,11 @@ def test_array_api_aliases(device, put):
     close(LA.cross(put(v), put(w)), np.linalg.cross(v, w))
     with pytest.raises(ValueError, match="1-D"):
         LA.outer(v, w)
+
+
+@pytest.mark.parametrize("ord", [2, 3.5, 1])
+def test_vector_norms_neither_underflow_nor_overflow(ord):
+    for scale in (1e-250, 1e250):
+        x = np.array([1.0, -2.0, 0.5]) * scale
+        expected = np.linalg.norm(np.array([1.0, -2.0, 0.5]), ord) * scale
+        np.testing.assert_allclose(fnp.linalg.norm(x, ord), expected, rtol=1e-14)

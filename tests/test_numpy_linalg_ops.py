@@ -371,3 +371,8 @@ def test_traced_values_have_product_methods(device):
     want = np.trace(host(a) @ host(a)) + host(a).dot(host(a)[0]).sum() + 6.0 + host(a).sum()
     np.testing.assert_allclose(host(f(a)), want)
     check_grads(f, (a,), order=2)
+
+
+def test_matmul_gradient_with_a_zero_size_output_dimension():
+    g = fgrad.grad(lambda w: fnp.sum(fnp.matmul(np.ones((2, 1, 3)), w)))(np.ones((3, 0)))
+    assert g.shape == (3, 0)

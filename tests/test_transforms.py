@@ -240,3 +240,10 @@ def test_device_put_and_devices(device):
     assert isinstance(g, np.ndarray)  # the cotangent came back to the input's device
     np.testing.assert_allclose(g, 2 * np.arange(3.0))
     assert fgrad.devices()[0].platform == "cpu"
+
+
+def test_copy_and_result_type_of_traced_values():
+    def f(x):
+        assert np.result_type(x, np.float32) == np.float32
+        return fnp.sum(np.copy(x) * x.copy())
+    np.testing.assert_allclose(fgrad.grad(f)(np.float32([1.0, 2.0])), [2.0, 4.0])

@@ -28,7 +28,19 @@ pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _
     _np.float16, _np.float32, _np.float64, _np.complex64, _np.complex128, _np.int8, _np.int16, _np.int32,
     _np.int64, _np.uint8, _np.uint16, _np.uint32, _np.uint64, _np.bool_, _np.dtype, _np.finfo, _np.iinfo,
     _np.ndarray)
-result_type, promote_types, can_cast, issubdtype = _np.result_type, _np.promote_types, _np.can_cast, _np.issubdtype
+promote_types, can_cast, issubdtype = _np.promote_types, _np.can_cast, _np.issubdtype
+
+
+def result_type(*arrays_and_dtypes):
+    """NumPy's result_type; traced values count as their arrays."""
+    return _np.result_type(*[_lowest(a) for a in arrays_and_dtypes])
+
+
+def copy(a, order="K"):
+    """A copy of ``a``. fgrad values are immutable, so a traced value is returned as is."""
+    if isinstance(a, _Tracer):
+        return a
+    return array_module(a).array(a, copy=True, order=order)
 floating, integer, inexact, number = _np.floating, _np.integer, _np.inexact, _np.number
 
 
@@ -118,6 +130,7 @@ def _install_tracer_interface():
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
     _Tracer.real = property(lambda self: real(self))
     _Tracer.item = lambda self, *a: _lowest(self).item(*a)
+    _Tracer.copy = lambda self, order="K": self
     _Tracer.tolist = lambda self: _lowest(self).tolist()
     _Tracer.__array_ufunc__ = _array_ufunc
     _Tracer.__array_function__ = _array_function

@@ -10,6 +10,8 @@ import functools
 import string
 from collections import Counter
 
+import math
+
 import numpy as np
 
 from ..core import lowest
@@ -49,7 +51,8 @@ def _matmul_vjp_b(g, ans, a, b):
     if bn == 2 and an > 2:
         # (..., n, k) @ (k, m): one GEMM over the stacked rows instead of a batch of them summed.
         k, m = shape(b)
-        return _matmul.bind(_mT(reshape(a, (-1, k))), reshape(g, (-1, m)))
+        rows = math.prod(shape(a)[:-1])  # explicit: reshape(..., (-1, 0)) is ambiguous when m == 0
+        return _matmul.bind(_mT(reshape(a, (rows, k))), reshape(g, (rows, m)))
     if an >= 2 and bn >= 2:
         return unbroadcast(_matmul.bind(_mT(a), g), b)
     if an == 1 and bn == 1:

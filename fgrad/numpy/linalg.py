@@ -393,12 +393,29 @@ def _root(s, p):
     return where(zero, 0.0, root)
 
 
+def _scaled_norm(x, p, axis, keepdims):
+    """(sum |x|**p) ** (1/p) computed as m * (sum (|x|/m)**p) ** (1/p), m = max|x|, for p > 0:
+    no underflow or overflow (NumPy's own 2-norm of [1e-200] is 0). m is a constant to the
+    derivative, which is unchanged."""
+    from ..transforms import stop_gradient
+    if any(n == 0 for i, n in enumerate(shape(x)) if axis is None or i in axis):
+        return _root(_sum(power(absolute(x), p), axis=axis, keepdims=keepdims), p)
+    m = stop_gradient(_reduce_max(absolute(x), axis, True))
+    safe_m = where(equal(m, 0), 1.0, m)
+    scaled = x / safe_m
+    powered = scaled * scaled if p == 2 else power(absolute(scaled), p)
+    total = _root(_sum(powered, axis=axis, keepdims=True), p) * safe_m
+    if not keepdims:
+        total = reshape(total, tuple(n for i, n in enumerate(shape(x)) if axis is not None and i not in axis))
+    return total
+
+
 def _vector_norm(x, ord, axis, keepdims):
     """The ``ord``-norm over ``axis`` (a tuple of axes, or None for all)."""
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord is None or ord == 2:
-        return _root(_sum(x * x, axis=axis, keepdims=keepdims), 2)
+        return _scaled_norm(x, 2, axis, keepdims)
     if ord == np.inf:
         return _reduce_max(absolute(x), axis, keepdims)
     if ord == -np.inf:
@@ -408,6 +425,8 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == 1:
         return _sum(absolute(x), axis=axis, keepdims=keepdims)
     p = float(ord)
+    if p > 0:
+        return _scaled_norm(x, p, axis, keepdims)
     return _root(_sum(power(absolute(x), p), axis=axis, keepdims=keepdims), p)
 
 
@@ -420,7 +439,7 @@ def _svd_norm_values(x, row, col):
 def _matrix_norm(x, ord, row, col):
     """The ``ord``-norm of the matrices spanning axes ``(row, col)``, those axes dropped."""
     if ord in (None, "fro", "f"):
-        return _root(_sum(x * x, axis=(row, col)), 2)
+        return _scaled_norm(x, 2, (row, col), False)
     if ord == "nuc":
         return _sum(_svd_norm_values(x, row, col), axis=-1)
     if ord == 2:
@@ -449,8 +468,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = len(shape(x))
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            out = _root(_sum(x * x), 2)
-            return reshape(out, (1,) * nd) if keepdims else out
+            return _scaled_norm(x, 2, None, keepdims)
         if nd not in (1, 2):
             raise ValueError(f"norm: improper number of dimensions to norm: ord={ord!r} needs a 1-D or 2-D "
                              f"array (or an axis), got shape {shape(x)}")

@@ -74,11 +74,13 @@ def getitem(self, idx):
 
 def setitem(self, idx, value):
     idx, _ = _norm_index(idx)
-    from .._tensor import _is_tape
+    from .._tensor import _is_tape, transform_traced
     from ..autograd.grad_mode import STATE
     r = raw_of(self._data)
     tracked = STATE.enabled and (_is_tape(self._data) or (isinstance(value, Tensor) and value.requires_grad))
-    if not tracked:
+    # a value traced by an fgrad transform must go through the functional update too
+    traced = transform_traced(self._data) or (isinstance(value, Tensor) and transform_traced(value._data))
+    if not tracked and not traced:
         from .._tensor import check_inplace
         check_inplace(self)
         v = raw_of(value._data) if isinstance(value, Tensor) else value

@@ -206,15 +206,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def _pnorm2(v, ax, keepdim):
-    """sqrt(sum(v*v)) scaled by max|v| (no underflow/overflow), zero gradient at v == 0 like torch."""
-    m = fnp.stop_gradient(lazy("numpy.max")(fnp.absolute(v), axis=ax, keepdims=True))
-    safe_m = fnp.where(m == 0, 1.0, m)
-    s = fnp.sum((v / safe_m) ** 2, axis=ax, keepdims=True)
-    zero = s == 0
-    r = safe_m * fnp.where(zero, 0.0, fnp.sqrt(fnp.where(zero, 1.0, s)))
-    if not keepdim:
-        r = fnp.squeeze(r, axis=ax) if ax is not None else fnp.reshape(r, ())
-    return fnp.astype(r, raw_of(v).dtype)
+    """fgrad's 2-norm: scaled by max|v| (no underflow/overflow), zero gradient at v == 0 like torch."""
+    return fnp.astype(fnp.linalg.vector_norm(v, axis=ax, keepdims=keepdim), raw_of(v).dtype)
 
 
 def all(input, dim=None, keepdim=False):

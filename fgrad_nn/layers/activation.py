@@ -240,8 +240,11 @@ class Mish(ReLU):
 class Hardswish(ReLU):
     fn = staticmethod(hardswish)
 
+    def extra_repr(self):
+        return ""  # as torch's
 
-class Hardsigmoid(ReLU):
+
+class Hardsigmoid(Hardswish):
     fn = staticmethod(hardsigmoid)
 
 

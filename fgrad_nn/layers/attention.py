@@ -20,11 +20,11 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
-import fgrad.random as fr
 from fgrad.nn import softmax
 from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
 
-from .base import Layer, bias_uniform, need_key, split_key, xavier_uniform, kaiming_uniform
+from .base import Layer, kaiming_uniform, need_key, split_key, xavier_normal, xavier_uniform
+from .dropout import dropout
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention"]
 
@@ -38,25 +38,21 @@ def _linear(x, w, b=None):
     return y if b is None else y + b
 
 
-def _dropout(x, p, key):
-    if p >= 1.0:
-        return x * 0.0
-    keep = fr.bernoulli(key, 1.0 - p, _shape(x))
-    return fnp.where(keep, x * (1.0 / (1.0 - p)), 0.0)
-
-
 def _is_bool(m):
     return _dtype(m) == np.bool_
 
 
 def _safe_softmax(s):
-    """Softmax over the last axis that gives 0 (not NaN) on rows that are all -inf."""
+    """Softmax over the last axis that gives 0 (not NaN) on rows that are all -inf.
+
+    Only the per-row statistics are patched (no full-size select): such a row has
+    ``exp(s - 0) = 0`` everywhere and its sum is replaced by 1, so its gradient is 0 too.
+    """
     m = fnp.max(s, axis=-1, keepdims=True)
-    finite = fnp.isfinite(m)
-    m = fnp.stop_gradient(fnp.where(finite, m, 0.0))
+    m = fnp.stop_gradient(fnp.where(fnp.isfinite(m), m, 0.0))
     e = fnp.exp(s - m)
     tot = fnp.sum(e, axis=-1, keepdims=True)
-    return fnp.where(finite, e / fnp.where(finite, tot, 1.0), 0.0)
+    return e / fnp.where(tot > 0.0, tot, 1.0)
 
 
 def _causal(L, S, xp):
@@ -93,7 +89,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         s = fnp.where(attn_mask, s, -np.inf) if _is_bool(attn_mask) else s + attn_mask
     w = _safe_softmax(s)
     if dropout_p > 0.0:
-        w = _dropout(w, dropout_p, need_key(dropout_key, "scaled_dot_product_attention with dropout_p > 0"))
+        w = dropout(w, dropout_p, key=need_key(dropout_key, "scaled_dot_product_attention with dropout_p > 0"))
     return fnp.matmul(w, value)
 
 
@@ -237,7 +233,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             s = s + attn_mask
         w = softmax(s, axis=-1)
         if dropout_p > 0.0:
-            w = _dropout(w, dropout_p, dropout_key)
+            w = dropout(w, dropout_p, key=dropout_key)
         out = fnp.matmul(w, v)                                   # (N*h, L, hd)
         out = fnp.reshape(fnp.swapaxes(out, 0, 1), (tgt_len * bsz, embed_dim))
         out = fnp.reshape(_linear(out, out_proj_weight, out_proj_bias), (tgt_len, bsz, embed_dim))
@@ -284,7 +280,8 @@ class MultiheadAttention(Layer):
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
-        self.batch_first, self.bias, self.add_bias_kv, self.add_zero_attn = batch_first, bias, add_bias_kv, add_zero_attn
+        self.batch_first, self.bias = batch_first, bias
+        self.add_bias_kv, self.add_zero_attn = add_bias_kv, add_zero_attn
         self.head_dim = embed_dim // num_heads
         if self.head_dim * num_heads != embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
@@ -309,7 +306,6 @@ class MultiheadAttention(Layer):
         if self.bias:
             p["out_proj"]["bias"] = np.zeros(E, dt)
         if self.add_bias_kv:
-            from .base import xavier_normal
             p["bias_k"] = xavier_normal(k[4], (1, 1, E), dtype=dt)
             p["bias_v"] = xavier_normal(k[5], (1, 1, E), dtype=dt)
         return p, {}

@@ -32,7 +32,7 @@ def _fmt(s):
     return "[" + ", ".join(str(v) for v in s) + "]"
 
 
-def _check_rank(input, weight, nd, fn, transposed=False):
+def _check_rank(input, weight, nd, fn):
     ws, xs = shape(weight), shape(input)
     if len(ws) != nd + 2:
         raise RuntimeError(f"{fn}: expected weight to be {nd + 2}-dimensional, but got weight of size {_fmt(ws)}")
@@ -82,7 +82,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     fn = f"conv_transpose{nd}d"
-    _check_rank(input, weight, nd, fn, transposed=True)
+    _check_rank(input, weight, nd, fn)
     out_ch = shape(weight)[1] * groups
     if bias is not None and shape(bias) != (out_ch,):
         raise RuntimeError(f"Given transposed=1, weight of size {_fmt(shape(weight))}, expected bias to be "
@@ -165,19 +165,16 @@ class _ConvNd(Layer):
         self.padding_mode = padding_mode
         self.use_bias = bool(bias)
         self.dtype = np.dtype(dtype)
-        # F.pad's list (last axis first) for the non-zero padding modes, as torch computes it
-        rev = []
-        for k, d, p in reversed(list(zip(self.kernel_size, self.dilation,
-                                         self.padding if not isinstance(self.padding, str) else
-                                         (None,) * nd))):
-            if self.padding == "same":
-                total = d * (k - 1)
+        # F.pad's list (last axis first) for the non-zero padding modes, as torch computes it; torch keeps
+        # a list for 'same'/'valid' and a tuple for numeric padding
+        if isinstance(self.padding, str):
+            rev = []
+            for k, d in reversed(list(zip(self.kernel_size, self.dilation))):
+                total = d * (k - 1) if self.padding == "same" else 0
                 rev += [total // 2, total - total // 2]
-            elif self.padding == "valid":
-                rev += [0, 0]
-            else:
-                rev += [p, p]
-        self._reversed_padding_repeated_twice = rev
+            self._reversed_padding_repeated_twice = rev
+        else:
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding) for _ in (0, 1))
 
     @property
     def weight_shape(self):
@@ -220,7 +217,7 @@ class _Conv(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, 0, dtype)
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         w, b = params["weight"], params.get("bias")
         if self.padding_mode != "zeros":
             return self._fn(pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), w, b,
@@ -280,7 +277,7 @@ class _ConvTranspose(_ConvNd):
                                  f"{lo} to {hi} (for an input of {_fmt(xs[lead:])})")
         return tuple(s - m for s, m in zip(output_size, lo))
 
-    def call(self, params, input, output_size=None, train=False, key=None):
+    def call(self, params, input, output_size=None, *, train=False, key=None):
         if isinstance(self.padding, str):
             raise ValueError(f"padding must be an int or a tuple of ints for {type(self).__name__}, "
                              f"got {self.padding!r}")
@@ -315,7 +312,7 @@ class Unfold(Layer):
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
         self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
@@ -330,7 +327,7 @@ class Fold(Layer):
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):

@@ -19,7 +19,8 @@ __all__ = ["linear", "bilinear", "identity", "Linear", "Bilinear", "Identity"]
 
 
 def _shape(x):
-    return tuple(np.shape(x))
+    s = getattr(x, "shape", None)  # arrays and tracers have one; np.shape would dispatch through fgrad
+    return tuple(np.shape(x) if s is None else s)
 
 
 def linear(input, weight, bias=None):

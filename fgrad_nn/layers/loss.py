@@ -249,6 +249,8 @@ def _nll(logp, idx, valid, ignored, weight, reduction):
     class_axis = 0 if len(_shape(logp)) == 1 else 1
     xp = array_module(logp)
     picked = fnp.take_along_axis(logp, xp.expand_dims(idx, class_axis), axis=class_axis)
+    if weight is None and not ignored and reduction != "none":  # the training hot path: two ops
+        return -(fnp.mean(picked) if reduction == "mean" else fnp.sum(picked)), None
     loss = -fnp.squeeze(picked, axis=class_axis)
     dt = _dtype(logp)
     if weight is not None:

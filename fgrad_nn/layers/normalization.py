@@ -98,8 +98,10 @@ def batch_norm_stats(input, running_mean, running_var, weight=None, bias=None, t
             unbiased = fnp.reshape(stop_gradient(var), (c,)) * (n / (n - 1.0))
             new_var = (1.0 - m) * running_var + m * unbiased
     else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        if running_mean is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        if running_var is None:
+            raise RuntimeError("running_var must be defined in evaluation mode")
         y = (input - _channel(running_mean, nd)) / fnp.sqrt(_channel(running_var, nd) + eps)
         new_mean = new_var = None
     return _affine(y, weight, bias, nd), new_mean, new_var
@@ -249,7 +251,7 @@ class _BatchNorm(_NormBase):
     def _check_input_dim(self, input):
         raise NotImplementedError
 
-    def apply(self, params, state, input, train=False, key=None):
+    def apply(self, params, state, input, *, train=False, key=None):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         new_state = dict(state)
@@ -305,7 +307,7 @@ class _InstanceNorm(_NormBase):
                  dtype=np.float32, *, bias=True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias=bias)
 
-    def apply(self, params, state, input, train=False, key=None):
+    def apply(self, params, state, input, *, train=False, key=None):
         xs = shape(input)
         nd = self.nd
         if len(xs) not in (nd + 1, nd + 2):
@@ -360,7 +362,7 @@ class LayerNorm(Layer):
                 params["bias"] = np.zeros(self.normalized_shape, self.dtype)
         return params, {}
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return layer_norm(input, self.normalized_shape, params.get("weight"), params.get("bias"), self.eps)
 
     def extra_repr(self):
@@ -386,7 +388,7 @@ class GroupNorm(Layer):
                 params["bias"] = np.zeros(self.num_channels, self.dtype)
         return params, {}
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return group_norm(input, self.num_groups, params.get("weight"), params.get("bias"), self.eps)
 
     def extra_repr(self):

@@ -114,7 +114,7 @@ class _PadNd(Layer):
         self.padding = _padding(padding, 2 * self.nd)
         self.value = value
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return pad(input, self.padding, self.mode, self.value)
 
     def extra_repr(self):

@@ -119,7 +119,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
     >>> y, i = max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2, return_indices=True)
     >>> max_unpool2d(y, i, 2)[0, 0, 1]
-    array([ 0.,  5.,  0.,  7.])
+    array([0., 5., 0., 7.])
     """
     return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
 
@@ -193,7 +193,7 @@ class _MaxPoolNd(Layer):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return self._fn(input, self.kernel_size, self.stride, self.padding, self.dilation,
                         ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
@@ -226,7 +226,7 @@ class AvgPool1d(Layer):
         self.padding = _kernel(padding, 1, "avg_pool1d")
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad)
 
@@ -244,7 +244,7 @@ class _AvgPoolNd(Layer):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return self._fn(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                         self.count_include_pad, self.divisor_override)
 
@@ -272,7 +272,7 @@ class _MaxUnpoolNd(Layer):
         self.stride = _kernel(stride if stride is not None else kernel_size, self.nd, fn)
         self.padding = _kernel(padding, self.nd, fn)
 
-    def call(self, params, input, indices, output_size=None, train=False, key=None):
+    def call(self, params, input, indices, output_size=None, *, train=False, key=None):
         return self._fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
@@ -300,7 +300,7 @@ class _AdaptiveAvgPoolNd(Layer):
     def __init__(self, output_size):
         self.output_size = output_size
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return self._fn(input, self.output_size)
 
     def extra_repr(self):
@@ -328,7 +328,7 @@ class _AdaptiveMaxPoolNd(Layer):
     def __init__(self, output_size, return_indices=False):
         self.output_size, self.return_indices = output_size, return_indices
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return self._fn(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
@@ -356,7 +356,7 @@ class _LPPoolNd(Layer):
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return self._fn(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self):

@@ -25,11 +25,10 @@ import warnings
 import numpy as np
 
 import fgrad.numpy as fnp
-import fgrad.random as fr
 from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
-from fgrad.scipy.special import expit
 
 from .base import Layer, need_key, split_key, uniform_init
+from .dropout import dropout as _dropout
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "recurrent",
            "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -46,35 +45,56 @@ def _linear(x, w, b=None):
     return y if b is None else y + b
 
 
-def _dropout(x, p, key):
-    """Inverted dropout (torch's F.dropout in training mode)."""
-    if p >= 1.0:
-        return x * 0.0
-    keep = fr.bernoulli(key, 1.0 - p, _shape(x))
-    return fnp.where(keep, x * (1.0 / (1.0 - p)), 0.0)
-
-
 # ----------------------------------------------------------------------------- cells (torch.*_cell)
+#
+# The logistic gates are computed as sigmoid(z) = 0.5 * tanh(z / 2) + 0.5: the halving is folded into
+# the weights once (per call, not per step), and ONE tanh over all of an LSTM's gates gives i, f, g, o
+# after one multiply-add with constant vectors. tanh is branch-free, where a stable logistic needs a
+# select on the sign of z, which is several times slower on unpredictable signs.
 
-def _pointwise(mode, gx, h, c, w_hh, b_hh, w_hr=None):
-    """One step from the input part of the gates ``gx`` (input projection + biases folded in,
-    except GRU's b_hh which sits inside ``r * (...)``): ``(h', c')``."""
-    gh = fnp.matmul(h, fnp.transpose(w_hh))
+def _gate_scales(mode, H, dt, xp):
+    """(scale of the pre-activations, a, b) with gates = a * tanh(scale * z) + b; None for plain RNNs."""
     if mode == "LSTM":
-        i, f, g, o = fnp.split(gx + gh, 4, axis=-1)
-        c = expit(f) * c + expit(i) * fnp.tanh(g)
-        h = expit(o) * fnp.tanh(c)
-        if w_hr is not None:
-            h = fnp.matmul(h, fnp.transpose(w_hr))
+        half, one = xp.full(H, 0.5, dt), xp.ones(H, dt)
+        zero = xp.zeros(H, dt)
+        s = xp.concatenate([half, half, one, half])
+        return s, s, xp.concatenate([half, half, zero, half])
+    if mode == "GRU":
+        return xp.concatenate([xp.full(2 * H, 0.5, dt), xp.ones(H, dt)]), None, None
+    return None, None, None
+
+
+def _prepare(mode, gx, w_hh, b_hh, w_hr=None):
+    """Per-call setup shared by every step: scaled input gates, W_hh^T (scaled), GRU's b_hh (scaled),
+    W_hr^T, and the affine constants of the gates."""
+    H = _shape(w_hh)[0] // _GATES[mode]
+    s, a, b = _gate_scales(mode, H, _dtype(w_hh), array_module(w_hh))
+    w_hhT = fnp.transpose(w_hh)
+    if s is not None:
+        gx, w_hhT = gx * s, w_hhT * s
+        if mode == "GRU" and b_hh is not None:
+            b_hh = b_hh * s
+    return gx, (w_hhT, b_hh if mode == "GRU" else None, None if w_hr is None else fnp.transpose(w_hr), a, b, H)
+
+
+def _pointwise(mode, gx, h, c, prep):
+    """One step from the (prepared) input part of the gates ``gx``: ``(h', c')``."""
+    w_hhT, b_hh, w_hrT, a, b, H = prep
+    gh = fnp.matmul(h, w_hhT)
+    if mode == "LSTM":
+        i, f, g, o = fnp.split(fnp.tanh(gx + gh) * a + b, 4, axis=-1)
+        c = f * c + i * g
+        h = o * fnp.tanh(c)
+        if w_hrT is not None:
+            h = fnp.matmul(h, w_hrT)
         return h, c
     if mode == "GRU":
         if b_hh is not None:
             gh = gh + b_hh
-        xr, xz, xn = fnp.split(gx, 3, axis=-1)
-        hr, hz, hn = fnp.split(gh, 3, axis=-1)
-        r = expit(xr + hr)
-        z = expit(xz + hz)
-        n = fnp.tanh(xn + r * hn)
+        x_rz, x_n = fnp.split(gx, [2 * H], axis=-1)
+        h_rz, h_n = fnp.split(gh, [2 * H], axis=-1)
+        r, z = fnp.split(fnp.tanh(x_rz + h_rz) * 0.5 + 0.5, 2, axis=-1)
+        n = fnp.tanh(x_n + r * h_n)
         return n + z * (h - n), None
     pre = gx + gh
     return (fnp.tanh(pre) if mode == "RNN_TANH" else fnp.maximum(pre, 0.0)), None
@@ -87,30 +107,34 @@ def _input_gates(mode, x, w_ih, b_ih, b_hh):
     return _linear(x, w_ih, b)
 
 
+def _cell(mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
+    gx, prep = _prepare(mode, _input_gates(mode, input, w_ih, b_ih, b_hh), w_hh, b_hh)
+    return _pointwise(mode, gx, h, c, prep)
+
+
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_tanh_cell)."""
-    return _pointwise("RNN_TANH", _input_gates("RNN_TANH", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+    return _cell("RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_relu_cell)."""
-    return _pointwise("RNN_RELU", _input_gates("RNN_RELU", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+    return _cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step, gates in torch's order i, f, g, o; ``hx = (h, c)`` -> ``(h', c')``."""
-    h, c = hx
-    return _pointwise("LSTM", _input_gates("LSTM", input, w_ih, b_ih, b_hh), h, c, w_hh, b_hh)
+    return _cell("LSTM", input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step, gates r, z, n with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``."""
-    return _pointwise("GRU", _input_gates("GRU", input, w_ih, b_ih, b_hh), hx, None, w_hh, b_hh)[0]
+    return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 # ----------------------------------------------------------------------------- the full recurrence
 
-def _direction(mode, xs, h, c, w_hh, b_hh, w_hr, reverse, batch_sizes):
+def _direction(mode, xs, h, c, prep, reverse, batch_sizes):
     """Run one direction over the per-step input gates ``xs``; (outputs in time order, h_T, c_T)."""
     steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
     outs = [None] * len(xs)
@@ -118,11 +142,11 @@ def _direction(mode, xs, h, c, w_hh, b_hh, w_hr, reverse, batch_sizes):
     for t in steps:
         n = rows if batch_sizes is None else batch_sizes[t]
         if n == rows:
-            h, c = _pointwise(mode, xs[t], h, c, w_hh, b_hh, w_hr)
+            h, c = _pointwise(mode, xs[t], h, c, prep)
             outs[t] = h
             continue
         # Only the first n rows (longest sequences first) take part; the rest keep their state.
-        hn, cn = _pointwise(mode, xs[t], h[:n], None if c is None else c[:n], w_hh, b_hh, w_hr)
+        hn, cn = _pointwise(mode, xs[t], h[:n], None if c is None else c[:n], prep)
         outs[t] = hn
         h = fnp.concatenate([hn, h[n:]], axis=0)
         if c is not None:
@@ -162,17 +186,17 @@ def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout
             w_ih, w_hh = weights["weight_ih" + sfx], weights["weight_hh" + sfx]
             b_ih, b_hh = weights.get("bias_ih" + sfx), weights.get("bias_hh" + sfx)
             w_hr = weights.get("weight_hr" + sfx)
-            gates = _input_gates(mode, x, w_ih, b_ih, b_hh)   # all time steps: one matmul
+            # all time steps: one matmul (and one scaling) before the loop
+            gates, prep = _prepare(mode, _input_gates(mode, x, w_ih, b_ih, b_hh), w_hh, b_hh, w_hr)
             xs = fnp.split(gates, offsets, axis=0) if offsets else [gates]
             k = layer * D + d
-            hs, h, c = _direction(mode, xs, h0[k], None if c0 is None else c0[k], w_hh, b_hh, w_hr,
-                                  d == 1, batch_sizes)
+            hs, h, c = _direction(mode, xs, h0[k], None if c0 is None else c0[k], prep, d == 1, batch_sizes)
             outs.append(fnp.concatenate(hs, axis=0) if len(hs) > 1 else hs[0])
             h_n.append(h)
             c_n.append(c)
         x = outs[0] if D == 1 else fnp.concatenate(outs, axis=-1)
         if dropout and train and layer < num_layers - 1:
-            x = _dropout(x, dropout, keys[layer])
+            x = _dropout(x, dropout, key=keys[layer])
     if batch_sizes is None:
         x = fnp.reshape(x, (L, N, _shape(x)[-1]))
     h_n = fnp.stack(h_n)
@@ -437,9 +461,8 @@ class RNNCellBase(Layer):
             hx = (z, z) if lstm else z
         elif unbatched:
             hx = tuple(fnp.expand_dims(s, 0) for s in hx) if lstm else fnp.expand_dims(hx, 0)
-        gx = _input_gates(self.mode, x, params["weight_ih"], params.get("bias_ih"), params.get("bias_hh"))
-        h, c = _pointwise(self.mode, gx, hx[0] if lstm else hx, hx[1] if lstm else None,
-                          params["weight_hh"], params.get("bias_hh"))
+        h, c = _cell(self.mode, x, hx[0] if lstm else hx, hx[1] if lstm else None, params["weight_ih"],
+                     params["weight_hh"], params.get("bias_ih"), params.get("bias_hh"))
         out = (h, c) if lstm else h
         if unbatched:
             out = tuple(fnp.squeeze(s, 0) for s in out) if lstm else fnp.squeeze(out, 0)

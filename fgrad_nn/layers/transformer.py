@@ -19,13 +19,15 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
-import fgrad.random as fr
 from fgrad import nn as fnn
 from fgrad.numpy._util import shape as _shape
 
 from .attention import MultiheadAttention
 from .base import Layer, bias_uniform, flatten_params, kaiming_uniform, need_key, split_key, unflatten_params
 from .base import xavier_uniform
+from .dropout import dropout
+from .linear import linear
+from .normalization import LayerNorm, layer_norm
 
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder",
            "Transformer", "generate_square_subsequent_mask"]
@@ -52,26 +54,11 @@ def _norm_params(d, bias, dt):
 
 
 def _linear(p, x):
-    y = fnp.matmul(x, fnp.transpose(p["weight"]))
-    b = p.get("bias")
-    return y if b is None else y + b
+    return linear(x, p["weight"], p.get("bias"))
 
 
 def _layer_norm(p, x, eps):
-    """LayerNorm over the last axis (biased variance, as torch)."""
-    mu = fnp.mean(x, axis=-1, keepdims=True)
-    xc = x - mu
-    var = fnp.mean(xc * xc, axis=-1, keepdims=True)
-    y = xc / fnp.sqrt(var + eps) * p["weight"]
-    b = p.get("bias")
-    return y if b is None else y + b
-
-
-def _dropout(x, p, key):
-    if p >= 1.0:
-        return x * 0.0
-    keep = fr.bernoulli(key, 1.0 - p, _shape(x))
-    return fnp.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+    return layer_norm(x, _shape(p["weight"]), p["weight"], p.get("bias"), eps)
 
 
 def _activation(activation):
@@ -98,7 +85,7 @@ class _Block(Layer):
                                             dtype=dtype)
 
     def _drop(self, x, train, key):
-        return _dropout(x, self.dropout, key) if train and self.dropout > 0.0 else x
+        return dropout(x, self.dropout, key=key) if train and self.dropout > 0.0 else x
 
     def _ff(self, p, x, train, k1, k2):
         h = self._drop(self._act(_linear(p["linear1"], x)), train, k1)
@@ -198,19 +185,6 @@ class TransformerDecoderLayer(_Block):
         return x, state
 
 
-class _LayerNorm(Layer):
-    """Final norm of an encoder/decoder stack when none is given as a pure layer (last-axis LayerNorm)."""
-
-    def __init__(self, d, eps=1e-5, bias=True, dtype=np.float32):
-        self.d, self.eps, self.bias, self.dtype = d, eps, bias, np.dtype(dtype)
-
-    def init(self, key):
-        return _norm_params(self.d, self.bias, self.dtype), {}
-
-    def apply(self, params, state, x, *, train=False, key=None):
-        return _layer_norm(params, x, self.eps), state
-
-
 def _stack_init(layer, num_layers, norm, key):
     """Every layer starts from the same parameters (torch deep-copies the layer it is given)."""
     k_layer, k_norm = split_key(key, 2)
@@ -288,9 +262,9 @@ class Transformer(Layer):
         args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias,
                 dtype)
         self.encoder = custom_encoder if custom_encoder is not None else TransformerEncoder(
-            TransformerEncoderLayer(*args), num_encoder_layers, _LayerNorm(d_model, layer_norm_eps, bias, dtype))
+            TransformerEncoderLayer(*args), num_encoder_layers, LayerNorm(d_model, layer_norm_eps, True, bias, dtype))
         self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
-            TransformerDecoderLayer(*args), num_decoder_layers, _LayerNorm(d_model, layer_norm_eps, bias, dtype))
+            TransformerDecoderLayer(*args), num_decoder_layers, LayerNorm(d_model, layer_norm_eps, True, bias, dtype))
 
     generate_square_subsequent_mask = staticmethod(generate_square_subsequent_mask)
 

@@ -92,7 +92,7 @@ class Upsample(Layer):
         self.mode, self.align_corners = mode, align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                            recompute_scale_factor=self.recompute_scale_factor)
 
@@ -121,7 +121,7 @@ class PixelShuffle(Layer):
     def __init__(self, upscale_factor):
         self.upscale_factor = upscale_factor
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self):
@@ -134,7 +134,7 @@ class PixelUnshuffle(Layer):
     def __init__(self, downscale_factor):
         self.downscale_factor = downscale_factor
 
-    def call(self, params, input, train=False, key=None):
+    def call(self, params, input, *, train=False, key=None):
         return pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self):

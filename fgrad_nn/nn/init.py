@@ -9,6 +9,7 @@ the same samplers the pure layers' ``init`` uses (``fgrad_nn.layers.base``).
 >>> torch.nn.init.kaiming_uniform_(w, a=5 ** 0.5) is w
 True
 """
+import contextlib
 import math
 import warnings
 
@@ -29,9 +30,30 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "kaiming_normal", "orthogonal", "sparse", "next_key"]
 
 
+_KEY_SOURCES = []  # explicit keys pushed by fgrad_nn.func.pure's apply(key=...)
+
+
 def next_key(generator=None):
-    """A fresh fgrad.random key drawn from ``generator`` (default: fgrad_nn's global generator)."""
+    """A fresh fgrad.random key drawn from ``generator`` (default: fgrad_nn's global generator).
+
+    Inside ``with key_source(key):`` the keys are split off ``key`` instead, so a Module's
+    random ops (dropout) are a pure function of ``key``.
+    """
+    if generator is None and _KEY_SOURCES:
+        src = _KEY_SOURCES[-1]
+        src[0], k = fr.split(src[0])
+        return k
     return fr.key(int(rng(generator).integers(0, 2 ** 63)))
+
+
+@contextlib.contextmanager
+def key_source(key):
+    """Draw ``next_key()`` from ``key`` (not the global generator) inside the block."""
+    _KEY_SOURCES.append([key])
+    try:
+        yield
+    finally:
+        _KEY_SOURCES.pop()
 
 
 def _write(tensor, value):

@@ -117,7 +117,8 @@ class Optimizer:
         return out
 
     def _transform(self, group):
-        return type(self)._rule(**self._hyperparameters(group))
+        with _pure._unchecked():  # torch validates at construction only
+            return type(self)._rule(**self._hyperparameters(group))
 
     def _init_state(self, p, group, tx):
         """torch's lazy state: the pure init's fields, scalars on the host in the default dtype."""
@@ -318,7 +319,7 @@ def _cast(param, value, key):
     if not isinstance(value, Tensor):
         if not hasattr(value, "__array__"):
             return value
-        value = wrap(np.array(value.detach().cpu() if hasattr(value, "detach") else value))
+        value = wrap(np.array(value.detach().cpu().numpy() if hasattr(value, "detach") else value))
     if key == "step":
         return value.clone()
     if param.is_floating_point():

@@ -67,3 +67,22 @@ def test_value_and_grad_returns_tensor_value():
     val, g = fgrad.value_and_grad(lambda v: (fgrad_nn.as_tensor(v) ** 2).sum())(np.array([1.0, 3.0]))
     assert isinstance(val, fgrad_nn.Tensor) and val.item() == 10.0
     np.testing.assert_allclose(g, [2.0, 6.0])
+
+
+def test_inplace_methods_inside_fgrad_transforms_keep_exact_derivatives():
+    import fgrad
+    import fgrad_nn
+
+    def f(x):
+        t = fgrad_nn.as_tensor(x)
+        u = t * 1.0
+        u.mul_(t)
+        u.add_(t)
+        v = u.clone()
+        v.relu_()
+        v[0] = 5.0
+        return (u.sum() + (v * v).sum())
+
+    x = np.array([1.0, 2.0])
+    expected = 2 * x + 1 + np.array([0.0, 2 * (x[1] ** 2 + x[1]) * (2 * x[1] + 1)])
+    np.testing.assert_allclose(fgrad.grad(f)(x), expected)

@@ -12,6 +12,7 @@ import math
 
 from ... import layers as L
 from .. import init
+from ._run import check_same_dtype, run_layer
 from .module import Module, np_dtype
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -43,8 +44,7 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def _check_dtype(self, input):
-        from .. import functional as F
-        F._same_float_dtype(input, self.weight, "Input type ({}) and weight type ({}) should be the same")
+        check_same_dtype(input, self.weight)
 
     def extra_repr(self):
         return self._layer.extra_repr()
@@ -71,7 +71,7 @@ class _Conv(_ConvNd):
 
     def forward(self, input):
         self._check_dtype(input)
-        return self._run_layer(input)
+        return run_layer(self, input)
 
 
 class Conv1d(_Conv):
@@ -107,7 +107,7 @@ class _ConvTranspose(_ConvNd):
         self._check_dtype(input)
         if output_size is not None:
             output_size = [int(s) for s in output_size]
-        return self._run_layer(input, output_size=output_size)
+        return run_layer(self, input, output_size=output_size)
 
 
 class ConvTranspose1d(_ConvTranspose):

@@ -15,7 +15,6 @@ records on the autograd tape and writes the new state back into the buffers.
 >>> [n for n, _ in Net().named_parameters()]
 ['fc.weight', 'fc.bias']
 """
-import functools
 import itertools
 import weakref
 from collections import OrderedDict, namedtuple
@@ -26,9 +25,9 @@ from fgrad.core import Tracer, VJPTracer
 from fgrad.tree_util import tree_flatten, tree_unflatten
 
 from ... import _dtypes
-from ..._tensor import Tensor, apply, raw_of, wrap
+from ..._tensor import Tensor, apply, wrap
 from ...autograd._tape import TAPE
-from ...autograd.grad_mode import STATE, no_grad
+from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -38,7 +37,7 @@ _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
 def _typename(obj):
     if isinstance(obj, Tensor):
-        return "torch.nn.parameter.Parameter" if isinstance(obj, Parameter) else "torch.Tensor"
+        return obj.type()  # torch.typename: 'torch.FloatTensor'
     t = type(obj)
     return t.__name__ if t.__module__ in ("builtins", None) else f"{t.__module__}.{t.__qualname__}"
 

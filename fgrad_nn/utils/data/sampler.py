@@ -111,10 +111,15 @@ class WeightedRandomSampler(Sampler):
     def __iter__(self):
         import fgrad_nn
         w = self.weights.detach().cpu()
-        if not self.replacement and int((w > 0).sum()) < self.num_samples:
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough "
-                               "non-negative category to sample)")
-        yield from fgrad_nn.multinomial(w, self.num_samples, self.replacement, generator=self.generator).tolist()
+        positive = int((w > 0).sum())
+        if self.replacement or positive >= self.num_samples:
+            yield from fgrad_nn.multinomial(w, self.num_samples, self.replacement, generator=self.generator).tolist()
+            return
+        # torch then carries on with the zero-weight indices (in random order) instead of failing
+        yield from fgrad_nn.multinomial(w, positive, False, generator=self.generator).tolist() if positive else ()
+        zeros = (w <= 0).nonzero().reshape(-1)
+        order = fgrad_nn.randperm(len(zeros), generator=self.generator)
+        yield from zeros[order].tolist()[:self.num_samples - positive]
 
     def __len__(self):
         return self.num_samples

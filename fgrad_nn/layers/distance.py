@@ -1,0 +1,120 @@
+"""Distances and normalisation: ``torch.nn.functional``'s normalize, cosine_similarity, pairwise_distance.
+
+The array-level functions work on fgrad arrays (NumPy/CuPy or tracers) with torch's
+formulas, so values and gradients match torch's; ``CosineSimilarity`` and
+``PairwiseDistance`` are the stateless pure layers over them.
+
+>>> import numpy as np
+>>> float(cosine_similarity(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]))[0])
+0.7071067811865475
+"""
+import numpy as np
+
+import fgrad
+import fgrad.numpy as fnp
+from fgrad.numpy._util import dtype as _dtype, shape as _shape
+
+from .. import _dtypes
+from .base import Layer
+from .loss import _tname, broadcast_shapes
+
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "CosineSimilarity", "PairwiseDistance"]
+
+
+def _dim(dim, nd):
+    n = max(nd, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
+def _floats(x1, x2):
+    """torch's promotion: ints join the float operand's dtype; two ints give the default float dtype."""
+    f1, f2 = _dtype(x1).kind in "fc", _dtype(x2).kind in "fc"
+    if not f1 and not f2:
+        dt = _dtypes.get_default_dtype().np
+        return fnp.astype(x1, dt), fnp.astype(x2, dt)
+    if not f1:
+        x1 = fnp.astype(x1, _dtype(x2))
+    elif not f2:
+        x2 = fnp.astype(x2, _dtype(x1))
+    return x1, x2
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``.
+
+    >>> normalize(np.array([[3.0, 4.0]]))
+    array([[0.6, 0.8]])
+    """
+    if out is not None:
+        raise TypeError("normalize: out= is not supported (fgrad arrays are immutable); use the result")
+    if _dtype(input).kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_tname(_dtype(input))}")
+    nd = len(_shape(input))
+    axis = _dim(dim, nd)
+    if nd == 0:
+        norm = fnp.absolute(input) if p != 0 else fnp.astype(input != 0, _dtype(input))
+    else:
+        norm = fnp.linalg.vector_norm(input, axis=axis, keepdims=True, ord=p)
+    return input / fnp.clip(norm, float(eps), None)  # clip's derivative is 1 at the bound, like clamp_min
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """``sum((x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)))`` along ``dim`` (torch's formula).
+
+    As in torch, the clamp to ``eps`` changes the value only: the gradient flows as
+    if the norms were unclamped.
+    """
+    if _dtype(x1).kind not in "fc" and _dtype(x2).kind not in "fc":
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_tname(np.result_type(_dtype(x1), _dtype(x2)))}")
+    x1, x2 = _floats(x1, x2)
+    shp = broadcast_shapes(_shape(x1), _shape(x2))
+    axis = _dim(dim, len(shp))
+    scalar = not shp
+    x1, x2 = fnp.broadcast_to(x1, shp or (1,)), fnp.broadcast_to(x2, shp or (1,))
+
+    def unit(x):
+        n = fnp.linalg.vector_norm(x, axis=axis, keepdims=True)
+        return x / (n + fgrad.stop_gradient(fnp.maximum(n, float(eps)) - n))
+
+    out = fnp.sum(unit(x1) * unit(x2), axis=axis)
+    return fnp.reshape(out, ()) if scalar else out
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` along the last dimension (of the broadcast shape)."""
+    x1, x2 = _floats(x1, x2)
+    diff = x1 - x2 + float(eps)
+    nd = len(_shape(diff))
+    if nd == 0:
+        return fnp.reshape(fnp.linalg.vector_norm(fnp.reshape(diff, (1,)), axis=0, ord=p), ())
+    return fnp.linalg.vector_norm(diff, axis=nd - 1, keepdims=keepdim, ord=p)
+
+
+class CosineSimilarity(Layer):
+    """Pure ``torch.nn.CosineSimilarity``: ``apply(params, state, x1, x2)``."""
+
+    def __init__(self, dim=1, eps=1e-8):
+        self.dim, self.eps = dim, eps
+
+    def call(self, params, x1, x2, train=False, key=None):
+        return cosine_similarity(x1, x2, self.dim, self.eps)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, eps={self.eps}"
+
+
+class PairwiseDistance(Layer):
+    """Pure ``torch.nn.PairwiseDistance``: ``apply(params, state, x1, x2)``."""
+
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def call(self, params, x1, x2, train=False, key=None):
+        return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+    def extra_repr(self):
+        return f"p={self.norm}, eps={self.eps}, keepdim={self.keepdim}"

@@ -1,0 +1,128 @@
+"""Lookup tables: ``embedding`` and the ``Embedding`` layer.
+
+Rows at ``padding_idx`` get no gradient; ``scale_grad_by_freq`` divides each row's
+gradient by how often its index occurs in the batch; ``max_norm`` rescales the
+looked-up rows whose norm exceeds it (torch does that to the weight in place, without
+a gradient; here the pure function returns the rescaled rows with the same identity
+gradient, and the Module face writes them back).
+
+>>> import fgrad.random as fr, numpy as np
+>>> layer = Embedding(10, 3, padding_idx=0)
+>>> params, state = layer.init(fr.key(0))
+>>> float(abs(params["weight"][0]).sum())
+0.0
+"""
+import numpy as np
+
+import fgrad
+import fgrad.numpy as fnp
+from fgrad import _backend
+from fgrad.core import lowest
+
+from .base import Layer, normal_init
+
+__all__ = ["embedding", "embedding_renorm", "one_hot", "Embedding"]
+
+
+def _raw_indices(input, who):
+    idx = lowest(input)
+    xp = _backend.get_array_module(idx)
+    idx = xp.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
+    return idx, xp
+
+
+def _renorm_scale(weight, idx, xp, max_norm, norm_type):
+    """Per-row factors that bring the rows referenced by ``idx`` to norm <= max_norm (torch's 1e-7 slack)."""
+    w = lowest(weight)
+    n = w.shape[0]
+    used = xp.zeros(n, bool)
+    used[idx.reshape(-1)] = True
+    norms = xp.sum(xp.abs(w) ** norm_type, axis=tuple(range(1, w.ndim))) ** (1.0 / norm_type)
+    scale = xp.where(used & (norms > max_norm), max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    return scale.reshape((n,) + (1,) * (w.ndim - 1))
+
+
+def embedding_renorm(weight, input, max_norm, norm_type=2.0):
+    """``weight`` with the rows referenced by ``input`` rescaled to norm <= ``max_norm`` (no gradient)."""
+    idx, xp = _raw_indices(input, "embedding_renorm")
+    return weight * _renorm_scale(weight, idx, xp, float(max_norm), float(norm_type))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of ``weight`` picked by the integer array ``input`` (shape ``input.shape + weight.shape[1:]``)."""
+    idx, xp = _raw_indices(input, "embedding")
+    n = np.shape(weight)[0]
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n or int(idx.min()) < 0):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= n
+    w = weight
+    if max_norm is not None:
+        scale = _renorm_scale(weight, idx, xp, float(max_norm), float(norm_type))
+        w = w + fgrad.stop_gradient(w * scale - w)  # rescaled values, identity gradient (as torch's in-place renorm)
+    rows = fnp.take(w, idx, axis=0)
+    if padding_idx is None and not scale_grad_by_freq:
+        return rows
+    g = xp.ones(idx.shape, np.result_type(lowest(weight)))
+    if scale_grad_by_freq:
+        counts = xp.zeros(n, g.dtype)
+        _backend.scatter_add(counts, idx.reshape(-1), xp.ones(idx.size, g.dtype))
+        g = g / counts[idx]
+    if padding_idx is not None:
+        g = xp.where(idx == padding_idx, 0.0, g).astype(g.dtype)
+    g = g.reshape(idx.shape + (1,) * (np.ndim(weight) - 1))
+    frozen = fgrad.stop_gradient(rows)
+    return frozen + (rows - frozen) * g  # exact values; gradient scaled by g
+
+
+def one_hot(indices, num_classes):
+    """int64 one-hot encoding (torch.nn.functional.one_hot)."""
+    idx, xp = _raw_indices(indices, "one_hot")
+    return (idx[..., None] == xp.arange(num_classes)).astype(np.int64)
+
+
+class Embedding(Layer):
+    """A (num_embeddings, embedding_dim) table; torch's init N(0, 1) with the padding row zeroed."""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, dtype=np.float32):
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        if padding_idx is not None:
+            if padding_idx > 0:
+                if padding_idx >= num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+            elif padding_idx < 0:
+                if padding_idx < -num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+                padding_idx = num_embeddings + padding_idx
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse, self.dtype = scale_grad_by_freq, sparse, np.dtype(dtype)
+
+    def init(self, key):
+        w = normal_init(key, (self.num_embeddings, self.embedding_dim), 0.0, 1.0, self.dtype)
+        if self.padding_idx is not None:
+            w[self.padding_idx] = 0
+        return {"weight": w}, {}
+
+    def call(self, params, x, *, train=False, key=None):
+        return embedding(x, params["weight"], self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            s += ", sparse=True"
+        return s

@@ -1,0 +1,32 @@
+"""``nn.Unfold``, ``nn.Fold``: im2col / col2im as stateless facades over ``fgrad_nn.layers.conv``.
+
+>>> import fgrad_nn as torch
+>>> torch.nn.Unfold(2)(torch.ones(1, 3, 4, 4)).shape
+torch.Size([1, 12, 9])
+"""
+from ... import layers as L
+from .pooling import _Pool
+
+__all__ = ["Unfold", "Fold"]
+
+
+class Fold(_Pool):
+    """torch.nn.Fold(output_size, kernel_size, dilation=1, padding=0, stride=1)."""
+
+    __constants__ = ["output_size", "kernel_size", "dilation", "padding", "stride"]
+    _attrs = tuple(__constants__)
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self._build(L.Fold(output_size, kernel_size, dilation, padding, stride))
+
+
+class Unfold(_Pool):
+    """torch.nn.Unfold(kernel_size, dilation=1, padding=0, stride=1)."""
+
+    __constants__ = ["kernel_size", "dilation", "padding", "stride"]
+    _attrs = tuple(__constants__)
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self._build(L.Unfold(kernel_size, dilation, padding, stride))

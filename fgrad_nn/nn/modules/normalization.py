@@ -1,0 +1,80 @@
+"""``nn.LayerNorm``, ``nn.GroupNorm``: facades over ``fgrad_nn.layers.normalization``.
+
+>>> import fgrad_nn as torch
+>>> ln = torch.nn.LayerNorm(4)
+>>> [n for n, _ in ln.named_parameters()]
+['weight', 'bias']
+"""
+from ... import layers as L
+from .. import init
+from ._run import run_layer
+from .module import Module, np_dtype
+
+__all__ = ["LayerNorm", "GroupNorm"]
+
+
+class LayerNorm(Module):
+    """torch.nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True)."""
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        layer = L.LayerNorm(normalized_shape, eps, elementwise_affine, bias, np_dtype(dtype))
+        self.normalized_shape = layer.normalized_shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self._init_layer(layer, device)
+        if not elementwise_affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        elif not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        self._layer.eps = self.eps
+        return run_layer(self, input)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None if self.elementwise_affine else False}")
+
+
+class GroupNorm(Module):
+    """torch.nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, *, bias=True)."""
+
+    __constants__ = ["num_groups", "num_channels", "eps", "affine"]
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        layer = L.GroupNorm(num_groups, num_channels, eps, affine, np_dtype(dtype), bias=bias)
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        self._init_layer(layer, device)
+        if not affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        elif not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        self._layer.eps = self.eps
+        return run_layer(self, input)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None if self.affine else False}")

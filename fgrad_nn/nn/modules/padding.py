@@ -1,0 +1,104 @@
+"""``nn.ZeroPad*``, ``nn.ConstantPad*``, ``nn.ReflectionPad*``, ``nn.ReplicationPad*``, ``nn.CircularPad*``
+(1d/2d/3d): stateless facades over ``fgrad_nn.layers.padding``.
+
+>>> import fgrad_nn as torch
+>>> torch.nn.ReflectionPad2d((1, 1, 2, 0))(torch.ones(1, 1, 3, 3)).shape
+torch.Size([1, 1, 5, 5])
+"""
+from ... import layers as L
+from .pooling import _Pool
+
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
+
+
+class _PadNd(_Pool):
+    __constants__ = ["padding", "value"]
+    _attrs = ("padding", "value")
+    _layer_cls = None
+
+    def __init__(self, padding):
+        super().__init__()
+        self._build(self._layer_cls(padding))
+
+
+class _ConstantPadNd(_PadNd):
+    def __init__(self, padding, value):
+        _Pool.__init__(self)
+        self._build(self._layer_cls(padding, value))
+
+
+class ZeroPad1d(_PadNd):
+    """torch.nn.ZeroPad1d(padding): pads with zeros."""
+    _layer_cls = L.ZeroPad1d
+
+
+class ZeroPad2d(_PadNd):
+    """torch.nn.ZeroPad2d(padding): pads with zeros."""
+    _layer_cls = L.ZeroPad2d
+
+
+class ZeroPad3d(_PadNd):
+    """torch.nn.ZeroPad3d(padding): pads with zeros."""
+    _layer_cls = L.ZeroPad3d
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """torch.nn.ConstantPad1d(padding, value): pads with ``value``."""
+    _layer_cls = L.ConstantPad1d
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """torch.nn.ConstantPad2d(padding, value): pads with ``value``."""
+    _layer_cls = L.ConstantPad2d
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """torch.nn.ConstantPad3d(padding, value): pads with ``value``."""
+    _layer_cls = L.ConstantPad3d
+
+
+class ReflectionPad1d(_PadNd):
+    """torch.nn.ReflectionPad1d(padding): mirrors without repeating the edge."""
+    _layer_cls = L.ReflectionPad1d
+
+
+class ReflectionPad2d(_PadNd):
+    """torch.nn.ReflectionPad2d(padding): mirrors without repeating the edge."""
+    _layer_cls = L.ReflectionPad2d
+
+
+class ReflectionPad3d(_PadNd):
+    """torch.nn.ReflectionPad3d(padding): mirrors without repeating the edge."""
+    _layer_cls = L.ReflectionPad3d
+
+
+class ReplicationPad1d(_PadNd):
+    """torch.nn.ReplicationPad1d(padding): repeats the edge value."""
+    _layer_cls = L.ReplicationPad1d
+
+
+class ReplicationPad2d(_PadNd):
+    """torch.nn.ReplicationPad2d(padding): repeats the edge value."""
+    _layer_cls = L.ReplicationPad2d
+
+
+class ReplicationPad3d(_PadNd):
+    """torch.nn.ReplicationPad3d(padding): repeats the edge value."""
+    _layer_cls = L.ReplicationPad3d
+
+
+class CircularPad1d(_PadNd):
+    """torch.nn.CircularPad1d(padding): wraps around."""
+    _layer_cls = L.CircularPad1d
+
+
+class CircularPad2d(_PadNd):
+    """torch.nn.CircularPad2d(padding): wraps around."""
+    _layer_cls = L.CircularPad2d
+
+
+class CircularPad3d(_PadNd):
+    """torch.nn.CircularPad3d(padding): wraps around."""
+    _layer_cls = L.CircularPad3d

@@ -1,0 +1,24 @@
+"""The digits demos (examples/train_digits.py and its pure twin) run and learn.
+
+One epoch each, so this stays fast; the full run (>= 97% test accuracy) is the README's command.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("script", ["train_digits.py", "train_digits_pure.py"])
+def test_digits_demo_learns(script):
+    pytest.importorskip("sklearn")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script), "--epochs", "1"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "\r" in proc.stdout and "[###" in proc.stdout  # the progress bar
+    acc = float(re.search(r"final test accuracy: ([0-9.]+)", proc.stdout).group(1))
+    assert acc > 0.8, proc.stdout[-500:]  # chance is 0.1
