@@ -322,7 +322,7 @@ def backward_pass(roots, leaves, *, hooks=None):
     """
     if hooks is not None:
         return _hooked_backward_pass(roots, leaves, hooks)
-    cts = {}
+    cts = _Cotangents()
     for node, index, ct in roots:
         _accumulate(cts, node, index, ct)
     for node in _reverse_topological(r[0] for r in roots):
@@ -365,7 +365,7 @@ def _hooked_backward_pass(roots, leaves, hooks):
     - ``hooks.done(node)``: the node's rule has run (frees it unless retained).
     ``leaves`` receive their total cotangent as in the default path.
     """
-    cts = {}
+    cts = _Cotangents()
     for node, index, ct in roots:
         _accumulate(cts, node, index, ct)
     wanted = {leaf: None for leaf in leaves}
@@ -400,6 +400,20 @@ def _hooked_backward_pass(roots, leaves, hooks):
     return out
 
 
+class _Cotangents(dict):
+    """node -> cotangent, remembering which entries are buffers this pass allocated itself.
+
+    Such a buffer is referenced nowhere else, so later contributions are added into it in
+    place: a weight used at every step of a recurrence gets one buffer, not one per step.
+    """
+
+    __slots__ = ("owned",)
+
+    def __init__(self):
+        super().__init__()
+        self.owned = set()
+
+
 def _accumulate(cts, node, index, ct):
     prim = node.prim
     if prim is not None and prim.multiple_results:
@@ -409,7 +423,15 @@ def _accumulate(cts, node, index, ct):
         slot[index] = ct if slot[index] is None else _add(slot[index], ct)
         return
     old = cts.get(node)
-    cts[node] = ct if old is None else _add(old, ct)
+    if old is None:
+        cts[node] = ct
+    elif (node in cts.owned and not isinstance(ct, Tracer) and getattr(ct, "shape", None) == old.shape
+          and ct.dtype == old.dtype):
+        old += ct
+    else:
+        new = cts[node] = _add(old, ct)
+        if new is not old and new is not ct and (isinstance(new, np.ndarray) or _backend.is_cupy_array(new)):
+            cts.owned.add(node)  # (a NumPy scalar result is immutable: += would not write into it)
 
 
 def _reverse_topological(roots):

@@ -247,3 +247,19 @@ def test_copy_and_result_type_of_traced_values():
         assert np.result_type(x, np.float32) == np.float32
         return fnp.sum(np.copy(x) * x.copy())
     np.testing.assert_allclose(fgrad.grad(f)(np.float32([1.0, 2.0])), [2.0, 4.0])
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_cotangents_of_a_value_used_many_times_accumulate_exactly(shape):
+    # the backward pass adds later contributions into buffers it allocated itself
+    w = np.full(shape, 0.5)
+
+    def f(w):
+        total = 0.0
+        h = w
+        for _ in range(6):
+            h = fnp.tanh(h) * w + w
+            total = total + fnp.sum(h)
+        return total
+
+    check_grads(f, (w,), order=2)

@@ -27,7 +27,7 @@ from .base import Layer
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
-           "margin_ranking_loss", "one_hot",
+           "margin_ranking_loss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss"]
 
@@ -492,35 +492,6 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     d = input1 - input2
     target = _as_dtype_of(target, d)
     return _reduce(fnp.clip(-target * d + float(margin), 0.0, None), reduction)
-
-
-# ----------------------------------------------------------------------------- one_hot
-
-def one_hot(tensor, num_classes=-1):
-    """int64 one-hot encoding along a new last axis; ``num_classes=-1`` infers ``max + 1``.
-
-    >>> one_hot(np.array([0, 2]))
-    array([[1, 0, 0],
-           [0, 0, 1]])
-    """
-    raw = lowest(tensor)
-    xp = array_module(raw)
-    raw = xp.asarray(raw)
-    if raw.dtype != np.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    num_classes = int(num_classes)
-    if num_classes == -1:
-        if raw.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(raw.max()) + 1
-    elif num_classes < -1:
-        raise RuntimeError("num_classes should be positive")
-    if raw.size:
-        if bool((raw < 0).any()):
-            raise RuntimeError("Class values must be non-negative.")
-        if bool((raw >= num_classes).any()):
-            raise RuntimeError("Class values must be smaller than num_classes.")
-    return (raw[..., None] == xp.arange(num_classes)).astype(np.int64)
 
 
 # ----------------------------------------------------------------------------- loss layers

@@ -13,7 +13,6 @@ array([[[[ 5.,  7.],
 import numpy as np
 
 import fgrad.convolution as fc
-from fgrad.numpy._util import shape
 
 from .base import Layer
 

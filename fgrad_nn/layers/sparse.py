@@ -18,6 +18,7 @@ import fgrad
 import fgrad.numpy as fnp
 from fgrad import _backend
 from fgrad.core import lowest
+from fgrad.numpy._util import array_module
 
 from .base import Layer, normal_init
 
@@ -80,10 +81,31 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return frozen + (rows - frozen) * g  # exact values; gradient scaled by g
 
 
-def one_hot(indices, num_classes):
-    """int64 one-hot encoding (torch.nn.functional.one_hot)."""
-    idx, xp = _raw_indices(indices, "one_hot")
-    return (idx[..., None] == xp.arange(num_classes)).astype(np.int64)
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding along a new last axis; ``num_classes=-1`` infers ``max + 1``.
+
+    >>> one_hot(np.array([0, 2]))
+    array([[1, 0, 0],
+           [0, 0, 1]])
+    """
+    raw = lowest(tensor)
+    xp = array_module(raw)
+    raw = xp.asarray(raw)
+    if raw.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    num_classes = int(num_classes)
+    if num_classes == -1:
+        if raw.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(raw.max()) + 1
+    elif num_classes < -1:
+        raise RuntimeError("num_classes should be positive")
+    if raw.size:
+        if bool((raw < 0).any()):
+            raise RuntimeError("Class values must be non-negative.")
+        if bool((raw >= num_classes).any()):
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (raw[..., None] == xp.arange(num_classes)).astype(np.int64)
 
 
 class Embedding(Layer):

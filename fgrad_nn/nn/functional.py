@@ -334,15 +334,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 
 def one_hot(tensor, num_classes=-1):
-    _check_indices(tensor, "one_hot")
     from .._tensor import raw_of, wrap
-    r = raw_of(tensor._data)
-    if num_classes == -1:
-        num_classes = int(r.max()) + 1 if r.size else 0
-    if r.size and (r.min() < 0 or r.max() >= num_classes):
-        raise RuntimeError("Class values must be smaller than num_classes." if r.max() >= num_classes else
-                           "Class values must be non-negative.")
-    return wrap(_sparse.one_hot(r, num_classes))
+    return wrap(_sparse.one_hot(raw_of(tensor._data), num_classes))
 
 
 # ---------------------------------------------------------------------------- loss (fgrad_nn.layers.loss)

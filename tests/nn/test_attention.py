@@ -228,3 +228,22 @@ def test_device(device):
     yt, wt = tm(*[torch.tensor(x)] * 3)
     close(host(yf.detach()), yt.detach().numpy(), np.float64)
     close(host(wf.detach()), wt.detach().numpy(), np.float64)
+
+
+def test_functional_multi_head_attention_forward_matches_torch():
+    rng = np.random.default_rng(0)
+    E, H = 4, 2
+    q, k = rng.standard_normal((3, 2, E)), rng.standard_normal((5, 2, E))
+    w_in, b_in = rng.standard_normal((3 * E, E)), rng.standard_normal(3 * E)
+    w_out, b_out = rng.standard_normal((E, E)), rng.standard_normal(E)
+    kpm = np.array([[0, 0, 1, 0, 1], [0, 0, 0, 0, 0]], bool)
+    outs = []
+    for lib, fn in ((torch, torch.nn.functional.multi_head_attention_forward),
+                    (ft, F.multi_head_attention_forward)):
+        t = [lib.tensor(a, requires_grad=True) for a in (q, k, w_in, b_in, w_out, b_out)]
+        y, w = fn(t[0], t[1], t[1], E, H, t[2], t[3], None, None, False, 0.0, t[4], t[5], training=False,
+                  key_padding_mask=lib.tensor(kpm), need_weights=True, average_attn_weights=False)
+        (y.sum() + (w ** 2).sum()).backward()
+        outs.append([y, w] + [a.grad for a in t])
+    for a, b in zip(*outs):
+        close(host(b.detach()), a.detach().numpy(), np.float64)

@@ -373,7 +373,7 @@ def test_size_mismatch_warns_like_torch():
 @pytest.mark.parametrize("values,num_classes", [([0, 3, 1], -1), ([[0, 1], [2, 0]], 5), ([], 3), (2, 4)])
 def test_one_hot(values, num_classes):
     a = np.array(values, np.int64)
-    got = L.loss.one_hot(a, num_classes)
+    got = L.sparse.one_hot(a, num_classes)
     want = torch.nn.functional.one_hot(torch.tensor(a), num_classes).numpy()
     assert got.dtype == np.int64 and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
@@ -385,9 +385,9 @@ def test_one_hot_errors(values, num_classes):
     with pytest.raises(RuntimeError) as theirs:
         torch.nn.functional.one_hot(torch.tensor(a), num_classes)
     with pytest.raises(RuntimeError, match=str(theirs.value)):
-        L.loss.one_hot(a, num_classes)
+        L.sparse.one_hot(a, num_classes)
     with pytest.raises(RuntimeError, match="LongTensor"):
-        L.loss.one_hot(a.astype(np.int32), num_classes)
+        L.sparse.one_hot(a.astype(np.int32), num_classes)
 
 
 # ----------------------------------------------------------------------------- the faces agree
