@@ -13,7 +13,29 @@ from .module import Module, np_dtype
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """A normalisation whose optional affine part is (weight=1, bias=0), like torch's."""
+
+    def _init_affine(self, layer, device, affine, bias):
+        self._init_layer(layer, device)
+        if not affine:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        elif not bias:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        self._layer.eps = self.eps
+        return run_layer(self, input)
+
+
+class LayerNorm(_AffineNorm):
     """torch.nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True)."""
 
     __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
@@ -24,29 +46,14 @@ class LayerNorm(Module):
         self.normalized_shape = layer.normalized_shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self._init_layer(layer, device)
-        if not elementwise_affine:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        elif not bias:
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
-
-    def forward(self, input):
-        self._layer.eps = self.eps
-        return run_layer(self, input)
+        self._init_affine(layer, device, elementwise_affine, bias)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None if self.elementwise_affine else False}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """torch.nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, *, bias=True)."""
 
     __constants__ = ["num_groups", "num_channels", "eps", "affine"]
@@ -58,22 +65,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        self._init_layer(layer, device)
-        if not affine:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        elif not bias:
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
-
-    def forward(self, input):
-        self._layer.eps = self.eps
-        return run_layer(self, input)
+        self._init_affine(layer, device, affine, bias)
 
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
