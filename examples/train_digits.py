@@ -10,7 +10,9 @@ Run:  python examples/train_digits.py          (needs scikit-learn: pip install 
       python examples/train_digits.py --epochs 2 --quiet
 """
 import argparse
+import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -19,6 +21,7 @@ import fgrad_nn as torch
 import fgrad_nn.nn as nn
 import fgrad_nn.nn.functional as F
 import fgrad_nn.optim as optim
+from fgrad_nn.utils.data import DataLoader, TensorDataset
 
 H = W = 8  # the digits are 8x8 (the exercise's CIFAR images were 32x32)
 
@@ -94,32 +97,40 @@ def main(argv=None):
     p.add_argument("--channels", type=int, nargs=2, default=(16, 16))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint", default=os.path.join(tempfile.gettempdir(), "digits_convnet.safetensors"),
+                   help="where to save the trained model (reloaded to evaluate)")
     args = p.parse_args(argv)
 
     torch.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.seed)
     model = ThreeLayerConvNet(1, args.channels[0], args.channels[1], 10)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
-    rng = np.random.default_rng(args.seed)
-    n = len(y_train)
-    steps_per_epoch = -(-n // args.batch_size)
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * steps_per_epoch)
+    train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
+    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(args.seed))
+    n = len(train_set)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(loader))
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(n)
-        for i in range(0, n, args.batch_size):
-            idx = order[i:i + args.batch_size]
-            scores = model(torch.from_numpy(x_train[idx]))
-            loss = F.cross_entropy(scores, torch.from_numpy(y_train[idx]))
+        done = 0
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
+            done += len(yb)
             if not args.quiet:
-                progress(epoch, args.epochs, min(i + args.batch_size, n), n, loss.item(), start)
+                progress(epoch, args.epochs, done, n, loss.item(), start)
         if not args.quiet:
             sys.stdout.write(f"  test accuracy {accuracy(model, x_test, y_test):.4f}\n")
-    acc = accuracy(model, x_test, y_test)
+
+    # Save a checkpoint, then evaluate a fresh model loaded from it (the file can't run code).
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, args.checkpoint)
+    restored = ThreeLayerConvNet(1, args.channels[0], args.channels[1], 10)
+    restored.load_state_dict(torch.load(args.checkpoint)["model"])
+    print(f"\ncheckpoint saved to {args.checkpoint} and reloaded")
+    acc = accuracy(restored, x_test, y_test)
     print(f"final test accuracy: {acc:.4f} ({len(y_test)} test digits, {time.perf_counter() - start:.1f}s)")
     return acc
 
