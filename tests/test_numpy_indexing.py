@@ -9,21 +9,9 @@ import fgrad.numpy as fnp
 from fgrad.testing import check_grads
 from fgrad.testing import strategies as fst
 
-from helpers import host
+from helpers import host, same  # noqa: F401
 
 AxisError = np.exceptions.AxisError
-
-
-def same(got, want):
-    """Equal values, shapes and dtypes (tuples compared piece by piece)."""
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want), (got, want)
-        for g, w in zip(got, want):
-            same(g, w)
-        return
-    g, w = host(got), np.asarray(want)
-    assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
-    np.testing.assert_array_equal(g, w)
 
 
 def linear_vjp(f, args, g):

@@ -21,6 +21,14 @@ def _renumber(module):
         (str(i), m) for i, m in enumerate(module._modules.values())))
 
 
+def _get_abs_string_index(self, idx):
+    """The registry key of list position ``idx`` (negative counts from the end), as torch's lists."""
+    idx = operator.index(idx)
+    if not -len(self) <= idx < len(self):
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx % len(self))
+
+
 class Sequential(Module):
     """Modules called in order; built from modules or an OrderedDict of named modules."""
 
@@ -141,16 +149,12 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of submodules (registered, so their parameters are found)."""
 
+    _get_abs_string_index = _get_abs_string_index
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self += modules
-
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -303,17 +307,13 @@ _TENSOR_TYPES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor"
 class ParameterList(Module):
     """A list of Parameters (Tensors put in are wrapped into Parameters)."""
 
+    _get_abs_string_index = _get_abs_string_index
+
     def __init__(self, values=None):
         super().__init__()
         self._size = 0
         if values is not None:
             self += values
-
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
