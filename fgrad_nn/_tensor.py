@@ -36,6 +36,21 @@ def _is_tape(d):
     return type(d) is VJPTracer and d._trace is TAPE
 
 
+def reset_grads(params, set_to_none=True):
+    """Reset each tensor's ``.grad``: to None, or to zeros in place (detached), as torch does."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()
+
+
 def transform_traced(d):
     """True for a value traced by an fgrad transform (not the facade's own tape)."""
     return isinstance(d, Tracer) and not _is_tape(d)
