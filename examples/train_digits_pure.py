@@ -4,7 +4,7 @@ Same model (conv 5x5 pad 2 -> ReLU -> conv 5x5 pad 2 -> ReLU -> flatten -> Linea
 kaiming-normal weights, zero biases), same data, optimizer (Adam) and cosine learning-rate schedule, but no Modules
 and no tape: the parameters are a dict of NumPy arrays, the network is a pure
 function of them, ``fgrad.value_and_grad`` differentiates the loss and
-``fgrad_nn.optimizers.adam`` (the rule behind ``torch.optim.Adam``) updates them.
+``fgrad.optim.adam`` (the rule behind ``torch.optim.Adam``) updates them.
 
 Run:  python examples/train_digits_pure.py     (needs scikit-learn: pip install fgrad[demo])
 """
@@ -20,7 +20,8 @@ import fgrad
 import fgrad.nn
 import fgrad.numpy as fnp
 import fgrad.random as fr
-from fgrad_nn import layers as L, optimizers
+import fgrad.nn as L
+from fgrad import optim as optimizers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_digits import H, W, load_data, progress  # noqa: E402  (same data and progress bar)

@@ -6,9 +6,10 @@ array([1., 1., 1.])
 """
 from . import numpy  # noqa: F401  (registers every primitive)
 from . import tree_util  # noqa: F401
-from . import nn, scipy  # noqa: F401
+from . import scipy  # noqa: F401
 from . import random  # noqa: F401
 from . import convolution  # noqa: F401
+from . import nn, optim  # noqa: F401  (the pure face)
 from ._backend import Device, devices  # noqa: F401
 from .core import PRIMITIVES, Primitive  # noqa: F401
 from .custom import custom_jvp, custom_vjp  # noqa: F401

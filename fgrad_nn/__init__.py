@@ -74,7 +74,6 @@ def _register_interop():
 
 _register_interop()
 
-from . import layers, nn  # noqa: E402,F401  (the two faces of the layers)
-from . import optimizers, optim  # noqa: E402,F401  (pure optimizers and torch.optim over them)
+from . import nn, optim  # noqa: E402,F401  (torch.nn and torch.optim over fgrad.nn and fgrad.optim)
 from . import utils  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401

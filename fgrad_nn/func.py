@@ -23,7 +23,7 @@ from fgrad.tree_util import tree_map
 from ._tensor import Tensor, raw_of, wrap
 from .autograd._tape import TAPE
 from .autograd.grad_mode import no_grad
-from .layers.base import flatten_params, unflatten_params
+from fgrad.nn.base import flatten_params, unflatten_params
 
 __all__ = ["functional_call", "pure"]
 

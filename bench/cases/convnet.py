@@ -6,7 +6,7 @@ the mean cross-entropy, the gradient of every weight and bias, and ``p <- p - LR
 
 Contestants: ``numpy`` writes im2col forward AND backward by hand (channel-major
 activations, one GEMM per convolution and per gradient, col2im as one strided add per
-kernel offset): the floor. ``fgrad`` is the PURE face: ``fgrad_nn.layers`` (serial of
+kernel offset): the floor. ``fgrad`` is the PURE face: ``fgrad.nn`` (serial of
 Conv2d/ReLU/Flatten/Linear) differentiated by ``fgrad.value_and_grad``. ``facade`` (fgrad_nn) is
 the PyTorch FACADE: the torch contestant's code with ``import fgrad_nn as torch``.
 """
@@ -93,10 +93,11 @@ def make_numpy(env):
 
 
 def make_fgrad(env):
-    """The pure face: fgrad_nn.layers + fgrad.value_and_grad, params a nested dict."""
+    """The pure face: fgrad.nn + fgrad.value_and_grad, params a nested dict."""
     import fgrad
     from fgrad.tree_util import tree_map
-    from fgrad_nn import layers as L
+    import fgrad.nn as L
+import fgrad.nn.functional as LF
 
     d = env.data
     net = L.serial(L.Conv2d(3, C1, K1, padding=2), L.ReLU(), L.Conv2d(C1, C2, K2, padding=1), L.ReLU(),
@@ -107,7 +108,7 @@ def make_fgrad(env):
 
     def loss_fn(params):
         logits, _ = net.apply(params, {}, x)
-        return L.cross_entropy(logits, labels)
+        return LF.cross_entropy(logits, labels)
 
     vg = fgrad.value_and_grad(loss_fn)
 

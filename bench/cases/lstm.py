@@ -84,11 +84,11 @@ def make_numpy(env):
 
 
 def make_fgrad(env):
-    """``fgrad.value_and_grad`` over the pure layer ``fgrad_nn.layers.LSTM``."""
+    """``fgrad.value_and_grad`` over the pure layer ``fgrad.nn.LSTM``."""
     import fgrad
     import fgrad.numpy as fnp
     from fgrad.tree_util import tree_map
-    from fgrad_nn.layers import LSTM
+    from fgrad.nn import LSTM
 
     lstm = LSTM(I, H, dtype=env.dtype)
     x, y = env.data["x"], env.data["y"]

@@ -109,11 +109,11 @@ def make_numpy(env):
 
 
 def make_fgrad(env):
-    """``fgrad.value_and_grad`` over the pure layer ``fgrad_nn.layers.TransformerEncoderLayer``."""
+    """``fgrad.value_and_grad`` over the pure layer ``fgrad.nn.TransformerEncoderLayer``."""
     import fgrad
     import fgrad.numpy as fnp
     from fgrad.tree_util import tree_map
-    from fgrad_nn.layers import TransformerEncoderLayer, unflatten_params
+    from fgrad.nn import TransformerEncoderLayer, unflatten_params
 
     layer = TransformerEncoderLayer(E, NH, FF, dropout=0.0, batch_first=True, dtype=env.dtype)
     x, y = env.data["x"], env.data["y"]

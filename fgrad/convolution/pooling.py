@@ -309,7 +309,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
 def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False):
     """torch's ``lp_pool1d/2d/3d``: ``(sum over the window of x ** p) ** (1 / p)``."""
     from .. import numpy as fnp
-    from ..nn import relu
+    from ..nn.activations import relu
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "lp_pool")
     kernel = W.ntuple(kernel_size, nd, "kernel_size", f"lp_pool{nd}d", minimum=1)

@@ -1,4 +1,4 @@
-"""``torch.nn`` on fgrad: Modules are thin stateful wrappers over ``fgrad_nn.layers``."""
+"""``torch.nn`` on fgrad: Modules are thin stateful wrappers over ``fgrad.nn``."""
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _module_names
 

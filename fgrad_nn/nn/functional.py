@@ -1,4 +1,4 @@
-"""``torch.nn.functional`` (F): the pure array functions of ``fgrad_nn.layers`` run on Tensors.
+"""``torch.nn.functional`` (F): the pure array functions of ``fgrad.nn`` run on Tensors.
 
 No math lives here. Each F function checks torch's argument rules that concern
 Tensors (dtypes, in-place), then runs the pure function through ``_run`` (which
@@ -6,11 +6,9 @@ unwraps Tensors, records the call on the autograd tape and wraps the result).
 Random functions take their key from fgrad_nn's global generator.
 
 HOW TO ADD A FAMILY: append a section at the end with a header comment
-``# ---- <family> (fgrad_nn.layers.<module>)``, get the pure module with
-``_x = _family("<module>")`` at the top of the section (NOT ``from ..layers import
-<module>``: the package re-exports functions such as ``linear`` and ``dropout`` under
-the same names), and write each F function as a thin wrapper. Keep torch's
-signatures, keyword arguments included (``inplace=`` where torch has it).
+``# ---- <family> (fgrad.nn.<module>)``, import the pure module with
+``from fgrad.nn import <module> as _x`` at the top of the section, and write each F
+function as a thin wrapper. Keep torch's signatures, keyword arguments included (``inplace=`` where torch has it).
 
 >>> import fgrad_nn as torch
 >>> import fgrad_nn.nn.functional as F
@@ -19,6 +17,7 @@ tensor([0., 2.])
 """
 import numpy as np
 
+from .. import _dtypes
 from .._tensor import Tensor, apply, inplace as _inplace_op
 
 # ---------------------------------------------------------------------------- shared helpers
@@ -85,20 +84,13 @@ def _same_float_dtype(a, b, message):
         raise RuntimeError(message.format(_dt_name(a), _dt_name(b)))
 
 
-def _family(name):
-    """The pure module ``fgrad_nn.layers.<name>``. (``from ..layers import linear`` would give the
-    *function* ``linear`` that the layers package re-exports, not the module.)"""
-    import importlib
-    return importlib.import_module(f"fgrad_nn.layers.{name}")
-
-
 def _next_key(generator=None):
     from .init import next_key
     return next_key(generator)
 
 
-# ---------------------------------------------------------------------------- linear (fgrad_nn.layers.linear)
-_lin = _family("linear")
+# ---------------------------------------------------------------------------- linear (fgrad.nn.linear)
+from fgrad.nn import linear as _lin  # noqa: E402
 
 
 def linear(input, weight, bias=None):
@@ -110,8 +102,8 @@ def bilinear(input1, input2, weight, bias=None):
     return _run(_lin.bilinear, input1, input2, weight, bias, name="AddBackward0")
 
 
-# ---------------------------------------------------------------------------- activations (fgrad_nn.layers.activation)
-_act = _family("activation")
+# ---------------------------------------------------------------------------- activations (fgrad.nn.activation)
+from fgrad.nn import activation as _act  # noqa: E402
 
 
 def relu(input, inplace=False):
@@ -264,8 +256,8 @@ def glu(input, dim=-1):
     return _run(_act.glu, input, name="GluBackward0", dim=dim)
 
 
-# ---------------------------------------------------------------------------- dropout (fgrad_nn.layers.dropout)
-_drop = _family("dropout")
+# ---------------------------------------------------------------------------- dropout (fgrad.nn.dropout)
+from fgrad.nn import dropout as _drop  # noqa: E402
 
 
 def _dropout_call(fn, input, p, training, inplace, name, generator=None):
@@ -305,8 +297,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _dropout_call(_drop.feature_alpha_dropout, input, p, training, inplace, "AddBackward0")
 
 
-# ---------------------------------------------------------------------------- sparse (fgrad_nn.layers.sparse)
-_sparse = _family("sparse")
+# ---------------------------------------------------------------------------- sparse (fgrad.nn.sparse)
+from fgrad.nn import sparse as _sparse  # noqa: E402
 
 
 def _check_indices(input, fn):
@@ -338,8 +330,8 @@ def one_hot(tensor, num_classes=-1):
     return wrap(_sparse.one_hot(raw_of(tensor._data), num_classes))
 
 
-# ---------------------------------------------------------------------------- loss (fgrad_nn.layers.loss)
-from ..layers import loss as _loss  # noqa: E402
+# ---------------------------------------------------------------------------- loss (fgrad.nn.loss)
+from fgrad.nn import loss as _loss  # noqa: E402
 
 
 class _KeepValueError(Exception):
@@ -427,12 +419,21 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
                      size_average=size_average, reduce=reduce, reduction=reduction)
 
 
-# ---------------------------------------------------------------------------- distance (fgrad_nn.layers.distance)
-from ..layers import distance as _dist  # noqa: E402
+# ---------------------------------------------------------------------------- distance (fgrad.nn.distance)
+from fgrad.nn import distance as _dist  # noqa: E402
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return _run(_dist.normalize, input, name="DivBackward0", p=p, dim=dim, eps=eps, out=out)
+
+
+def _default_floats(x1, x2):
+    """torch computes the distance of two integer inputs in its default float dtype."""
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and not (x1.is_floating_point() or x1.is_complex()
+                                                                  or x2.is_floating_point() or x2.is_complex()):
+        dt = _dtypes.get_default_dtype()
+        return x1.to(dt), x2.to(dt)
+    return x1, x2
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -440,11 +441,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    x1, x2 = _default_floats(x1, x2)
     return _run(_dist.pairwise_distance, x1, x2, name="NormBackward1", p=p, eps=eps, keepdim=keepdim)
 
 
-# ---------------------------------------------------------------------------- conv (fgrad_nn.layers.conv)
-from ..layers import conv as _conv  # noqa: E402
+# ---------------------------------------------------------------------------- conv (fgrad.nn.conv)
+from fgrad.nn import conv as _conv  # noqa: E402
 
 
 def _conv_dtype(input, weight):
@@ -497,8 +499,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                 dilation=dilation, padding=padding, stride=stride)
 
 
-# ---------------------------------------------------------------------------- pooling (fgrad_nn.layers.pooling)
-from ..layers import pooling as _pool  # noqa: E402
+# ---------------------------------------------------------------------------- pooling (fgrad.nn.pooling)
+from fgrad.nn import pooling as _pool  # noqa: E402
 
 
 def _pool_run(fn, input, return_indices, name, **kwargs):
@@ -616,8 +618,8 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
                 stride=stride, ceil_mode=ceil_mode)
 
 
-# ---------------------------------------------------------------------------- normalization (fgrad_nn.layers.normalization)
-from ..layers import normalization as _norm  # noqa: E402
+# ---------------------------------------------------------------------------- normalization (fgrad.nn.normalization)
+from fgrad.nn import normalization as _norm  # noqa: E402
 
 
 def _run_updating(stats_fn, input, running_mean, running_var, weight, bias, name, *flags):
@@ -657,8 +659,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return _run(_norm.group_norm, input, num_groups, weight, bias, eps, name="NativeGroupNormBackward0")
 
 
-# ---------------------------------------------------------------------------- padding (fgrad_nn.layers.padding)
-from ..layers import padding as _padding  # noqa: E402
+# ---------------------------------------------------------------------------- padding (fgrad.nn.padding)
+from fgrad.nn import padding as _padding  # noqa: E402
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -666,8 +668,8 @@ def pad(input, pad, mode="constant", value=None):
                 f"{mode.capitalize()}PadBackward0", pad=tuple(pad), mode=mode, value=value)
 
 
-# ---------------------------------------------------------------------------- upsampling (fgrad_nn.layers.upsampling)
-from ..layers import upsampling as _up  # noqa: E402
+# ---------------------------------------------------------------------------- upsampling (fgrad.nn.upsampling)
+from fgrad.nn import upsampling as _up  # noqa: E402
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
@@ -697,8 +699,8 @@ def pixel_unshuffle(input, downscale_factor):
     return _run(_up.pixel_unshuffle, input, name="PixelUnshuffleBackward0", downscale_factor=downscale_factor)
 
 
-# ---------------------------------------------------------------------------- attention (fgrad_nn.layers.attention)
-from ..layers import attention as _attn  # noqa: E402
+# ---------------------------------------------------------------------------- attention (fgrad.nn.attention)
+from fgrad.nn import attention as _attn  # noqa: E402
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,

@@ -2,7 +2,7 @@
 
 Draws come from fgrad_nn's global generator (``torch.manual_seed``) or ``generator=``:
 a key is taken from the generator and the samples are drawn with ``fgrad.random``,
-the same samplers the pure layers' ``init`` uses (``fgrad_nn.layers.base``).
+the same samplers the pure layers' ``init`` uses (``fgrad.nn.base``).
 
 >>> import fgrad_nn as torch
 >>> w = torch.empty(3, 5)
@@ -20,8 +20,8 @@ from fgrad import _backend
 
 from .._tensor import Tensor, inplace, raw_of
 from ..autograd.grad_mode import no_grad
-from ..layers import base as _b
-from ..layers.base import calculate_gain
+from fgrad.nn import base as _b
+from fgrad.nn.base import calculate_gain
 from ..random import rng
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",

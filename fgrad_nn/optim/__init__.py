@@ -1,4 +1,4 @@
-"""``torch.optim`` on fgrad: torch's optimizer API over the pure rules of ``fgrad_nn.optimizers``.
+"""``torch.optim`` on fgrad: torch's optimizer API over the pure rules of ``fgrad.optim``.
 
 >>> import fgrad_nn as torch
 >>> w = torch.tensor([1.0, -1.0], requires_grad=True)

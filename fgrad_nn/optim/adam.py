@@ -1,5 +1,5 @@
 """The Adam family: ``Adam``, ``AdamW``, ``Adamax``, ``NAdam``, ``RAdam`` over their pure rules."""
-from .. import optimizers as _pure
+from fgrad import optim as _pure
 from .._tensor import Tensor
 from .optimizer import Optimizer, _to_scalar
 from .sgd import _check_flags, _check_lr_tensor

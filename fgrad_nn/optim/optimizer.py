@@ -1,7 +1,7 @@
 """``torch.optim.Optimizer``: param groups, per-parameter state and torch's state_dict format.
 
 No update rule lives here: each subclass names its pure optimizer from
-``fgrad_nn.optimizers`` and the hyperparameters it takes from a group; ``step``
+``fgrad.optim`` and the hyperparameters it takes from a group; ``step``
 runs that pure ``update`` on each parameter's arrays and writes the result into
 the parameter's storage. ``self.state[p]`` holds the pure state's fields as
 Tensors under torch's names (``step``, ``exp_avg`` ...).
@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor, inplace, raw_of, wrap
 from ..autograd.grad_mode import enable_grad, no_grad
-from .. import optimizers as _pure
+from fgrad import optim as _pure
 
 __all__ = ["Optimizer", "required"]
 

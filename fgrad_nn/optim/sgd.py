@@ -1,5 +1,5 @@
-"""``torch.optim.SGD`` over :func:`fgrad_nn.optimizers.sgd`."""
-from .. import optimizers as _pure
+"""``torch.optim.SGD`` over :func:`fgrad.optim.sgd`."""
+from fgrad import optim as _pure
 from .optimizer import Optimizer, _to_scalar
 
 __all__ = ["SGD"]

@@ -8,9 +8,10 @@ import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 from fgrad_nn._tensor import raw_of
-from fgrad_nn.layers.base import flatten_params, unflatten_params
+from fgrad.nn.base import flatten_params, unflatten_params
 
 from _layer_compare import close, host
 
@@ -65,7 +66,7 @@ def test_sdpa_errors_and_dropout():
     np.testing.assert_array_equal(host(a), host(b))
     assert not np.allclose(host(a), host(F.scaled_dot_product_attention(q, q, q)))
     with pytest.raises(ValueError, match="random key"):
-        L.scaled_dot_product_attention(np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 3)), dropout_p=0.5)
+        LF.scaled_dot_product_attention(np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 3)), dropout_p=0.5)
 
 
 @st.composite

@@ -10,7 +10,8 @@ import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 from _layer_compare import FT_DT, TORCH_DT, close, compare_modules, host
 
 DTYPES = [np.float64, np.float32]
@@ -127,7 +128,7 @@ def test_functional_conv_matches_torch(device):
         for a, c in zip(tt, ff):
             close(host(c.grad), a.grad.numpy(), np.float64, name + " grad")
         # the pure function is the same math
-        close(getattr(L, name)(x, w, b, **kw), yt.detach().numpy(), np.float64, name + " pure")
+        close(getattr(LF, name)(x, w, b, **kw), yt.detach().numpy(), np.float64, name + " pure")
 
 
 def test_unfold_fold_match_torch(device):

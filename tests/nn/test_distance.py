@@ -1,4 +1,4 @@
-"""normalize, cosine_similarity, pairwise_distance (fgrad_nn.layers.distance, F, nn) against torch 2.13."""
+"""normalize, cosine_similarity, pairwise_distance (fgrad.nn.distance, F, nn) against torch 2.13."""
 import warnings
 
 import numpy as np
@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 import fgrad
 import fgrad_nn
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 DTYPES = st.sampled_from([np.float64, np.float32])

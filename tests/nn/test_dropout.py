@@ -8,7 +8,7 @@ import torch
 import fgrad
 import fgrad.random as fr
 import fgrad_nn
-from fgrad_nn import layers as L
+import fgrad.nn as L
 
 NAMES = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 SHAPES = {"Dropout": (40, 50), "Dropout1d": (20, 30, 10), "Dropout2d": (10, 30, 4, 4),

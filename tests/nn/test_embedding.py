@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 import fgrad
 import fgrad.random as fr
 import fgrad_nn
-from fgrad_nn import layers as L
+import fgrad.nn as L
 
 
 def pair(n, d, **kw):

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import fgrad
 import fgrad.random as fr
 import fgrad_nn
-from fgrad_nn import layers as L
+import fgrad.nn as L
 
 TOL = {np.float32: 1e-5, np.float64: 1e-10}
 

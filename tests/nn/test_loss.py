@@ -1,4 +1,4 @@
-"""Losses (fgrad_nn.layers.loss, F.*, nn.*Loss) against torch 2.13: values, dtypes, gradients, errors."""
+"""Losses (fgrad.nn.loss, F.*, nn.*Loss) against torch 2.13: values, dtypes, gradients, errors."""
 import warnings
 
 import numpy as np
@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 import fgrad
 import fgrad_nn
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
@@ -219,7 +220,7 @@ def test_binary_cross_entropy_clamps_logs_at_minus_100(device):
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.5])
     out = compare(lambda lib, fn, a, b: fn.binary_cross_entropy(a, b, reduction="none"), [p, y], (), device)
     np.testing.assert_array_equal(_np(out)[:2], [100.0, 100.0])
-    g = fgrad.grad(lambda q: L.binary_cross_entropy(q, y))(p)
+    g = fgrad.grad(lambda q: LF.binary_cross_entropy(q, y))(p)
     assert np.isfinite(g).all()
 
 
@@ -240,7 +241,7 @@ def test_binary_cross_entropy_with_logits(device, shape, seed, reduction, dtype,
 def test_bce_with_logits_is_finite_for_huge_logits():
     x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4])
     y = np.array([1.0, 0.0, 0.5, 1.0, 0.0])
-    val, g = fgrad.value_and_grad(lambda z: L.binary_cross_entropy_with_logits(z, y, reduction="sum"))(x)
+    val, g = fgrad.value_and_grad(lambda z: LF.binary_cross_entropy_with_logits(z, y, reduction="sum"))(x)
     assert np.isfinite(val) and np.isfinite(g).all()
     compare(lambda lib, fn, a, b: fn.binary_cross_entropy_with_logits(a, b, reduction="none"), [x, y], (0, 1))
 
@@ -441,19 +442,19 @@ def test_pure_function_equals_F_and_differentiates(seed, reduction, label_smooth
     r = _rng(seed)
     x, t, w = r.standard_normal((5, 4)), r.integers(0, 4, 5), r.random(4) + 0.1
     kw = dict(reduction=reduction, label_smoothing=label_smoothing, ignore_index=2)
-    pure = L.cross_entropy(x, t, w, **kw)
+    pure = LF.cross_entropy(x, t, w, **kw)
     xt = fgrad_nn.tensor(x, requires_grad=True)
     face = F.cross_entropy(xt, fgrad_nn.tensor(t), fgrad_nn.tensor(w), **kw)
     np.testing.assert_array_equal(np.asarray(face.detach()), pure)
     face.sum().backward()
-    g = fgrad.grad(lambda z: L.cross_entropy(z, t, w, **kw).sum())(x)
+    g = fgrad.grad(lambda z: LF.cross_entropy(z, t, w, **kw).sum())(x)
     np.testing.assert_allclose(np.asarray(xt.grad), g, rtol=1e-12, atol=1e-15)
 
 
 def test_cross_entropy_hessian_matches_torch():
     r = _rng(11)
     x, t = r.standard_normal((3, 4)), r.integers(0, 4, 3)
-    h = fgrad.hessian(lambda z: L.cross_entropy(z, t, label_smoothing=0.2))(x)
+    h = fgrad.hessian(lambda z: LF.cross_entropy(z, t, label_smoothing=0.2))(x)
     th = torch.autograd.functional.hessian(
         lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(t), label_smoothing=0.2), torch.tensor(x))
     np.testing.assert_allclose(h, th.numpy(), rtol=1e-10, atol=1e-12)

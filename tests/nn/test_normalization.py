@@ -8,7 +8,8 @@ import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 from _layer_compare import FT_DT, TORCH_DT, close, compare_modules, host
 
 DTYPES = [np.float64, np.float32]
@@ -69,7 +70,7 @@ def test_functional_batch_norm_updates_running_stats_in_place(dtype, device):
     (yf ** 2).sum().backward()
     close(host(xf.grad), xt.grad.numpy(), dtype, "grad")
     # the pure function leaves its arguments alone and returns the new statistics
-    y, m, v = L.batch_norm_stats(x, stats[0], stats[1], training=True, momentum=0.2)
+    y, m, v = LF.batch_norm_stats(x, stats[0], stats[1], training=True, momentum=0.2)
     assert stats[0].sum() == 0 and m.shape == (3,) and v.shape == (3,)
 
 

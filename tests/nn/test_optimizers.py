@@ -1,11 +1,11 @@
-"""Pure optimizers (fgrad_nn.optimizers) follow torch.optim's trajectories; chains and clipping."""
+"""Pure optimizers (fgrad.optim) follow torch.optim's trajectories; chains and clipping."""
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
 import fgrad
-from fgrad_nn import optimizers as optax_like
+from fgrad import optim as optax_like
 from test_optim import NAMES, STEPS, gradient, hyper, initial
 
 PURE = {"SGD": optax_like.sgd, "Adam": optax_like.adam, "AdamW": optax_like.adamw, "RMSprop": optax_like.rmsprop,

@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 
 import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 from _layer_compare import close, compare_modules, host
 
 
@@ -101,7 +102,7 @@ def test_functional_pools_match_torch(dtype, device):
         (yt ** 2).sum().backward()
         (yf ** 2).sum().backward()
         close(host(xf.grad), xt.grad.numpy(), dtype, name + " grad")
-        close(getattr(L, name)(x, **kw), yt.detach().numpy(), dtype, name + " pure")
+        close(getattr(LF, name)(x, **kw), yt.detach().numpy(), dtype, name + " pure")
     yt, it = tF.max_pool2d(torch.tensor(_x((2, 2, 5, 5))), 3, 2, 1, return_indices=True)
     yf, idx = F.max_pool2d(ft.tensor(_x((2, 2, 5, 5)), device=device), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(host(idx), it.numpy())

@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
-from fgrad_nn import layers as L
+import fgrad.nn as L
 from fgrad_nn._tensor import raw_of
-from fgrad_nn.layers.base import flatten_params, unflatten_params
+from fgrad.nn.base import flatten_params, unflatten_params
 
 from _layer_compare import close, host
 

@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 
 import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
-from fgrad_nn import layers as L
+import fgrad.nn as L
+import fgrad.nn.functional as LF
 from _layer_compare import close, compare_modules, host
 
 
@@ -42,7 +43,7 @@ def test_interpolate_1d_3d_and_aliases(dtype, device):
         (yt ** 2).sum().backward()
         (yf ** 2).sum().backward()
         close(host(xf.grad), xt.grad.numpy(), dtype, f"{kw} grad")
-        close(L.interpolate(x, **kw), yt.detach().numpy(), dtype, f"{kw} pure")
+        close(LF.interpolate(x, **kw), yt.detach().numpy(), dtype, f"{kw} pure")
     x = _x((1, 2, 3, 4), dtype=dtype)
     close(host(F.upsample_bilinear(ft.tensor(x), scale_factor=2)),
           tF.interpolate(torch.tensor(x), scale_factor=2, mode="bilinear", align_corners=True).numpy(), dtype)

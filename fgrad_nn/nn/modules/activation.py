@@ -1,7 +1,7 @@
 """Activation Modules: each holds torch's hyperparameters and calls its ``F`` function."""
 import warnings
 
-from ... import layers as L
+from fgrad import nn as L
 from .. import functional as F
 from .module import Module, np_dtype
 

@@ -2,15 +2,15 @@
 
 The module registers torch's parameters (``in_proj_weight`` or ``q/k/v_proj_weight``,
 ``in_proj_bias``, ``bias_k``, ``bias_v`` and the ``out_proj`` Linear) and runs the pure
-``fgrad_nn.layers.MultiheadAttention`` on them with :func:`run_pure`.
+``fgrad.nn.MultiheadAttention`` on them with :func:`run_pure`.
 """
 from collections import OrderedDict
 
 from fgrad.tree_util import tree_flatten, tree_unflatten
 
-from ... import layers as L
+from fgrad import nn as L
 from ..._tensor import Tensor, apply, wrap
-from ...layers.base import unflatten_params
+from fgrad.nn.base import unflatten_params
 from .. import init
 from ..parameter import Parameter
 from .linear import Linear

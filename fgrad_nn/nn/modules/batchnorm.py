@@ -1,4 +1,4 @@
-"""``nn.BatchNorm1d/2d/3d``: facades over ``fgrad_nn.layers.normalization``.
+"""``nn.BatchNorm1d/2d/3d``: facades over ``fgrad.nn.normalization``.
 
 Parameters ``weight``/``bias`` (affine), buffers ``running_mean``, ``running_var``,
 ``num_batches_tracked`` (track_running_stats); forward runs the pure layer and writes
@@ -10,7 +10,7 @@ its new running statistics back into the buffers (in place, no grad), as torch d
 >>> int(bn.num_batches_tracked)
 1
 """
-from ... import layers as L
+from fgrad import nn as L
 from .. import init
 from ._run import run_layer
 from .module import Module, np_dtype

@@ -1,4 +1,4 @@
-"""``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``: facades over ``fgrad_nn.layers.conv``.
+"""``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``: facades over ``fgrad.nn.conv``.
 
 Each builds the pure layer (which checks torch's constructor errors), registers its
 ``weight``/``bias`` and runs it in ``forward``; the math is ``fgrad.convolution``.
@@ -10,7 +10,7 @@ torch.Size([2, 8, 10, 10])
 """
 import math
 
-from ... import layers as L
+from fgrad import nn as L
 from .. import init
 from ._run import check_same_dtype, run_layer
 from .module import Module, np_dtype

@@ -1,4 +1,4 @@
-"""torch.nn's ``CosineSimilarity`` and ``PairwiseDistance`` (the math in ``fgrad_nn.layers.distance``)."""
+"""torch.nn's ``CosineSimilarity`` and ``PairwiseDistance`` (the math in ``fgrad.nn.distance``)."""
 from .. import functional as F
 from .module import Module
 

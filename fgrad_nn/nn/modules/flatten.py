@@ -1,5 +1,5 @@
 """``nn.Flatten`` and ``nn.Unflatten``."""
-from ... import layers as L
+from fgrad import nn as L
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]

@@ -1,10 +1,10 @@
-"""``nn.Unfold``, ``nn.Fold``: im2col / col2im as stateless facades over ``fgrad_nn.layers.conv``.
+"""``nn.Unfold``, ``nn.Fold``: im2col / col2im as stateless facades over ``fgrad.nn.conv``.
 
 >>> import fgrad_nn as torch
 >>> torch.nn.Unfold(2)(torch.ones(1, 3, 4, 4)).shape
 torch.Size([1, 12, 9])
 """
-from ... import layers as L
+from fgrad import nn as L
 from .pooling import _Pool
 
 __all__ = ["Unfold", "Fold"]

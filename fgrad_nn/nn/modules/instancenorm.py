@@ -1,4 +1,4 @@
-"""``nn.InstanceNorm1d/2d/3d``: facades over ``fgrad_nn.layers.normalization`` (torch's defaults:
+"""``nn.InstanceNorm1d/2d/3d``: facades over ``fgrad.nn.normalization`` (torch's defaults:
 ``affine=False``, ``track_running_stats=False``).
 
 >>> import fgrad_nn as torch
@@ -7,7 +7,7 @@ torch.Size([2, 3, 4, 4])
 """
 import warnings
 
-from ... import layers as L
+from fgrad import nn as L
 from .batchnorm import _NormBase
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]

@@ -3,7 +3,7 @@
 The pattern every facade layer follows:
 
 1. ``__init__`` stores torch's hyperparameters, builds the pure layer
-   (``fgrad_nn.layers``) and calls ``self._init_layer(layer, device)``, which draws
+   (``fgrad.nn``) and calls ``self._init_layer(layer, device)``, which draws
    the layer's ``init`` key from the global generator and registers its params
    as Parameters and its state as buffers (torch's names).
 2. ``forward`` calls ``self._run_layer(*inputs)`` (the pure ``apply`` on the
@@ -13,7 +13,7 @@ The pattern every facade layer follows:
 """
 import math
 
-from ... import layers as L
+from fgrad import nn as L
 from .. import functional as F
 from .. import init
 from .module import Module, np_dtype

@@ -1,11 +1,11 @@
-"""torch.nn's loss Modules: hyperparameters and buffers here, the math in ``F`` (``fgrad_nn.layers.loss``).
+"""torch.nn's loss Modules: hyperparameters and buffers here, the math in ``F`` (``fgrad.nn.loss``).
 
 >>> import fgrad_nn as torch
 >>> loss = torch.nn.CrossEntropyLoss()(torch.tensor([[2.0, 0.5, -1.0]]), torch.tensor([0]))
 >>> round(loss.item(), 4)
 0.2413
 """
-from ...layers.loss import legacy_reduction
+from fgrad.nn.loss import legacy_reduction
 from .. import functional as F
 from .module import Module
 

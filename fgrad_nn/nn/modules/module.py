@@ -1,6 +1,6 @@
 """``torch.nn.Module``: registration of parameters, buffers and submodules, state_dict, hooks.
 
-A facade layer keeps no math: it builds a pure layer (``fgrad_nn.layers``) and
+A facade layer keeps no math: it builds a pure layer (``fgrad.nn``) and
 registers that layer's params/state as Parameters/buffers with ``_init_layer``;
 ``forward`` runs the layer through ``_run_layer`` (or an ``F`` function), which
 records on the autograd tape and writes the new state back into the buffers.

@@ -1,11 +1,11 @@
-"""``nn.LayerNorm``, ``nn.GroupNorm``: facades over ``fgrad_nn.layers.normalization``.
+"""``nn.LayerNorm``, ``nn.GroupNorm``: facades over ``fgrad.nn.normalization``.
 
 >>> import fgrad_nn as torch
 >>> ln = torch.nn.LayerNorm(4)
 >>> [n for n, _ in ln.named_parameters()]
 ['weight', 'bias']
 """
-from ... import layers as L
+from fgrad import nn as L
 from .. import init
 from ._run import run_layer
 from .module import Module, np_dtype

@@ -1,11 +1,11 @@
 """``nn.ZeroPad*``, ``nn.ConstantPad*``, ``nn.ReflectionPad*``, ``nn.ReplicationPad*``, ``nn.CircularPad*``
-(1d/2d/3d): stateless facades over ``fgrad_nn.layers.padding``.
+(1d/2d/3d): stateless facades over ``fgrad.nn.padding``.
 
 >>> import fgrad_nn as torch
 >>> torch.nn.ReflectionPad2d((1, 1, 2, 0))(torch.ones(1, 1, 3, 3)).shape
 torch.Size([1, 1, 5, 5])
 """
-from ... import layers as L
+from fgrad import nn as L
 from .pooling import _Pool
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",

@@ -1,5 +1,5 @@
 """``nn.MaxPool*``, ``nn.AvgPool*``, ``nn.MaxUnpool*``, ``nn.AdaptiveAvgPool*``, ``nn.AdaptiveMaxPool*``,
-``nn.LPPool*``: stateless facades over ``fgrad_nn.layers.pooling``.
+``nn.LPPool*``: stateless facades over ``fgrad.nn.pooling``.
 
 >>> import fgrad_nn as torch
 >>> pool = torch.nn.MaxPool2d(2, return_indices=True)
@@ -7,7 +7,7 @@
 >>> idx.dtype
 torch.int64
 """
-from ... import layers as L
+from fgrad import nn as L
 from ._run import run_layer
 from .module import Module
 

@@ -1,4 +1,4 @@
-"""``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their cells: facades over ``fgrad_nn.layers.rnn``.
+"""``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their cells: facades over ``fgrad.nn.rnn``.
 
 Parameters are registered under torch's names (``weight_ih_l0``, ``bias_hh_l1_reverse``,
 ``weight_hr_l0`` ...); ``forward`` runs the pure layer on them. A :class:`PackedSequence`
@@ -7,7 +7,7 @@ each sequence's true length, in the caller's batch order.
 """
 import math
 
-from ... import layers as L
+from fgrad import nn as L
 from ..._tensor import Tensor
 from .. import init
 from ..utils.rnn import PackedSequence, _ints

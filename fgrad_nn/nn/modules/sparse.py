@@ -1,6 +1,6 @@
 """``nn.Embedding``: a lookup table of ``num_embeddings`` rows."""
 from ..._tensor import Tensor
-from ... import layers as L
+from fgrad import nn as L
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter

@@ -2,14 +2,14 @@
 
 An encoder/decoder layer holds torch's submodules (``self_attn``, ``linear1``, ``norm1``,
 ``dropout1`` ...) so state_dicts and attribute access match torch; its ``forward`` runs the
-pure ``fgrad_nn.layers.TransformerEncoderLayer`` (or DecoderLayer) on their parameters. The
+pure ``fgrad.nn.TransformerEncoderLayer`` (or DecoderLayer) on their parameters. The
 stacks call their layers one after the other, as torch does, so custom layer Modules work.
 """
 import copy
 
 import numpy as np
 
-from ... import layers as L
+from fgrad import nn as L
 from ..._tensor import Tensor, raw_of, unwrap, wrap
 from .. import functional as F
 from .. import init
@@ -221,7 +221,7 @@ class Transformer(Module):
         """The (sz, sz) causal mask: ``-inf`` above the diagonal, 0 elsewhere (float)."""
         import fgrad_nn
         dt = np_dtype(dtype)
-        t = fgrad_nn.tensor(L.generate_square_subsequent_mask(sz, dt))
+        t = fgrad_nn.tensor(L.functional.generate_square_subsequent_mask(sz, dt))
         return t.to(device) if device is not None else t
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,

@@ -1,11 +1,11 @@
 """``nn.Upsample``, ``nn.UpsamplingNearest2d``, ``nn.UpsamplingBilinear2d``, ``nn.PixelShuffle``,
-``nn.PixelUnshuffle``: stateless facades over ``fgrad_nn.layers.upsampling``.
+``nn.PixelUnshuffle``: stateless facades over ``fgrad.nn.upsampling``.
 
 >>> import fgrad_nn as torch
 >>> torch.nn.Upsample(scale_factor=2, mode="bilinear")(torch.ones(1, 1, 2, 2)).shape
 torch.Size([1, 1, 4, 4])
 """
-from ... import layers as L
+from fgrad import nn as L
 from .pooling import _Pool
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]

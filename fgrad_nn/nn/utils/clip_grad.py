@@ -1,9 +1,9 @@
 """``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` over the pure clipping of
-``fgrad_nn.optimizers`` (``global_norm``, ``clip_coefficient``, ``clip``)."""
+``fgrad.optim`` (``global_norm``, ``clip_coefficient``, ``clip``)."""
 import types
 import warnings
 
-from ... import optimizers as _pure
+from fgrad import optim as _pure
 from ..._tensor import Tensor, apply, inplace
 from ...autograd.grad_mode import no_grad
 

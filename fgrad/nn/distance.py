@@ -10,11 +10,10 @@ formulas, so values and gradients match torch's; ``CosineSimilarity`` and
 """
 import numpy as np
 
-import fgrad
+from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
 from fgrad.numpy._util import dtype as _dtype, shape as _shape
 
-from .. import _dtypes
 from .base import Layer
 from .loss import _tname, broadcast_shapes
 
@@ -29,10 +28,11 @@ def _dim(dim, nd):
 
 
 def _floats(x1, x2):
-    """torch's promotion: ints join the float operand's dtype; two ints give the default float dtype."""
+    """torch's promotion: ints join the float operand's dtype; two ints give NumPy's default float (the torch
+    face casts them to its default dtype first)."""
     f1, f2 = _dtype(x1).kind in "fc", _dtype(x2).kind in "fc"
     if not f1 and not f2:
-        dt = _dtypes.get_default_dtype().np
+        dt = np.float64
         return fnp.astype(x1, dt), fnp.astype(x2, dt)
     if not f1:
         x1 = fnp.astype(x1, _dtype(x2))
@@ -78,7 +78,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     def unit(x):
         n = fnp.linalg.vector_norm(x, axis=axis, keepdims=True)
-        return x / (n + fgrad.stop_gradient(fnp.maximum(n, float(eps)) - n))
+        return x / (n + stop_gradient(fnp.maximum(n, float(eps)) - n))
 
     out = fnp.sum(unit(x1) * unit(x2), axis=axis)
     return fnp.reshape(out, ()) if scalar else out

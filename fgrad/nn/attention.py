@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.nn import softmax
+from .activations import softmax
 from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
 
 from .base import Layer, kaiming_uniform, need_key, split_key, xavier_normal, xavier_uniform

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-import fgrad.nn as fnn
+from . import activations as fnn
 import fgrad.numpy as fnp
 
 from .base import Layer

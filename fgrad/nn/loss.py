@@ -19,7 +19,7 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad.core import lowest
-from fgrad.nn import log_sigmoid, log_softmax
+from .activations import log_sigmoid, log_softmax
 from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
 from fgrad.scipy.special import xlogy
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad import nn as fnn
+from . import activations as fnn
 from fgrad.numpy._util import shape as _shape
 
 from .attention import MultiheadAttention

@@ -18,10 +18,10 @@ import math
 
 import numpy as np
 
-from . import numpy as fnp
-from .core import lowest
-from .numpy._util import array_module, defprim
-from .scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
+from .. import numpy as fnp
+from ..core import lowest
+from ..numpy._util import array_module, defprim
+from ..scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
 
 __all__ = ["relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish",
            "softplus", "sigmoid", "log_sigmoid", "hard_tanh", "hard_sigmoid", "hard_swish", "hard_silu",

@@ -14,7 +14,7 @@ gradient, and the Module face writes them back).
 """
 import numpy as np
 
-import fgrad
+from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
 from fgrad import _backend
 from fgrad.core import lowest
@@ -65,7 +65,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     w = weight
     if max_norm is not None:
         scale = _renorm_scale(weight, idx, xp, float(max_norm), float(norm_type))
-        w = w + fgrad.stop_gradient(w * scale - w)  # rescaled values, identity gradient (as torch's in-place renorm)
+        w = w + stop_gradient(w * scale - w)  # rescaled values, identity gradient (as torch's in-place renorm)
     rows = fnp.take(w, idx, axis=0)
     if padding_idx is None and not scale_grad_by_freq:
         return rows
@@ -77,7 +77,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None:
         g = xp.where(idx == padding_idx, 0.0, g).astype(g.dtype)
     g = g.reshape(idx.shape + (1,) * (np.ndim(weight) - 1))
-    frozen = fgrad.stop_gradient(rows)
+    frozen = stop_gradient(rows)
     return frozen + (rows - frozen) * g  # exact values; gradient scaled by g
 
 

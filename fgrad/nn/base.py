@@ -15,7 +15,7 @@ A stateless layer only writes ``call(params, *inputs, train, key, **kwargs)``;
 the default ``apply`` passes ``state`` through unchanged.
 
 >>> import fgrad, fgrad.random as fr, numpy as np
->>> from fgrad_nn.layers import Linear, ReLU, serial
+>>> from fgrad.nn import Linear, ReLU, serial
 >>> net = serial(Linear(3, 4), ReLU(), Linear(4, 1))
 >>> params, state = net.init(fr.key(0))
 >>> sorted(flatten_params(params))
