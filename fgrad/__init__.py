@@ -10,7 +10,7 @@ from . import scipy  # noqa: F401
 from . import random  # noqa: F401
 from . import convolution  # noqa: F401
 from . import nn, optim  # noqa: F401  (the pure face)
-from ._backend import Device, devices  # noqa: F401
+from .backend import Device, devices  # noqa: F401
 from .core import PRIMITIVES, Primitive  # noqa: F401
 from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401

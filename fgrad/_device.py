@@ -1,5 +1,5 @@
 """Moving arrays between devices: explicit, differentiable, never implicit."""
-from . import _backend
+from . import backend
 from .core import Primitive, lowest
 from .tree_util import tree_map
 
@@ -7,10 +7,10 @@ __all__ = ["device_put", "device_get"]
 
 
 def _put_vjp(g, ans, x, device):
-    return device_put(g, _backend.device_of(lowest(x)))
+    return device_put(g, backend.device_of(lowest(x)))
 
 
-_device_put = Primitive("device_put", lambda x, device: _backend.transfer(x, device),
+_device_put = Primitive("device_put", lambda x, device: backend.transfer(x, device),
                         vjp=(_put_vjp,), jvp=(lambda t, ans, x, device: device_put(t, device),))
 
 
@@ -21,10 +21,10 @@ def device_put(x, device=None):
 
     >>> y = fgrad.device_put(np.ones(3), "cpu")
     """
-    device = _backend.as_device(device)
+    device = backend.as_device(device)
     return tree_map(lambda v: _device_put.bind(v, device=device), x)
 
 
 def device_get(x):
     """NumPy copies of every array in the pytree ``x`` (a visible device-to-host transfer)."""
-    return tree_map(lambda v: _backend.to_host(lowest(v)), x)
+    return tree_map(lambda v: backend.to_host(lowest(v)), x)

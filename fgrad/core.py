@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from . import _backend
+from . import backend
 
 __all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "backward_pass"]
 
@@ -79,8 +79,8 @@ class Primitive:
                 if t.level > level:
                     top, level = t, t.level
         if top is None:
-            if _backend.cupy_active():
-                _backend.check_same_device(args, self.name)
+            if backend.cupy_active():
+                backend.check_same_device(args, self.name)
             return self.impl(*args, **params)
         if self.nondiff:
             return self.impl(*[lowest(a) for a in args], **params)
@@ -154,7 +154,7 @@ class Tracer:
 
     @property
     def device(self):
-        return _backend.device_of(lowest(self))
+        return backend.device_of(lowest(self))
 
     def __len__(self):
         if not self.shape:
@@ -296,7 +296,7 @@ class VJPTrace(Trace):
             elif isinstance(a, Tracer):
                 lower = True
         # Nothing traced below this level: skip the second bind (the common, first-order case).
-        ans = prim.bind(*vals, **params) if lower or _backend.cupy_active() else prim.impl(*vals, **params)
+        ans = prim.bind(*vals, **params) if lower or backend.cupy_active() else prim.impl(*vals, **params)
         if not parents:
             return ans
         node = Node(prim, params, vals, ans, parents)
@@ -430,7 +430,7 @@ def _accumulate(cts, node, index, ct):
         old += ct
     else:
         new = cts[node] = _add(old, ct)
-        if new is not old and new is not ct and (isinstance(new, np.ndarray) or _backend.is_cupy_array(new)):
+        if new is not old and new is not ct and (isinstance(new, np.ndarray) or backend.is_cupy_array(new)):
             cts.owned.add(node)  # (a NumPy scalar result is immutable: += would not write into it)
 
 

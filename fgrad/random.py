@@ -37,7 +37,7 @@ import operator
 
 import numpy as np
 
-from . import _backend
+from . import backend
 from .core import Tracer, lowest
 from .numpy._util import array_module
 
@@ -233,8 +233,8 @@ def _float_dtype(dtype, fn, complex_ok=False):
 
 
 def _same_device(fn, *arrays):
-    if _backend.cupy_active():
-        _backend.check_same_device(arrays, f"fgrad.random.{fn}")
+    if backend.cupy_active():
+        backend.check_same_device(arrays, f"fgrad.random.{fn}")
 
 
 def _param(value, xp, dtype=None):

@@ -1,5 +1,5 @@
 """``torch.device`` and ``torch.cuda``, backed by fgrad's NumPy/CuPy dispatch."""
-from fgrad import _backend
+from fgrad import backend
 
 __all__ = ["device", "cuda"]
 
@@ -42,7 +42,7 @@ class device:
         return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
 
     def _fgrad(self):
-        return _backend.Device(self.type, self.index or 0)
+        return backend.Device(self.type, self.index or 0)
 
 
 CPU = device("cpu")
@@ -50,7 +50,7 @@ CPU = device("cpu")
 
 def of_raw(x):
     """The torch.device of a raw array."""
-    if _backend.is_cupy_array(x):
+    if backend.is_cupy_array(x):
         return device("cuda", x.device.id)
     return CPU
 
@@ -63,9 +63,9 @@ def as_device(d):
 
 def put(raw, d):
     """``raw`` moved to device ``d`` (no copy when it is already there)."""
-    if d.type == "cpu" and not _backend.is_cupy_array(raw):
+    if d.type == "cpu" and not backend.is_cupy_array(raw):
         return raw
-    return _backend.transfer(raw, d._fgrad())
+    return backend.transfer(raw, d._fgrad())
 
 
 class _Cuda:
@@ -73,11 +73,11 @@ class _Cuda:
 
     @staticmethod
     def is_available():
-        return bool(_backend.devices("cuda"))
+        return bool(backend.devices("cuda"))
 
     @staticmethod
     def device_count():
-        return len(_backend.devices("cuda"))
+        return len(backend.devices("cuda"))
 
     @staticmethod
     def current_device():
@@ -85,8 +85,8 @@ class _Cuda:
 
     @staticmethod
     def synchronize(device=None):
-        if _backend.cupy_active() and _Cuda.is_available():
-            _backend.require_cupy().cuda.Device().synchronize()
+        if backend.cupy_active() and _Cuda.is_available():
+            backend.require_cupy().cuda.Device().synchronize()
 
     @staticmethod
     def manual_seed(seed):

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from fgrad import _backend
+from fgrad import backend
 
 from . import _dtypes
 
@@ -83,7 +83,7 @@ def _format(arr, indent, summarize):
 
 
 def tensor_repr(t):
-    arr = np.asarray(_backend.to_host(t._raw()))
+    arr = np.asarray(backend.to_host(t._raw()))
     suffix = []
     summarize = arr.size > PRINT.threshold
     if arr.size == 0 and arr.ndim != 1:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from fgrad import _backend
+from fgrad import backend
 from fgrad.core import Tracer, VJPTracer, lowest
 import fgrad.numpy as fnp
 
@@ -293,7 +293,7 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
         r = raw_of(self._data)
-        if _backend.is_cupy_array(r):
+        if backend.is_cupy_array(r):
             if not force:
                 raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
                                 "copy the tensor to host memory first.")
@@ -304,7 +304,7 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
-        r = np.asarray(_backend.to_host(raw_of(self._data)))
+        r = np.asarray(backend.to_host(raw_of(self._data)))
         return r if dtype is None else r.astype(dtype)
 
     def __float__(self):
@@ -339,7 +339,7 @@ class Tensor:
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (np.asarray(_backend.to_host(raw_of(self._data))), self.requires_grad))
+        return (_rebuild, (np.asarray(backend.to_host(raw_of(self._data))), self.requires_grad))
 
     def __deepcopy__(self, memo):
         t = wrap(raw_of(self._data).copy())
@@ -408,7 +408,7 @@ def _check_devices(tensors):
     first = None
     for t in tensors:
         r = raw_of(t._data)
-        if np.ndim(r) == 0 and not _backend.is_cupy_array(r):
+        if np.ndim(r) == 0 and not backend.is_cupy_array(r):
             continue  # torch lets CPU scalars (0-d tensors) meet CUDA tensors
         d = of_raw(r)
         if first is None:
@@ -445,7 +445,7 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one"):
     saved = []
     tensors = []
     vals = [_take(a, saved, grad_on, tensors) for a in args]
-    if _backend.cupy_active() and len(tensors) > 1:
+    if backend.cupy_active() and len(tensors) > 1:
         _check_devices(tensors)
     if not saved:
         try:
@@ -591,7 +591,7 @@ def inplace(t, fn, others=(), name=None):
     saved = []
     tensors = [t]
     ovals = [_take(o, saved, grad_on, tensors) for o in others]
-    if _backend.cupy_active():
+    if backend.cupy_active():
         _check_devices(tensors)
     tdt = storage.dtype
     tracked = grad_on and (_is_tape(d) or saved)

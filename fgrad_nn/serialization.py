@@ -77,11 +77,11 @@ class _Encoder:
         from ._tensor import Tensor, raw_of, Size
         from ._dtypes import dtype as torch_dtype
         from ._device import device as torch_device
-        from fgrad import _backend
+        from fgrad import backend
         if isinstance(obj, Tensor):
             raw = raw_of(obj._data)
-            node = {"$t": self.array(np.asarray(_backend.to_host(raw)), path, "tensor")}
-            if _backend.is_cupy_array(raw):
+            node = {"$t": self.array(np.asarray(backend.to_host(raw)), path, "tensor")}
+            if backend.is_cupy_array(raw):
                 node["dev"] = str(obj.device)
             if obj.requires_grad:
                 node["grad"] = True

@@ -5,7 +5,7 @@ from hypothesis import assume, given, strategies as st
 
 import fgrad
 import fgrad.numpy as fnp
-from fgrad import _backend
+from fgrad import backend
 from fgrad.testing import check_grads
 from fgrad.testing import strategies as fst
 
@@ -20,7 +20,7 @@ def same(got, want):
 
 
 def on(x, device):
-    assert _backend.device_of(x) == _backend.as_device(device)
+    assert backend.device_of(x) == backend.as_device(device)
     return x
 
 

@@ -166,7 +166,7 @@ def test_same_key_same_sample_different_key_different_sample(device, name):
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_samples_stay_on_the_key_device(device, name):
     out = SAMPLERS[name](make_key(0, device))
-    assert fgrad._backend.device_of(out) == device
+    assert fgrad.backend.device_of(out) == device
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLERS))

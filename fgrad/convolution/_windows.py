@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .._backend import get_array_module
+from ..backend import get_array_module
 
 
 def ntuple(value, nd, name, fn, minimum=None):

@@ -22,7 +22,7 @@ array([[[[ 5.,  7.],
 """
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import lowest
 from ..numpy._util import array_module, defprim, shape
 from . import _windows as W
@@ -54,7 +54,7 @@ def _scatter_add_impl(g, idx, *, size, unique):
     if unique:  # non-overlapping windows: every index at most once, plain assignment
         flat[where] = g.reshape(-1)
     else:
-        _backend.scatter_add(flat, where, g.reshape(-1))
+        backend.scatter_add(flat, where, g.reshape(-1))
     return out
 
 

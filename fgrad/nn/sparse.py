@@ -16,7 +16,7 @@ import numpy as np
 
 from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
-from fgrad import _backend
+from fgrad import backend
 from fgrad.core import lowest
 from fgrad.numpy._util import array_module
 
@@ -27,7 +27,7 @@ __all__ = ["embedding", "embedding_renorm", "one_hot", "Embedding"]
 
 def _raw_indices(input, who):
     idx = lowest(input)
-    xp = _backend.get_array_module(idx)
+    xp = backend.get_array_module(idx)
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
@@ -72,7 +72,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     g = xp.ones(idx.shape, np.result_type(lowest(weight)))
     if scale_grad_by_freq:
         counts = xp.zeros(n, g.dtype)
-        _backend.scatter_add(counts, idx.reshape(-1), xp.ones(idx.size, g.dtype))
+        backend.scatter_add(counts, idx.reshape(-1), xp.ones(idx.size, g.dtype))
         g = g / counts[idx]
     if padding_idx is not None:
         g = xp.where(idx == padding_idx, 0.0, g).astype(g.dtype)

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import Tracer, lowest
 from ._util import dtype as dtype_of, shape as shape_of
 
@@ -25,13 +25,13 @@ def _place(device=None, like=None):
     """(array module, context manager) that creates arrays on ``device``, or where ``like`` lives."""
     if device is None and like is not None:
         raw = lowest(like)
-        if _backend.is_cupy_array(raw):
+        if backend.is_cupy_array(raw):
             return sys.modules["cupy"], raw.device
         return np, contextlib.nullcontext()
-    device = _backend.as_device(device)
+    device = backend.as_device(device)
     if device.platform == "cpu":
         return np, contextlib.nullcontext()
-    cp = _backend.require_cupy()
+    cp = backend.require_cupy()
     count = cp.cuda.runtime.getDeviceCount()
     if device.id >= count:
         raise ValueError(f"device {device} does not exist; visible CUDA devices: {count}")
@@ -84,7 +84,7 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
             from .._device import device_put
             v = device_put(v, device)
         return broadcast_to(v, shape)
-    if like is None and device is None and _backend.is_cupy_array(fill_value):
+    if like is None and device is None and backend.is_cupy_array(fill_value):
         like = fill_value
     xp, where = _place(device, like)
     with where:
@@ -127,8 +127,8 @@ def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
 def _needs_composite(values, device):
     """True when NumPy's own function cannot do it: traced values, or a GPU."""
     raws = [lowest(v) for v in values]
-    return (any(isinstance(v, Tracer) for v in values) or any(_backend.is_cupy_array(r) for r in raws)
-            or (device is not None and _backend.as_device(device).platform != "cpu"))
+    return (any(isinstance(v, Tracer) for v in values) or any(backend.is_cupy_array(r) for r in raws)
+            or (device is not None and backend.as_device(device).platform != "cpu"))
 
 
 def _as(values, dt, xp, where, device):
@@ -153,7 +153,7 @@ def _weak(v):
 
 
 def _cupy_one(*values):
-    return next((v for v in values if _backend.is_cupy_array(lowest(v))), None)
+    return next((v for v in values if backend.is_cupy_array(lowest(v))), None)
 
 
 def _first_and_last(y, first, last, n):
@@ -231,7 +231,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     if not _needs_composite((start, stop), device):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     from . import astype, moveaxis, log10, sign
-    if any(np.any(_backend.to_host(lowest(v)) == 0) for v in (start, stop)):
+    if any(np.any(backend.to_host(lowest(v)) == 0) for v in (start, stop)):
         raise ValueError("geomspace: Geometric sequence cannot include zero")
     dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.float64 if dtype is None else dtype)
     xp, where = _place(device, _cupy_one(start, stop))

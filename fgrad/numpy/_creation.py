@@ -63,7 +63,7 @@ def asarray(a, dtype=None, order=None, *, like=None, device=None):
         from . import stack
         return stack([asarray(v, dtype) for v in a])
     if device is not None:
-        from .._backend import transfer
+        from ..backend import transfer
         return transfer(np.asarray(a, dtype=dtype) if not hasattr(a, "__cuda_array_interface__") else a, device)
     xp = array_module(like) if like is not None else array_module(a)
     return xp.asarray(a, dtype=dtype)

@@ -12,7 +12,7 @@ into raw arrays on ``x``'s device (indices carry no derivative).
 """
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import Tracer, lowest
 from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
 
@@ -102,7 +102,7 @@ def _entry(e, xp):
         return int(e)  # NumPy treats a 0-d integer array as the integer itself
     if xp is np:
         if not isinstance(e, np.ndarray):
-            raise ValueError(f"index array on {_backend.device_of(e)} used to index an array on the cpu; "
+            raise ValueError(f"index array on {backend.device_of(e)} used to index an array on the cpu; "
                              "move it with fgrad.device_put first")
     elif isinstance(e, np.ndarray):
         e = xp.asarray(e)
@@ -181,7 +181,7 @@ def _positions(xshape, index, xp):
 
 def stable_argsort(x, axis=-1):
     """Indices sorting raw ``x`` along ``axis``, ties kept in their original order."""
-    if _backend.is_cupy_array(x):
+    if backend.is_cupy_array(x):
         return x.argsort(axis=axis)  # CuPy's sort is always stable
     return np.argsort(x, axis=axis, kind="stable")
 
@@ -228,7 +228,7 @@ def _index_add_impl(x, v, index):
     if index.unique:
         out[index.items] += v
     else:
-        _backend.scatter_add(out, index.scatter_items(), v)
+        backend.scatter_add(out, index.scatter_items(), v)
     return out
 
 

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import Tracer, lowest
 from ._util import defprim, dtype, shape
 
@@ -567,7 +567,7 @@ def _repeat_sum_impl(g, repeats, axis, length):
     out = xp.zeros(_replace(s, axis, length), dtype=g.dtype)
     if not isinstance(repeats, int):
         index = xp.repeat(xp.arange(length), list(repeats))
-        _backend.scatter_add(out, (slice(None),) * axis + (index,), g)
+        backend.scatter_add(out, (slice(None),) * axis + (index,), g)
     return out
 
 
@@ -593,7 +593,7 @@ def repeat(a, repeats, axis=None):
     s = shape(x)
     ax = _axis(axis, len(s), "repeat")
     n = s[ax]
-    r = np.asarray(_backend.to_host(lowest(repeats)))
+    r = np.asarray(backend.to_host(lowest(repeats)))
     if r.ndim > 1:
         raise ValueError(f"repeat: repeats must be an int or a 1-D sequence, got shape {r.shape}")
     if r.size not in (1, n):
@@ -682,7 +682,7 @@ _pad = defprim("pad", _pad_impl,
 
 def _as_pairs(value, nd, name, as_index):
     """NumPy's broadcasting of pad_width/constant_values to ``nd`` (before, after) pairs."""
-    v = np.asarray(_backend.to_host(lowest(value)))
+    v = np.asarray(backend.to_host(lowest(value)))
     if as_index:
         if v.size and v.dtype.kind not in "iu":
             raise TypeError(f"pad: `pad_width` must be of integral type, got dtype {v.dtype}")

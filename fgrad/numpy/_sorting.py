@@ -7,7 +7,7 @@ returns positions or counts (argsort, searchsorted, unique, ...) has no derivati
 """
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import Tracer, lowest
 from ._indexing import _as_array, _no_out, gather_along_axis, scatter_along_axis, stable_argsort
 from ._util import array_module, defprim, dtype as dtype_of, shape
@@ -46,7 +46,7 @@ def _sort_permutation(x, ans, axis):
     agree unless there are ties (or NaNs), which ``ans`` shows.
     """
     x, ans = lowest(x), lowest(ans)
-    if _backend.is_cupy_array(x) or x.shape[axis] < 2:
+    if backend.is_cupy_array(x) or x.shape[axis] < 2:
         return stable_argsort(x, axis)
     head = (slice(None),) * axis
     later, earlier = ans[head + (slice(1, None),)], ans[head + (slice(None, -1),)]
@@ -170,7 +170,7 @@ def _lexsort_impl(*keys, axis, stacked):
     keys = keys[0] if stacked else keys
     if len(keys) == 0:
         raise TypeError("lexsort: need sequence of keys with len > 0")
-    if not _backend.is_cupy_array(keys[0] if not stacked else keys):
+    if not backend.is_cupy_array(keys[0] if not stacked else keys):
         return np.lexsort(keys, axis=axis)
     return lexsort_by_stable_sorts(list(keys), axis)
 
@@ -273,7 +273,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 
 def _check_q(q, top, name, message):
-    qv = np.asarray(_backend.to_host(lowest(q)) if not isinstance(q, (list, tuple)) else q, dtype=np.float64)
+    qv = np.asarray(backend.to_host(lowest(q)) if not isinstance(q, (list, tuple)) else q, dtype=np.float64)
     if not np.all((qv >= 0) & (qv <= top)):
         raise ValueError(f"{name}: {message}, got {q!r}")
     return qv

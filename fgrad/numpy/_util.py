@@ -1,7 +1,7 @@
 """Small helpers shared by the primitive families of ``fgrad.numpy``."""
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import Primitive, lowest
 
 __all__ = ["array_module", "shape", "dtype", "unbroadcast", "public", "defprim"]
@@ -9,7 +9,7 @@ __all__ = ["array_module", "shape", "dtype", "unbroadcast", "public", "defprim"]
 
 def array_module(*xs):
     """numpy or cupy, from the raw arrays underneath ``xs``."""
-    return _backend.get_array_module(*[lowest(x) for x in xs])
+    return backend.get_array_module(*[lowest(x) for x in xs])
 
 
 def shape(x):

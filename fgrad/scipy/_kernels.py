@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .._backend import get_array_module
+from ..backend import get_array_module
 
 SQRT_PI = math.sqrt(math.pi)
 _LOG_PI = math.log(math.pi)

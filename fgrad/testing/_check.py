@@ -1,7 +1,7 @@
 """``check_grads``: AD against central finite differences, with dtype-aware tolerances."""
 import numpy as np
 
-from .. import _backend
+from .. import backend
 from ..core import lowest
 from ..transforms import jvp, vjp
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
@@ -37,7 +37,7 @@ def _worst_tolerance(leaves):
 
 def _random_like(rng, x):
     x = lowest(x)
-    xp = _backend.get_array_module(x)
+    xp = backend.get_array_module(x)
     dt = _leaf_dtype(x)
     v = rng.standard_normal(np.shape(x))
     if np.issubdtype(dt, np.complexfloating):
@@ -53,12 +53,12 @@ def numerical_jvp(f, primals, tangents, eps):
     """``(f(x + eps t) - f(x - eps t)) / 2 eps``, leafwise over f's output pytree."""
     plus = f(*_axpy(eps, tangents, primals))
     minus = f(*_axpy(-eps, tangents, primals))
-    return tree_map(lambda p, m: (_backend.to_host(p).astype(np.float64) - _backend.to_host(m)) / (2 * eps),
+    return tree_map(lambda p, m: (backend.to_host(p).astype(np.float64) - backend.to_host(m)) / (2 * eps),
                     plus, minus)
 
 
 def _host(tree):
-    return [np.asarray(_backend.to_host(lowest(v)), dtype=np.complex128 if np.iscomplexobj(lowest(v)) else np.float64)
+    return [np.asarray(backend.to_host(lowest(v)), dtype=np.complex128 if np.iscomplexobj(lowest(v)) else np.float64)
             for v in tree_flatten(tree)[0]]
 
 

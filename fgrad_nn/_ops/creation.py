@@ -2,7 +2,7 @@
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad import _backend
+from fgrad import backend
 
 from .. import _dtypes, random as _random
 from .._device import as_device, of_raw, put, device as _device_cls
@@ -87,7 +87,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if npd is not None:
             d = fnp.astype(d, npd)
         return wrap(d)
-    if _backend.is_cupy_array(data):
+    if backend.is_cupy_array(data):
         arr = data.astype(npd) if npd is not None else data.copy()
         return _finish(arr, requires_grad, device)
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
@@ -141,7 +141,7 @@ def as_tensor(data, dtype=None, device=None):
         return wrap(fnp.astype(data, npd) if npd is not None else data)
     if isinstance(data, np.ndarray) and (npd is None or data.dtype == npd) and device is None:
         return wrap(data)
-    if _backend.is_cupy_array(data) and (npd is None or data.dtype == npd):
+    if backend.is_cupy_array(data) and (npd is None or data.dtype == npd):
         return _finish(data, False, device)
     return tensor(data, dtype=dtype, device=device)
 
@@ -171,7 +171,7 @@ def _alloc(fill, shape, dtype, device, requires_grad, default=None):
     npd = _dtypes.to_np(dtype) or default or _dtypes.get_default_dtype().np
     d = as_device(device)
     if d is not None and d.type == "cuda":
-        xp = _backend.require_cupy()
+        xp = backend.require_cupy()
         with xp.cuda.Device(d.index or 0):
             arr = xp.full(shape, fill, dtype=npd)
         return _finish(arr, requires_grad)
@@ -482,7 +482,7 @@ def _normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 def _put_like(v, s):
     r = raw_of(s)
-    return _backend.get_array_module(r).asarray(v) if _backend.is_cupy_array(r) else v
+    return backend.get_array_module(r).asarray(v) if backend.is_cupy_array(r) else v
 
 
 for _n, _f in {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "float": _caster(_dtypes.float32),

@@ -2,7 +2,7 @@
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad import _backend
+from fgrad import backend
 from fgrad.core import VJPTracer
 
 from .._tensor import Tensor, apply, raw_of, wrap, wrap_view_of, _is_tape, _view_fwd, STATE, TAPE
@@ -26,7 +26,7 @@ def _raw_view(r, kind, p):
         v.shape = p  # raises AttributeError when no view is possible
         return v
     if kind == "expand":
-        xp = _backend.get_array_module(r)
+        xp = backend.get_array_module(r)
         return xp.broadcast_to(r, p)
     raise AssertionError(kind)
 
@@ -390,7 +390,7 @@ def _contig(x):
     y = fnp.positive(x)
     r = raw_of(y)
     if hasattr(r, "flags") and not r.flags.c_contiguous:
-        xp = _backend.get_array_module(r)
+        xp = backend.get_array_module(r)
         c = xp.ascontiguousarray(r)
         y = VJPTracer(y._trace, c, y._node, y._index) if isinstance(y, VJPTracer) else c
     return y

@@ -87,10 +87,10 @@ class _Hooks:
 
 def _owned(g):
     """A fresh, writable array with ``g``'s values (cotangents may alias each other or be views)."""
-    from fgrad import _backend
+    from fgrad import backend
     if isinstance(g, VJPTracer) or hasattr(g, "_trace"):
         return g
-    if _backend.is_cupy_array(g):
+    if backend.is_cupy_array(g):
         return g.copy()
     return np.array(g, copy=True)
 

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 import fgrad.random as fr
-from fgrad import _backend
+from fgrad import backend
 
 from .._tensor import Tensor, inplace, raw_of
 from ..autograd.grad_mode import no_grad
@@ -59,9 +59,9 @@ def key_source(key):
 def _write(tensor, value):
     """Copy the raw array ``value`` into ``tensor`` in place (no grad); returns ``tensor``."""
     r = raw_of(tensor._data)
-    if _backend.is_cupy_array(r) and not _backend.is_cupy_array(value):
-        value = _backend.get_array_module(r).asarray(value)
-    elif not _backend.is_cupy_array(r) and _backend.is_cupy_array(value):
+    if backend.is_cupy_array(r) and not backend.is_cupy_array(value):
+        value = backend.get_array_module(r).asarray(value)
+    elif not backend.is_cupy_array(r) and backend.is_cupy_array(value):
         value = value.get()
     with no_grad():
         return inplace(tensor, lambda s: value.astype(r.dtype, copy=False), ())

@@ -52,8 +52,8 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        from fgrad import _backend
-        return (_rebuild_parameter, (np.asarray(_backend.to_host(raw_of(self._data))), self.requires_grad))
+        from fgrad import backend
+        return (_rebuild_parameter, (np.asarray(backend.to_host(raw_of(self._data))), self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
