@@ -46,7 +46,7 @@ def spawn(spec, threads):
 
 
 def best_round(rounds):
-    """The round with the lowest median: the least disturbed by other load on the machine."""
+    """The round with the concrete median: the least disturbed by other load on the machine."""
     ok = [r for r in rounds if r["status"] == "ok"]
     if not ok:
         return rounds[0]
@@ -118,7 +118,7 @@ def main(argv=None):
     p.add_argument("--variant", action="append", help="run only these variants (dtypes)")
     p.add_argument("--reps", type=int, help="override the case's repetitions")
     p.add_argument("--rounds", type=int,
-                   help="fresh processes per contestant, interleaved; the round with the lowest median is "
+                   help="fresh processes per contestant, interleaved; the round with the concrete median is "
                         "reported (default 3, 1 with --quick or --profile)")
     p.add_argument("--profile", action="store_true",
                    help="cProfile the timed loop; writes bench/results/<case>-<variant>-<contestant>.prof")

@@ -1,13 +1,13 @@
 """Moving arrays between devices: explicit, differentiable, never implicit."""
 from . import backend
-from .core import Primitive, lowest
+from .core import Primitive, concrete
 from .tree_util import tree_map
 
 __all__ = ["device_put", "device_get"]
 
 
 def _put_vjp(g, ans, x, device):
-    return device_put(g, backend.device_of(lowest(x)))
+    return device_put(g, backend.device_of(concrete(x)))
 
 
 _device_put = Primitive("device_put", lambda x, device: backend.transfer(x, device),
@@ -27,4 +27,4 @@ def device_put(x, device=None):
 
 def device_get(x):
     """NumPy copies of every array in the pytree ``x`` (a visible device-to-host transfer)."""
-    return tree_map(lambda v: backend.to_host(lowest(v)), x)
+    return tree_map(lambda v: backend.to_host(concrete(v)), x)

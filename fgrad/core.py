@@ -18,7 +18,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "backward_pass"]
+__all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "backward_pass", "concrete"]
 
 PRIMITIVES = {}
 """name -> Primitive: the one table of differentiable operations."""
@@ -83,7 +83,7 @@ class Primitive:
                 backend.check_same_device(args, self.name)
             return self.impl(*args, **params)
         if self.nondiff:
-            return self.impl(*[lowest(a) for a in args], **params)
+            return self.impl(*[concrete(a) for a in args], **params)
         return top.process(self, args, params)
 
     __call__ = bind
@@ -103,8 +103,11 @@ class Primitive:
         return None if rule is None else rule(t, ans, *args, **params)
 
 
-def lowest(x):
-    """Strip every level of tracer: the raw array underneath."""
+def concrete(x):
+    """The raw array (or scalar) under every level of tracer: the one way to unwrap a traced value.
+
+    >>> fgrad.grad(lambda x: (print(concrete(x)), x * x)[1])(3.0)   # prints 3.0
+    """
     while isinstance(x, Tracer):
         x = x._value
     return x
@@ -154,7 +157,7 @@ class Tracer:
 
     @property
     def device(self):
-        return backend.device_of(lowest(self))
+        return backend.device_of(concrete(self))
 
     def __len__(self):
         if not self.shape:
@@ -168,19 +171,19 @@ class Tracer:
 
     # Concrete values are known while differentiating, so Python control flow works.
     def __bool__(self):
-        return bool(lowest(self))
+        return bool(concrete(self))
 
     def __float__(self):
-        return float(lowest(self))
+        return float(concrete(self))
 
     def __int__(self):
-        return int(lowest(self))
+        return int(concrete(self))
 
     def __index__(self):
-        return int(lowest(self))
+        return int(concrete(self))
 
     def __complex__(self):
-        return complex(lowest(self))
+        return complex(concrete(self))
 
     def __hash__(self):
         return id(self)
@@ -193,7 +196,7 @@ class Tracer:
             "fgrad.stop_gradient(x) if no gradient should flow")
 
     def __repr__(self):
-        return f"Traced<{type(self).__name__} level={self._trace.level}>({lowest(self)!r})"
+        return f"Traced<{type(self).__name__} level={self._trace.level}>({concrete(self)!r})"
 
 
 def _dtype_of(x):

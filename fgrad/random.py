@@ -38,7 +38,7 @@ import operator
 import numpy as np
 
 from . import backend
-from .core import Tracer, lowest
+from .core import Tracer, concrete
 from .numpy._util import array_module
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits",
@@ -118,7 +118,7 @@ def key(seed):
     >>> fgrad.random.key(42)
     array([ 0, 42], dtype=uint32)
     """
-    s = lowest(seed)
+    s = concrete(seed)
     if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)):
         s = int(s)
         if not -(1 << 63) <= s < (1 << 64):
@@ -143,7 +143,7 @@ def _describe(x):
 
 def _check_key(k, fn):
     """The raw ``uint32[2]`` array of a key, or a TypeError saying how to make one."""
-    raw = lowest(k)
+    raw = concrete(k)
     if getattr(raw, "dtype", None) == _U32 and tuple(getattr(raw, "shape", ())) == (2,):
         return raw
     hint = ""
@@ -155,7 +155,7 @@ def _check_key(k, fn):
 
 def key_data(keys):
     """The raw ``uint32`` data of a key: the key itself, since keys here are raw data."""
-    raw = lowest(keys)
+    raw = concrete(keys)
     if getattr(raw, "dtype", None) != _U32 or tuple(raw.shape)[-1:] != (2,):
         _check_key(raw, "key_data")
     return raw
@@ -190,7 +190,7 @@ def fold_in(key, data):
     """
     k = _check_key(key, "fold_in")
     xp = array_module(k)
-    d = lowest(data)
+    d = concrete(data)
     if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
         d = int(d)
         if not -(1 << 63) <= d < (1 << 64):
@@ -239,7 +239,7 @@ def _same_device(fn, *arrays):
 
 def _param(value, xp, dtype=None):
     """A sampler's parameter as a raw array on the key's device (no derivative flows through it)."""
-    v = lowest(value)
+    v = concrete(value)
     return xp.asarray(v, dtype=dtype) if dtype is not None else xp.asarray(v)
 
 
@@ -442,7 +442,7 @@ def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
     shape = _canon_shape(shape, "uniform")
     dt = _float_dtype(dtype, "uniform")
     xp = array_module(k)
-    _same_device("uniform", k, lowest(minval), lowest(maxval))
+    _same_device("uniform", k, concrete(minval), concrete(maxval))
     lo = _param(minval, xp, dt)
     hi = _param(maxval, xp, dt)
     _check_broadcast("uniform", shape, lo.shape, hi.shape)
@@ -483,7 +483,7 @@ def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
     k = _check_key(key, "truncated_normal")
     dt = _float_dtype(dtype, "truncated_normal")
     xp = array_module(k)
-    _same_device("truncated_normal", k, lowest(lower), lowest(upper))
+    _same_device("truncated_normal", k, concrete(lower), concrete(upper))
     a = _param(lower, xp, np.float64)
     b = _param(upper, xp, np.float64)
     if shape is None:
@@ -518,7 +518,7 @@ def bernoulli(key, p=0.5, shape=None):
     """
     k = _check_key(key, "bernoulli")
     xp = array_module(k)
-    _same_device("bernoulli", k, lowest(p))
+    _same_device("bernoulli", k, concrete(p))
     prob = _param(p, xp)
     if prob.dtype.kind not in "fiub":
         raise TypeError(f"fgrad.random.bernoulli: p must be real, got dtype {prob.dtype}")
@@ -542,7 +542,7 @@ def randint(key, shape, minval, maxval, dtype=np.int64):
     if dt.kind not in "iu":
         raise TypeError(f"fgrad.random.randint: dtype must be an integer dtype, got {dt}")
     xp = array_module(k)
-    _same_device("randint", k, lowest(minval), lowest(maxval))
+    _same_device("randint", k, concrete(minval), concrete(maxval))
     info = np.iinfo(dt)
     wide = np.dtype(_U64 if dt == _U64 else np.int64)
     # maxval is exclusive, so it may be one past the dtype's largest value (where that fits in 64 bits).
@@ -562,12 +562,12 @@ def randint(key, shape, minval, maxval, dtype=np.int64):
 
 
 def _brief(v):
-    v = lowest(v)
+    v = concrete(v)
     return f"array of shape {tuple(v.shape)}" if np.ndim(v) else repr(v)
 
 
 def _int_param(value, xp, name, lo, hi, wide):
-    v = lowest(value)
+    v = concrete(value)
     if isinstance(v, (int, np.integer)):
         return xp.asarray(min(max(int(v), lo), hi), dtype=wide)
     arr = xp.asarray(v)
@@ -602,7 +602,7 @@ def permutation(key, x, axis=0, independent=False):
     """
     k = _check_key(key, "permutation")
     xp = array_module(k)
-    raw = lowest(x)
+    raw = concrete(x)
     if not hasattr(raw, "shape"):
         x = raw = xp.asarray(raw)
     if _int_scalar(raw):
@@ -637,7 +637,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     k = _check_key(key, "choice")
     shape = _canon_shape(shape, "choice")
     xp = array_module(k)
-    raw = lowest(a)
+    raw = concrete(a)
     if not hasattr(raw, "shape"):
         a = raw = xp.asarray(raw)
     if _int_scalar(raw):
@@ -662,7 +662,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
         else:
             idx = xp.argsort(_sort_keys(k, (n_in,)), kind="stable")[:n]
     else:
-        _same_device("choice", k, lowest(p))
+        _same_device("choice", k, concrete(p))
         w = _param(p, xp, np.float64)
         if w.shape != (n_in,):
             raise ValueError(f"fgrad.random.choice: p must be a 1-d array of the population size ({n_in},), "
@@ -697,7 +697,7 @@ def categorical(key, logits, axis=-1, shape=None):
     """
     k = _check_key(key, "categorical")
     xp = array_module(k)
-    _same_device("categorical", k, lowest(logits))
+    _same_device("categorical", k, concrete(logits))
     lg = _param(logits, xp)
     if lg.ndim == 0:
         raise ValueError("fgrad.random.categorical: logits must have at least one dimension")

@@ -4,7 +4,7 @@ import functools
 import numpy as np
 
 from . import core
-from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, lowest, PRIMITIVES
+from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, concrete, PRIMITIVES
 from .tree_util import tree_flatten, tree_unflatten, tree_structure
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
@@ -27,7 +27,7 @@ def _check_leaf(x, where):
 
 
 def _is_inexact(x):
-    return np.issubdtype(core._dtype_of(lowest(x)), np.inexact)
+    return np.issubdtype(core._dtype_of(concrete(x)), np.inexact)
 
 
 def _normalize_argnums(argnums, nargs, fname):
@@ -54,8 +54,8 @@ def _partial_over(fun, args, kwargs, nums):
 
 def _cast_like(ct, primal):
     """Keep each cotangent in its primal's dtype (float32 in, float32 gradient out)."""
-    want = core._dtype_of(lowest(primal))
-    have = core._dtype_of(lowest(ct))
+    want = core._dtype_of(concrete(primal))
+    have = core._dtype_of(concrete(ct))
     if have == want:
         return ct
     return _numpy().astype(ct, want)
@@ -128,7 +128,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
                 if not _is_inexact(_check_leaf(leaf, "grad")):
                     raise TypeError(
                         "grad requires real- or complex-valued inputs (floating-point dtypes), but got "
-                        f"{core._dtype_of(lowest(leaf))}. For integer or boolean inputs use vjp, or "
+                        f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
                         "pass allow_int=True")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         ans, pullback = res[0], res[1]
@@ -138,7 +138,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             raise TypeError(f"Gradient only defined for scalar-output functions. Output had shape: {shape}.")
         if not _is_inexact(ans_leaves[0]):
             raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
-                            f"{core._dtype_of(lowest(ans_leaves[0]))} (comparisons and other boolean/integer "
+                            f"{core._dtype_of(concrete(ans_leaves[0]))} (comparisons and other boolean/integer "
                             "operations have no derivative)")
         g = pullback(tree_unflatten(tree_structure(ans), [_numpy().ones_like(ans_leaves[0])]))
         g = g[0] if single else tuple(g)
@@ -190,8 +190,8 @@ def jvp(fun, primals, tangents, has_aux=False):
         _check_leaf(p, "jvp")
         if np.shape(p) != np.shape(t):
             raise ValueError(f"jvp: primal of shape {np.shape(p)} was given a tangent of shape {np.shape(t)}")
-        pd, td = core._dtype_of(lowest(p)), core._dtype_of(lowest(t))
-        if _is_inexact(p) and pd != td and not isinstance(lowest(t), (float, int)):
+        pd, td = core._dtype_of(concrete(p)), core._dtype_of(concrete(t))
+        if _is_inexact(p) and pd != td and not isinstance(concrete(t), (float, int)):
             raise TypeError(f"jvp: primal dtype {pd} and tangent dtype {td} must be equal")
     trace = JVPTrace()
     boxed = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat)]
@@ -227,7 +227,7 @@ def linearize(fun, *primals):
 def _basis(x):
     """Unit tangents for every element of ``x``, one at a time."""
     fnp = _numpy()
-    raw = lowest(x)
+    raw = concrete(x)
     xp = fnp.array_module(raw)
     n = int(np.prod(np.shape(raw), dtype=np.int64))
     eye = xp.eye(n, dtype=core._dtype_of(raw))
@@ -260,7 +260,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
                 rows.append(tree_flatten(pullback(tree_unflatten(o_tree, ct)))[0])
             blocks = []
             for i, x in enumerate(in_flat):
-                stacked = fnp.stack([r[i] for r in rows]) if rows else fnp.zeros((0,) + np.shape(x), core._dtype_of(lowest(x)))
+                stacked = fnp.stack([r[i] for r in rows]) if rows else fnp.zeros((0,) + np.shape(x), core._dtype_of(concrete(x)))
                 blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
             tree = tree_unflatten(in_tree, blocks)
             per_out.append(tree[0] if single else tree)
@@ -285,7 +285,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
         in_flat, in_tree = tree_flatten(tuple(dyn))
         for x in in_flat:
             if not _is_inexact(_check_leaf(x, "jacfwd")):
-                raise TypeError(f"jacfwd requires floating-point inputs, got {core._dtype_of(lowest(x))}")
+                raise TypeError(f"jacfwd requires floating-point inputs, got {core._dtype_of(concrete(x))}")
         f_dyn = _partial_over(fun, args, kwargs, nums)
         zeros = [fnp.zeros_like(x) for x in in_flat]
         columns = []  # per input leaf: list of output-tangent flats
@@ -313,7 +313,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
                 if cols:
                     stacked = fnp.stack([c[j] for c in cols], axis=-1)
                 else:
-                    stacked = fnp.zeros(np.shape(o) + (0,), core._dtype_of(lowest(o)))
+                    stacked = fnp.zeros(np.shape(o) + (0,), core._dtype_of(concrete(o)))
                 blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
             tree = tree_unflatten(in_tree, blocks)
             per_out.append(tree[0] if single else tree)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from fgrad import backend
-from fgrad.core import Tracer, VJPTracer, lowest
+from fgrad.core import Tracer, VJPTracer, concrete
 import fgrad.numpy as fnp
 
 from . import _dtypes

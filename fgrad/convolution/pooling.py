@@ -23,7 +23,7 @@ array([[[[ 5.,  7.],
 import numpy as np
 
 from .. import backend
-from ..core import lowest
+from ..core import concrete
 from ..numpy._util import array_module, defprim, shape
 from . import _windows as W
 from .conv import _as_array, _batched, _unbatch
@@ -72,10 +72,10 @@ plane_scatter_add = defprim(
 def _argmax_rules(name, impl):
     """A primitive returning (values, indices) whose derivative moves along the indices."""
     def vjp(g, ans, x, **p):
-        return plane_scatter_add.bind(g[0], lowest(ans[1]), size=tuple(shape(x)[2:]), unique=p.get("unique", False))
+        return plane_scatter_add.bind(g[0], concrete(ans[1]), size=tuple(shape(x)[2:]), unique=p.get("unique", False))
 
     def jvp(t, ans, x, **p):
-        return plane_gather.bind(t, lowest(ans[1])), None
+        return plane_gather.bind(t, concrete(ans[1])), None
 
     return defprim(name, impl, vjp=(vjp,), jvp=(jvp,), multiple_results=True)
 
@@ -162,7 +162,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     vals = _unbatch(vals, added)
     if not return_indices:
         return vals
-    idx = lowest(idx)
+    idx = concrete(idx)
     return vals, (idx[0] if added else idx)
 
 
@@ -212,7 +212,7 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
                                  f"{[a - b for a, b in zip(default, stride)]} and "
                                  f"{[a + b for a, b in zip(default, stride)]}, exclusive)")
     xp = array_module(x)
-    idx = xp.asarray(lowest(indices))
+    idx = xp.asarray(concrete(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{fn}: indices must be an integer array, got dtype {idx.dtype}")
     if added:
@@ -425,6 +425,6 @@ def adaptive_max_pool(x, output_size, return_indices=False):
     vals = _unbatch(vals, added)
     if not return_indices:
         return vals
-    idx = lowest(idx)
+    idx = concrete(idx)
     return vals, (idx[0] if added else idx)
 

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .. import numpy as fnp
-from ..core import lowest
+from ..core import concrete
 from ..numpy._util import array_module, defprim
 from ..scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
 
@@ -266,7 +266,7 @@ def one_hot(x, num_classes, *, dtype=np.float64, axis=-1):
     num_classes = int(num_classes)
     if num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
-    raw, xp = _raw_array(lowest(x))
+    raw, xp = _raw_array(concrete(x))
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"one_hot: x must hold integers, got dtype {raw.dtype}")
     nd = raw.ndim + 1

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.core import lowest
+from fgrad.core import concrete
 from .activations import log_sigmoid, log_softmax
 from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
 from fgrad.scipy.special import xlogy
@@ -227,7 +227,7 @@ def _index_target(input, target, weight, ignore_index):
     """Checked raw int64 class indices (shaped for the input), the non-ignored mask and whether any is ignored."""
     in_shape = _shape(input)
     t_shape = _check_nll_shapes(in_shape, _shape(target), weight)
-    raw = lowest(target)
+    raw = concrete(target)
     xp = array_module(input)
     raw = xp.asarray(raw)
     if raw.dtype not in (np.int64, np.uint8):
@@ -355,7 +355,7 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, ls, cla
 
 
 def _check_unit_interval(x, what):
-    raw = lowest(x)
+    raw = concrete(x)
     if bool(array_module(raw).any((raw < 0) | (raw > 1))):
         raise RuntimeError(f"all elements of {what} should be between 0 and 1")
 
@@ -475,7 +475,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     mag2 = fnp.sum(input2 * input2, axis=axis) + 1e-12
     cos = prod / fnp.sqrt(mag1 * mag2)
     broadcast_shapes(_shape(cos), st)
-    raw_t = lowest(target)
+    raw_t = concrete(target)
     loss = fnp.where(raw_t == 1, 1.0 - cos, 0.0) + fnp.where(raw_t == -1, fnp.clip(cos - float(margin), 0.0, None),
                                                              0.0)
     return _reduce(loss, reduction)

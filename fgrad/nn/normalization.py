@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.core import lowest
+from fgrad.core import concrete
 from fgrad.numpy._util import shape
 from fgrad.transforms import stop_gradient
 
@@ -259,7 +259,7 @@ class _BatchNorm(_NormBase):
             nbt = state["num_batches_tracked"] + 1
             new_state["num_batches_tracked"] = nbt
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(lowest(nbt))
+                factor = 1.0 / float(concrete(nbt))
         use_batch = train or (state.get("running_mean") is None and state.get("running_var") is None)
         rm = state.get("running_mean") if not train or self.track_running_stats else None
         rv = state.get("running_var") if not train or self.track_running_stats else None

@@ -17,7 +17,7 @@ import numpy as np
 from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
 from fgrad import backend
-from fgrad.core import lowest
+from fgrad.core import concrete
 from fgrad.numpy._util import array_module
 
 from .base import Layer, normal_init
@@ -26,7 +26,7 @@ __all__ = ["embedding", "embedding_renorm", "one_hot", "Embedding"]
 
 
 def _raw_indices(input, who):
-    idx = lowest(input)
+    idx = concrete(input)
     xp = backend.get_array_module(idx)
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
@@ -36,7 +36,7 @@ def _raw_indices(input, who):
 
 def _renorm_scale(weight, idx, xp, max_norm, norm_type):
     """Per-row factors that bring the rows referenced by ``idx`` to norm <= max_norm (torch's 1e-7 slack)."""
-    w = lowest(weight)
+    w = concrete(weight)
     n = w.shape[0]
     used = xp.zeros(n, bool)
     used[idx.reshape(-1)] = True
@@ -69,7 +69,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     rows = fnp.take(w, idx, axis=0)
     if padding_idx is None and not scale_grad_by_freq:
         return rows
-    g = xp.ones(idx.shape, np.result_type(lowest(weight)))
+    g = xp.ones(idx.shape, np.result_type(concrete(weight)))
     if scale_grad_by_freq:
         counts = xp.zeros(n, g.dtype)
         backend.scatter_add(counts, idx.reshape(-1), xp.ones(idx.size, g.dtype))
@@ -88,7 +88,7 @@ def one_hot(tensor, num_classes=-1):
     array([[1, 0, 0],
            [0, 0, 1]])
     """
-    raw = lowest(tensor)
+    raw = concrete(tensor)
     xp = array_module(raw)
     raw = xp.asarray(raw)
     if raw.dtype != np.int64:

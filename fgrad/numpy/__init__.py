@@ -9,7 +9,7 @@ kind; none mutates its inputs. Indexed updates are functional: ``fnp.at(x)[i].se
 """
 import numpy as _np
 
-from ..core import Tracer as _Tracer, lowest as _lowest
+from ..core import Tracer as _Tracer, concrete as _lowest
 from ._util import array_module
 from ._elementwise import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403

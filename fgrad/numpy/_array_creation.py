@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from .. import backend
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._util import dtype as dtype_of, shape as shape_of
 
 __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "geomspace", "eye",
@@ -24,7 +24,7 @@ __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "
 def _place(device=None, like=None):
     """(array module, context manager) that creates arrays on ``device``, or where ``like`` lives."""
     if device is None and like is not None:
-        raw = lowest(like)
+        raw = concrete(like)
         if backend.is_cupy_array(raw):
             return sys.modules["cupy"], raw.device
         return np, contextlib.nullcontext()
@@ -95,12 +95,12 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
 
 def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
     """Evenly spaced values in ``[start, stop)`` (``arange(stop)`` starts at 0); not differentiable."""
-    args = {} if stop is None else {"stop": lowest(stop)}
+    args = {} if stop is None else {"stop": concrete(stop)}
     if step is not None:
-        args["step"] = lowest(step)
+        args["step"] = concrete(step)
     xp, where = _place(device, like)
     with where:
-        return xp.arange(lowest(start), dtype=dtype, **args)
+        return xp.arange(concrete(start), dtype=dtype, **args)
 
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
@@ -126,7 +126,7 @@ def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
 
 def _needs_composite(values, device):
     """True when NumPy's own function cannot do it: traced values, or a GPU."""
-    raws = [lowest(v) for v in values]
+    raws = [concrete(v) for v in values]
     return (any(isinstance(v, Tracer) for v in values) or any(backend.is_cupy_array(r) for r in raws)
             or (device is not None and backend.as_device(device).platform != "cpu"))
 
@@ -153,7 +153,7 @@ def _weak(v):
 
 
 def _cupy_one(*values):
-    return next((v for v in values if backend.is_cupy_array(lowest(v))), None)
+    return next((v for v in values if backend.is_cupy_array(concrete(v))), None)
 
 
 def _first_and_last(y, first, last, n):
@@ -192,7 +192,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     # The same arithmetic as NumPy's, so the values agree to the last bit.
     if div > 0:
         step = delta / div
-        y = y / div * delta if bool((lowest(step) == 0).any()) else y * step
+        y = y / div * delta if bool((concrete(step) == 0).any()) else y * step
     else:
         step = np.nan
         y = y * delta
@@ -213,7 +213,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, 
     if not _needs_composite((start, stop, base), device):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     from . import astype, expand_dims, power, reshape
-    if np.ndim(lowest(base)):
+    if np.ndim(concrete(base)):
         if not isinstance(base, Tracer):
             xp, where = _place(device, _cupy_one(start, stop))
             with where:
@@ -231,7 +231,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     if not _needs_composite((start, stop), device):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     from . import astype, moveaxis, log10, sign
-    if any(np.any(backend.to_host(lowest(v)) == 0) for v in (start, stop)):
+    if any(np.any(backend.to_host(concrete(v)) == 0) for v in (start, stop)):
         raise ValueError("geomspace: Geometric sequence cannot include zero")
     dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.float64 if dtype is None else dtype)
     xp, where = _place(device, _cupy_one(start, stop))

@@ -1,7 +1,7 @@
 """Array creation, dtype casts and stop_gradient: constants carry no derivative."""
 import numpy as np
 
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._util import array_module, defprim, dtype as dtype_of, public
 
 __all__ = ["zeros_like", "ones_like", "full_like", "empty_like", "astype", "asarray", "array",
@@ -27,7 +27,7 @@ def ones_like(a, dtype=None, shape=None):
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
-    return _full_like.bind(a, fill_value=lowest(fill_value), dtype=dtype, shape=shape)
+    return _full_like.bind(a, fill_value=concrete(fill_value), dtype=dtype, shape=shape)
 
 
 empty_like = zeros_like  # uninitialised memory would make results depend on luck
@@ -51,7 +51,7 @@ def astype(x, dtype, copy=False):
     if dtype_of(x) == dtype and hasattr(x, "dtype"):
         return x
     if not np.issubdtype(dtype, np.inexact):
-        return _astype.impl(lowest(x), dtype)
+        return _astype.impl(concrete(x), dtype)
     return _astype.bind(x, dtype=dtype)
 
 
@@ -74,7 +74,7 @@ def array(object, dtype=None, copy=True, ndmin=0, *, device=None):
     out = asarray(object, dtype=dtype, device=device)
     if not isinstance(out, Tracer) and copy and out is object:
         out = out.copy()
-    while len(np.shape(lowest(out))) < ndmin:
+    while len(np.shape(concrete(out))) < ndmin:
         from . import expand_dims
         out = expand_dims(out, 0)
     return out

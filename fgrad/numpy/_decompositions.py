@@ -10,7 +10,7 @@ import collections
 
 import numpy as np
 
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._creation import astype
 from ._elementwise import equal, where
 from ._linalg_ops import matmul as _matmul
@@ -356,5 +356,5 @@ def svdvals(x, /):
     _check_matrix(x, "svdvals")
     x = _as_inexact(x)
     if not isinstance(x, Tracer):
-        return _xp(x).svd(lowest(x), compute_uv=False)
+        return _xp(x).svd(concrete(x), compute_uv=False)
     return _svd.bind(x, full_matrices=False, hermitian=False)[1]

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..core import lowest
+from ..core import concrete
 from ._util import defprim, public, shape, unbroadcast
 
 __all__ = []  # filled by _export
@@ -162,7 +162,7 @@ fmin = binary("fmin", np.fmin,
 def _tie_weight(x, y, wins):
     """1 where x wins, 1/2 on a tie, 0 where it loses, in the dtype of the result."""
     from . import astype
-    dt = np.result_type(lowest(x), lowest(y))  # Python scalars stay weak: float32 in, float32 out
+    dt = np.result_type(concrete(x), concrete(y))  # Python scalars stay weak: float32 in, float32 out
     return astype(wins(x, y), dt) + astype(equal(x, y), dt) * 0.5
 
 
@@ -301,8 +301,8 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y should be given")
-    from ..core import lowest
-    return _where.bind(lowest(condition), x, y)
+    from ..core import concrete
+    return _where.bind(concrete(condition), x, y)
 
 
 __all__.append("where")

@@ -13,7 +13,7 @@ into raw arrays on ``x``'s device (indices carry no derivative).
 import numpy as np
 
 from .. import backend
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
 
 __all__ = ["getitem", "at", "take", "take_along_axis", "put_along_axis", "compress", "choose", "select",
@@ -62,11 +62,11 @@ def _is_array(e):
 
 
 def _lowest_nested(seq):
-    return [_lowest_nested(v) if isinstance(v, (list, tuple)) else lowest(v) for v in seq]
+    return [_lowest_nested(v) if isinstance(v, (list, tuple)) else concrete(v) for v in seq]
 
 
 def _slice_bound(v):
-    v = lowest(v)
+    v = concrete(v)
     if v is None:
         return None
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
@@ -79,7 +79,7 @@ def _slice_bound(v):
 
 def _entry(e, xp):
     """One index entry in canonical form (Ellipsis is expanded later)."""
-    e = lowest(e)
+    e = concrete(e)
     if e is None or e is Ellipsis:
         return e
     if isinstance(e, slice):
@@ -261,7 +261,7 @@ def _fit(g_sub, v):
         from . import reshape
         g_sub = reshape(g_sub, (1,) * (len(vshape) - len(gshape)) + tuple(gshape))
     ct = unbroadcast(g_sub, v)
-    if _is_array(lowest(v)) and np.issubdtype(dtype_of(v), np.inexact) and dtype_of(ct) != dtype_of(v):
+    if _is_array(concrete(v)) and np.issubdtype(dtype_of(v), np.inexact) and dtype_of(ct) != dtype_of(v):
         from . import astype
         ct = astype(ct, dtype_of(v))
     return ct
@@ -433,7 +433,7 @@ def _axis(axis, nd, name):
 
 def _index_array(indices, x, name):
     """Raw integer index array on ``x``'s device."""
-    idx = lowest(indices)
+    idx = concrete(indices)
     xp = array_module(x)
     if isinstance(idx, (list, tuple)):
         idx = np.asarray(_lowest_nested(idx))
@@ -541,7 +541,7 @@ def compress(condition, a, axis=None, out=None):
     """The slices of ``a`` along ``axis`` where the 1-d ``condition`` is true."""
     _no_out(out, "compress")
     a = _as_array(a)
-    cond = array_module(a).asarray(lowest(condition) if not isinstance(condition, (list, tuple))
+    cond = array_module(a).asarray(concrete(condition) if not isinstance(condition, (list, tuple))
                                    else np.asarray(_lowest_nested(condition)))
     if cond.ndim != 1:
         raise ValueError(f"compress: condition must be a 1-d array, got shape {tuple(cond.shape)}")
@@ -552,7 +552,7 @@ def extract(condition, arr):
     """The elements of ``arr`` where ``condition`` is nonzero, flattened."""
     from . import ravel
     arr = _as_array(arr)
-    cond = array_module(arr).asarray(lowest(condition) if not isinstance(condition, (list, tuple))
+    cond = array_module(arr).asarray(concrete(condition) if not isinstance(condition, (list, tuple))
                                      else np.asarray(_lowest_nested(condition)))
     return take(ravel(arr), cond.reshape(-1).nonzero()[0])
 
@@ -566,7 +566,7 @@ def choose(a, choices, out=None, mode="raise"):
     if not choices:
         raise ValueError("choose: choices must not be empty")
     xp = array_module(*choices)
-    idx = xp.asarray(lowest(a) if not isinstance(a, (list, tuple)) else np.asarray(_lowest_nested(a)))
+    idx = xp.asarray(concrete(a) if not isinstance(a, (list, tuple)) else np.asarray(_lowest_nested(a)))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"choose: a must be an integer array, got dtype {idx.dtype}")
     n = len(choices)
@@ -596,7 +596,7 @@ def select(condlist, choicelist, default=0):
     xp = array_module(*choicelist, default)
     conds = []
     for i, c in enumerate(condlist):
-        c = lowest(c)
+        c = concrete(c)
         if not (_is_array(c) and c.dtype.kind == "b") and not isinstance(c, (bool, np.bool_)):
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
         conds.append(xp.asarray(c))
@@ -621,13 +621,13 @@ def nonzero(a):
 
 def flatnonzero(a):
     """Indices of the nonzero elements of the flattened ``a``."""
-    a = lowest(_as_array(a))
+    a = concrete(_as_array(a))
     return a.reshape(-1).nonzero()[0]
 
 
 def argwhere(a):
     """Indices of the nonzero elements, one row per element (NumPy's argwhere)."""
-    a = lowest(_as_array(a))
+    a = concrete(_as_array(a))
     xp = array_module(a)
     if a.ndim == 0:
         return xp.zeros((int(bool(a)), 0), dtype=np.intp)
@@ -672,14 +672,14 @@ def indices(dimensions, dtype=int, sparse=False):
 
 def unravel_index(indices, shape, order="C"):
     """Coordinate arrays of flat ``indices`` in an array of ``shape`` (on the indices' device)."""
-    return np.unravel_index(lowest(indices), shape, order=order)
+    return np.unravel_index(concrete(indices), shape, order=order)
 
 
 def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     """Flat indices of coordinate arrays ``multi_index`` in an array of shape ``dims``."""
-    return np.ravel_multi_index(tuple(lowest(i) for i in multi_index), dims, mode=mode, order=order)
+    return np.ravel_multi_index(tuple(concrete(i) for i in multi_index), dims, mode=mode, order=order)
 
 
 def ix_(*args):
     """Open mesh index arrays (NumPy's ix_) from 1-d sequences."""
-    return np.ix_(*[lowest(a) for a in args])
+    return np.ix_(*[concrete(a) for a in args])

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..core import lowest
+from ..core import concrete
 from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
 from ._shape import _norm_axes, broadcast_to, reshape, transpose
 
@@ -513,7 +513,7 @@ def _triangle(m, keep_lower, k, name):
     mask = xp.tri(n_rows, n_cols, k if keep_lower else k - 1, dtype=bool)
     if not keep_lower:
         mask = ~mask
-    return where(mask, m, zeros_like(lowest(m)))
+    return where(mask, m, zeros_like(concrete(m)))
 
 
 def tril(m, k=0):

@@ -10,7 +10,7 @@ import builtins
 
 import numpy as np
 
-from ..core import lowest
+from ..core import concrete
 from ._util import array_module, defprim, dtype as dtype_of, shape
 from ._shape import _norm_axes, broadcast_to, reshape
 
@@ -57,7 +57,7 @@ def _masked(a, where, fill, name):
     if where is True or where is None:
         return a
     from . import where as fwhere
-    mask = lowest(where)
+    mask = concrete(where)
     if not np.issubdtype(dtype_of(mask), np.bool_):
         raise TypeError(f"{name}: where= must be a boolean mask, got dtype {dtype_of(mask)}")
     return fwhere(mask, a, fill)
@@ -95,7 +95,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
         dtype = np.float64
     if where is not True and where is not None:
-        n = count_nonzero(np.broadcast_to(lowest(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        n = count_nonzero(np.broadcast_to(concrete(where), shape(a)), axis=ax, keepdims=bool(keepdims))
         return _per(sum(a, ax, dtype, keepdims=keepdims, where=where), n)
     n = _count(shape(a), ax)
     total = _sum.bind(a, axis=ax, keepdims=bool(keepdims), dtype=dtype)
@@ -403,7 +403,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     else:
         sq = d * d
     if where is not True and where is not None:
-        n = count_nonzero(np.broadcast_to(lowest(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        n = count_nonzero(np.broadcast_to(concrete(where), shape(a)), axis=ax, keepdims=bool(keepdims))
         n = np.maximum(n - ddof, 0)
     else:
         n = builtins.max(_count(shape(a), ax) - ddof, 0)
@@ -455,7 +455,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     a, w = astype(a, rdt), astype(w, rdt)
     sax = None if ax is None else tuple(sorted(ax))
     scl = sum(w, sax, keepdims=keepdims)
-    if bool(any(lowest(scl) == 0)):
+    if bool(any(concrete(scl) == 0)):
         raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
     avg = sum(a * w, sax, keepdims=keepdims) / scl
     if returned:
@@ -495,7 +495,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     ax = normalize_axis(axis, len(shape(a)), "nanmean")
     valid = logical_not(isnan(a))
     if where is not True and where is not None:
-        valid = valid & np.broadcast_to(lowest(where), shape(a))
+        valid = valid & np.broadcast_to(concrete(where), shape(a))
     n = count_nonzero(valid, axis=ax, keepdims=bool(keepdims))
     return _per(sum(_nan_filled(a, 0.0), ax, dtype, keepdims=keepdims, where=valid), n)
 
@@ -542,14 +542,14 @@ def any(a, axis=None, out=None, keepdims=False, *, where=True):
     """Whether any element along ``axis`` is true."""
     _no_out(out, "any")
     return _any.bind(a, axis=normalize_axis(axis, len(shape(a)), "any"), keepdims=bool(keepdims),
-                     where=lowest(where))
+                     where=concrete(where))
 
 
 def all(a, axis=None, out=None, keepdims=False, *, where=True):
     """Whether every element along ``axis`` is true."""
     _no_out(out, "all")
     return _all.bind(a, axis=normalize_axis(axis, len(shape(a)), "all"), keepdims=bool(keepdims),
-                     where=lowest(where))
+                     where=concrete(where))
 
 
 def count_nonzero(a, axis=None, *, keepdims=False):

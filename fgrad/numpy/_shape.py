@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from .. import backend
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._util import defprim, dtype, shape
 
 __all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "ravel",
@@ -387,7 +387,7 @@ def _bounds(n, indices_or_sections, equal, name, axis):
         sizes = [each + 1] * extra + [each] * (sections - extra)
         points = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
-        points = [0] + [int(i) for i in np.asarray(lowest(indices_or_sections)).ravel().tolist()] + [n]
+        points = [0] + [int(i) for i in np.asarray(concrete(indices_or_sections)).ravel().tolist()] + [n]
 
     def clip(i):  # Python slice semantics for step 1
         return min(max(i + n if i < 0 else i, 0), n)
@@ -512,7 +512,7 @@ def roll(a, shift, axis=None):
     s = shape(x)
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), s)
-    pairs = np.broadcast(np.asarray(lowest(shift)), np.asarray(axis))
+    pairs = np.broadcast(np.asarray(concrete(shift)), np.asarray(axis))
     if pairs.ndim > 1:
         raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
     total = {}
@@ -593,7 +593,7 @@ def repeat(a, repeats, axis=None):
     s = shape(x)
     ax = _axis(axis, len(s), "repeat")
     n = s[ax]
-    r = np.asarray(backend.to_host(lowest(repeats)))
+    r = np.asarray(backend.to_host(concrete(repeats)))
     if r.ndim > 1:
         raise ValueError(f"repeat: repeats must be an int or a 1-D sequence, got shape {r.shape}")
     if r.size not in (1, n):
@@ -682,7 +682,7 @@ _pad = defprim("pad", _pad_impl,
 
 def _as_pairs(value, nd, name, as_index):
     """NumPy's broadcasting of pad_width/constant_values to ``nd`` (before, after) pairs."""
-    v = np.asarray(backend.to_host(lowest(value)))
+    v = np.asarray(backend.to_host(concrete(value)))
     if as_index:
         if v.size and v.dtype.kind not in "iu":
             raise TypeError(f"pad: `pad_width` must be of integral type, got dtype {v.dtype}")

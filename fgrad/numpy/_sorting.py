@@ -8,7 +8,7 @@ returns positions or counts (argsort, searchsorted, unique, ...) has no derivati
 import numpy as np
 
 from .. import backend
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._indexing import _as_array, _no_out, gather_along_axis, scatter_along_axis, stable_argsort
 from ._util import array_module, defprim, dtype as dtype_of, shape
 
@@ -45,7 +45,7 @@ def _sort_permutation(x, ans, axis):
     NumPy's stable argsort is a few times slower than its default one, and both
     agree unless there are ties (or NaNs), which ``ans`` shows.
     """
-    x, ans = lowest(x), lowest(ans)
+    x, ans = concrete(x), concrete(ans)
     if backend.is_cupy_array(x) or x.shape[axis] < 2:
         return stable_argsort(x, axis)
     head = (slice(None),) * axis
@@ -99,7 +99,7 @@ _argpartition = defprim("argpartition", _argpartition_impl, nondiff=True)
 
 
 def _kth(kth):
-    kth = lowest(kth)
+    kth = concrete(kth)
     if isinstance(kth, (int, np.integer)) or (hasattr(kth, "ndim") and kth.ndim == 0):
         return int(kth)
     return tuple(int(k) for k in kth)
@@ -120,7 +120,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     """
     _no_order(order, "partition")
     a, axis = _flat_or_axis(a, axis, "partition")
-    perm = _argpartition.bind(lowest(a), kth=_kth(kth), axis=axis)
+    perm = _argpartition.bind(concrete(a), kth=_kth(kth), axis=axis)
     return gather_along_axis(a, perm, axis, trusted=True)
 
 
@@ -223,7 +223,7 @@ def _nan_if_any(res, ranked, trailing=0):
     """NaN where a reduced slice holds a NaN (sorting puts NaNs last)."""
     from . import where
     xp = array_module(ranked)
-    bad = xp.isnan(lowest(ranked)[..., -1])
+    bad = xp.isnan(concrete(ranked)[..., -1])
     if not bad.any():
         return res
     return where(bad.reshape(tuple(bad.shape) + (1,) * trailing), np.nan, res)
@@ -273,7 +273,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 
 def _check_q(q, top, name, message):
-    qv = np.asarray(backend.to_host(lowest(q)) if not isinstance(q, (list, tuple)) else q, dtype=np.float64)
+    qv = np.asarray(backend.to_host(concrete(q)) if not isinstance(q, (list, tuple)) else q, dtype=np.float64)
     if not np.all((qv >= 0) & (qv <= top)):
         raise ValueError(f"{name}: {message}, got {q!r}")
     return qv

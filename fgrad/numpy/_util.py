@@ -2,14 +2,14 @@
 import numpy as np
 
 from .. import backend
-from ..core import Primitive, lowest
+from ..core import Primitive, concrete
 
 __all__ = ["array_module", "shape", "dtype", "unbroadcast", "public", "defprim"]
 
 
 def array_module(*xs):
     """numpy or cupy, from the raw arrays underneath ``xs``."""
-    return backend.get_array_module(*[lowest(x) for x in xs])
+    return backend.get_array_module(*[concrete(x) for x in xs])
 
 
 def shape(x):
@@ -18,7 +18,7 @@ def shape(x):
 
 
 def dtype(x):
-    x = lowest(x)
+    x = concrete(x)
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 

@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from ..core import Tracer, lowest
+from ..core import Tracer, concrete
 from ._creation import astype
 from ._elementwise import absolute, equal, power, sqrt, where
 from ._reductions import normalize_axis, sum as _sum
@@ -253,7 +253,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_RTOL):
             rcond = rtol
     elif rtol is not _NO_RTOL:
         raise ValueError("pinv: `rtol` and `rcond` can't be both set")
-    return _pinv.bind(a, rcond=lowest(rcond), hermitian=bool(hermitian))
+    return _pinv.bind(a, rcond=concrete(rcond), hermitian=bool(hermitian))
 
 
 # ------------------------------------------------------------------ composites
@@ -266,7 +266,7 @@ def matrix_power(a, n):
     n = int(n)
     if n == 0:
         s = shape(a)
-        raw = lowest(a)
+        raw = concrete(a)
         xp = array_module(raw)
         return xp.broadcast_to(xp.eye(s[-1], dtype=dtype_of(raw)), s).copy()
     if n < 0:
@@ -296,8 +296,8 @@ def cond(x, p=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             r = small / big if p == -2 else big / small
         # A singular matrix has condition number inf (0/0 included), as in NumPy.
-        raw = lowest(x)
-        singular = array_module(raw).isnan(lowest(r)) & ~array_module(raw).isnan(raw).any(axis=(-2, -1))
+        raw = concrete(x)
+        singular = array_module(raw).isnan(concrete(r)) & ~array_module(raw).isnan(raw).any(axis=(-2, -1))
         return where(singular, np.inf, r) if singular.any() else r
     _check_square(x, "cond")
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
@@ -305,7 +305,7 @@ def cond(x, p=None):
 
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     """The number of singular values above the tolerance (an integer: no derivative)."""
-    raw = lowest(A)
+    raw = concrete(A)
     xp = array_module(raw)
     if xp is np:
         return np.linalg.matrix_rank(raw, tol, hermitian, rtol=rtol)
@@ -421,7 +421,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return _reduce_min(absolute(x), axis, keepdims)
     if ord == 0:
-        return _sum(astype(lowest(x) != 0, dtype_of(x)), axis=axis, keepdims=keepdims)
+        return _sum(astype(concrete(x) != 0, dtype_of(x)), axis=axis, keepdims=keepdims)
     if ord == 1:
         return _sum(absolute(x), axis=axis, keepdims=keepdims)
     p = float(ord)

@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from .. import numpy as fnp
-from ..core import lowest
+from ..core import concrete
 from ..numpy._reductions import keepdims_shape, normalize_axis
 from ..numpy._util import array_module, defprim, shape
 from . import _kernels
@@ -244,7 +244,7 @@ def _check_order(n):
     try:
         k = operator.index(n)
     except TypeError:
-        v = np.asarray(lowest(n))
+        v = np.asarray(concrete(n))
         if v.ndim == 0 and v.dtype.kind == "f" and float(v).is_integer():
             k = int(v)
         else:
@@ -326,7 +326,7 @@ def _max_shift(x, axis, values=None):
     A constant (the raw max, never traced): the shift that keeps exp from
     overflowing. Every function below is invariant to it, so no gradient is lost.
     """
-    raw = lowest(x)
+    raw = concrete(x)
     xp = array_module(raw)
     raw = xp.asarray(raw)
     values = raw if values is None else values
@@ -364,9 +364,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     else:
         # Entries with b == 0 do not count, also not for the shift (as in SciPy); they are
         # capped at the shift so that exp cannot overflow into 0 * inf = nan.
-        counts = lowest(b) != 0
+        counts = concrete(b) != 0
         xp = array_module(counts)
-        m = _max_shift(a, ax, xp.where(counts, lowest(a), -np.inf))
+        m = _max_shift(a, ax, xp.where(counts, concrete(a), -np.inf))
         e = b * fnp.exp(fnp.where(counts, a, fnp.minimum(a, m)) - m)
     s = fnp.sum(e, axis=ax, keepdims=True)
     sign = None

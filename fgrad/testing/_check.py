@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import backend
-from ..core import lowest
+from ..core import concrete
 from ..transforms import jvp, vjp
 from ..tree_util import tree_flatten, tree_map, tree_unflatten
 
@@ -25,7 +25,7 @@ def default_tolerance(dtype):
 
 
 def _leaf_dtype(x):
-    x = lowest(x)
+    x = concrete(x)
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
@@ -36,7 +36,7 @@ def _worst_tolerance(leaves):
 
 
 def _random_like(rng, x):
-    x = lowest(x)
+    x = concrete(x)
     xp = backend.get_array_module(x)
     dt = _leaf_dtype(x)
     v = rng.standard_normal(np.shape(x))
@@ -58,7 +58,7 @@ def numerical_jvp(f, primals, tangents, eps):
 
 
 def _host(tree):
-    return [np.asarray(backend.to_host(lowest(v)), dtype=np.complex128 if np.iscomplexobj(lowest(v)) else np.float64)
+    return [np.asarray(backend.to_host(concrete(v)), dtype=np.complex128 if np.iscomplexobj(concrete(v)) else np.float64)
             for v in tree_flatten(tree)[0]]
 
 
