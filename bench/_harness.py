@@ -7,7 +7,10 @@ A *case* is one module in ``bench/cases/``. It defines
 - ``WARMUP, REPS`` (full run) and optionally ``QUICK = (warmup, reps)``;
 - ``make_data(rng, dtype) -> dict`` of NumPy arrays (the child calls it with
   ``np.random.default_rng(SEED)``, so every contestant sees identical inputs);
-- ``CONTESTANTS``: ``{name: make}`` for the names in ``ORDER`` below, where
+- optionally ``ORDER`` (its own contestant names, in table order), ``LABELS`` (their row labels)
+  and ``REFERENCE`` (the contestant whose loss the others must match and whose time is the
+  first ratio column): by default the five names of ``ORDER`` below and ``"numpy"``;
+- ``CONTESTANTS``: ``{name: make}`` for the names in the case's ``ORDER``, where
   ``make(env) -> (state, step)`` and ``step(state) -> (state, loss)`` is one
   training step (forward, backward, update). ``env`` gives ``data`` (already on
   the device), ``dtype``, ``device`` and ``xp`` (numpy or cupy).
@@ -36,6 +39,19 @@ RESULT_TAG = "BENCH_RESULT "
 ORDER = ("numpy", "fgrad", "facade", "autograd", "torch")
 LABELS = {"numpy": "NumPy (hand-written)", "fgrad": "fgrad", "facade": "fgrad_nn (PyTorch facade)",
           "autograd": "HIPS autograd", "torch": "PyTorch"}
+
+
+def case_order(case):
+    """The case's contestant names, in table order."""
+    return tuple(getattr(case, "ORDER", ORDER))
+
+
+def case_labels(case):
+    return {**LABELS, **getattr(case, "LABELS", {})}
+
+
+def case_reference(case):
+    return getattr(case, "REFERENCE", "numpy")
 
 
 class Skip(Exception):

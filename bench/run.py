@@ -56,11 +56,11 @@ def best_round(rounds):
     return best
 
 
-def check_agreement(results, variant):
+def check_agreement(results, variant, reference="numpy"):
     """Mark each result whose two probe losses differ from the reference's beyond tolerance."""
     rtol = 1e-4 if variant == "float32" else 1e-6  # float32: a few ulps over ~1e3-term sums
     ok = [r for r in results if r["status"] == "ok"]
-    ref = next((r for r in ok if r["contestant"] == "numpy"), ok[0] if ok else None)
+    ref = next((r for r in ok if r["contestant"] == reference), ok[0] if ok else None)
     for r in ok:
         diffs = [abs(a - b) / max(abs(b), 1e-12) for a, b in zip(r["check"], ref["check"])]
         r["check_rel_err"] = max(diffs)
@@ -68,17 +68,18 @@ def check_agreement(results, variant):
     return ref
 
 
-def fmt_table(results):
+def fmt_table(results, order=H.ORDER, labels=H.LABELS, reference="numpy"):
     by = {r["contestant"]: r for r in results}
-    base = by.get("numpy") if by.get("numpy", {}).get("status") == "ok" else None
+    base = by.get(reference) if by.get(reference, {}).get("status") == "ok" else None
     fg = by.get("fgrad") if by.get("fgrad", {}).get("status") == "ok" else None
-    lines = ["| contestant | median ms | IQR ms | / hand-written NumPy | / fgrad | peak MB | CPU ms | loss agrees |",
+    ref_col = "hand-written NumPy" if reference == "numpy" else labels.get(reference, reference)
+    lines = [f"| contestant | median ms | IQR ms | / {ref_col} | / fgrad | peak MB | CPU ms | loss agrees |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for name in H.ORDER:
+    for name in order:
         r = by.get(name)
         if r is None:
             continue
-        label = H.LABELS[name]
+        label = labels.get(name, name)
         if name == "numpy" and r.get("device") == "cuda":
             label = "CuPy (hand-written)"
         if r["status"] != "ok":
@@ -98,7 +99,7 @@ def environment(threads, device):
             "processor": platform.processor(), "cpus_available": default_threads(), "threads": threads,
             "device": device}
     from importlib import metadata
-    for mod in ("numpy", "autograd", "torch", "cupy"):
+    for mod in ("numpy", "autograd", "torch", "jax", "cupy"):
         try:  # versions from metadata: importing them here would raise every child's peak RSS
             info[mod] = metadata.version(mod)
         except metadata.PackageNotFoundError:
@@ -114,7 +115,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=default_threads(),
                    help="BLAS threads for NumPy (OPENBLAS/OMP/MKL_NUM_THREADS) and torch.set_num_threads "
                         "(default: the CPUs this process may use)")
-    p.add_argument("--only", action="append", choices=H.ORDER, help="run only these contestants")
+    p.add_argument("--only", action="append",
+                   help=f"run only these contestants ({', '.join(H.ORDER)}, or a case's own ORDER)")
     p.add_argument("--variant", action="append", help="run only these variants (dtypes)")
     p.add_argument("--reps", type=int, help="override the case's repetitions")
     p.add_argument("--rounds", type=int,
@@ -128,9 +130,11 @@ def main(argv=None):
     unknown = set(cases) - set(H.list_cases())
     if unknown:
         p.error(f"unknown case(s) {sorted(unknown)}; known: {H.list_cases()}")
+    known = set(H.ORDER).union(*(H.case_order(H.load_case(c)) for c in cases))
+    if args.only and set(args.only) - known:
+        p.error(f"unknown contestant(s) {sorted(set(args.only) - known)}; known: {sorted(known)}")
     results_dir = os.path.join(H.BENCH_DIR, "results")
     os.makedirs(results_dir, exist_ok=True)
-    contestants = args.only or list(H.ORDER)
     env = environment(args.threads, args.device)
     print(f"threads={args.threads} (NumPy BLAS via OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads), "
           f"device={args.device}, numpy {env['numpy']}, torch {env['torch']}, python {env['python']}"
@@ -142,6 +146,10 @@ def main(argv=None):
         warmup, reps = getattr(case, "QUICK", (1, 3)) if args.quick else (case.WARMUP, case.REPS)
         reps = args.reps or reps
         rounds_n = args.rounds or (1 if args.quick or args.profile else 3)
+        order, reference = H.case_order(case), H.case_reference(case)
+        contestants = [c for c in order if not args.only or c in args.only]
+        if not contestants:
+            continue
         for variant in case.VARIANTS:
             if args.variant and variant not in args.variant:
                 continue
@@ -155,9 +163,9 @@ def main(argv=None):
                         spec["profile"] = os.path.join(results_dir, f"{name}-{variant}-{c}.prof")
                     rounds[c].append(spawn(spec, args.threads))
             results = [best_round(rs) for rs in rounds.values()]
-            check_agreement(results, variant)
+            check_agreement(results, variant, reference)
             print(f"\n### {name} ({variant}, {args.device}): {case.TITLE}\n")
-            print(fmt_table(results))
+            print(fmt_table(results, order, H.case_labels(case), reference))
             load = (load_before, os.getloadavg()[0])
             if max(load) > 0.5:
                 print(f"\n(1-min load average {load[0]:.1f} before, {load[1]:.1f} after, on "

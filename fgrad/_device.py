@@ -1,5 +1,5 @@
 """Moving arrays between devices: explicit, differentiable, never implicit."""
-from . import backend
+from . import backend, batching
 from .core import Primitive, concrete
 from .tree_util import tree_map
 
@@ -11,7 +11,8 @@ def _put_vjp(g, ans, x, device):
 
 
 _device_put = Primitive("device_put", lambda x, device: backend.transfer(x, device),
-                        vjp=(_put_vjp,), jvp=(lambda t, ans, x, device: device_put(t, device),))
+                        vjp=(_put_vjp,), jvp=(lambda t, ans, x, device: device_put(t, device),),
+                        batch=batching.elementwise, linear=True)
 
 
 def device_put(x, device=None):

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["Device", "devices", "device_put", "device_of", "get_array_module"]
+__all__ = ["Device", "devices", "device_of", "get_array_module"]
 
 
 def _cupy():

@@ -11,6 +11,10 @@ highest-level trace among its arguments, which unboxes its own tracers, binds th
 primitive again on the values (so lower traces see it too) and boxes the result.
 Because levels only grow, a tracer captured from an outer transform is a constant
 to an inner one: nesting works and perturbations never get confused.
+
+Reverse mode records a ``Node`` per call; ``backward_pass`` is the one loop that
+runs their VJP rules, and ``BackwardHooks`` is where the PyTorch facade adds its
+bookkeeping to it.
 """
 import itertools
 
@@ -18,7 +22,8 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "backward_pass", "concrete"]
+__all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "BackwardHooks", "backward_pass",
+           "concrete"]
 
 PRIMITIVES = {}
 """name -> Primitive: the one table of differentiable operations."""
@@ -36,17 +41,36 @@ class Primitive:
     ``fgrad.numpy`` operations, so they are differentiable themselves and every
     order of derivative comes for free.
 
+    Two flags say what the VJP rules read, so the PyTorch facade knows which in-place
+    writes spoil a backward pass; the defaults are the safe answer:
+
+    - ``linear=True``: the rules use only ``g`` and params, never the values of the
+      arguments (their shapes and dtypes are fine) nor ``ans``;
+    - ``reads_output``: ``True`` (a rule may read ``ans``), ``False`` (none does), or a
+      tuple of the argnums whose rules read it (``x / y``: ``(1,)``). ``linear`` implies False.
+
+    ``batch`` is the batching rule ``vmap`` runs, ``rule(prim, args, dims, params) -> (out, out_dim)``
+    (see ``fgrad.batching``); every registered primitive has one, differentiable or not.
+
+    ``register=False`` makes a one-off primitive outside ``PRIMITIVES`` (a custom rule's call: never
+    bound, so it needs no batching rule).
+
     >>> sin = Primitive("sin", np.sin,
     ...                 vjp=(lambda g, ans, x: g * fnp.cos(x),),
-    ...                 jvp=(lambda t, ans, x: t * fnp.cos(x),))
+    ...                 jvp=(lambda t, ans, x: t * fnp.cos(x),),
+    ...                 batch=batching.elementwise, reads_output=False)
     """
 
-    __slots__ = ("name", "impl", "vjp", "jvp", "variadic", "nondiff", "multiple_results", "batch", "__weakref__")
+    __slots__ = ("name", "impl", "vjp", "jvp", "batch", "variadic", "nondiff", "multiple_results", "linear",
+                 "reads_output", "__weakref__")
 
-    def __init__(self, name, impl, *, vjp=None, jvp=None, nondiff=False,
-                 multiple_results=False, batch=None):
-        if name in PRIMITIVES:
+    def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, nondiff=False, multiple_results=False,
+                 linear=False, reads_output=True, register=True):
+        if register and name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is already registered")
+        if register and batch is None:
+            raise TypeError(f"primitive {name!r} was registered without its batching rule; pass batch=, "
+                            "e.g. fgrad.batching.elementwise (vmap runs it)")
         if not nondiff:
             missing = [kind for kind, rule in (("vjp", vjp), ("jvp", jvp)) if rule is None]
             if missing:
@@ -60,11 +84,16 @@ class Primitive:
         self.impl = impl
         self.vjp = vjp
         self.jvp = jvp
+        self.batch = batch
         self.variadic = callable(vjp)
         self.nondiff = nondiff
         self.multiple_results = multiple_results
-        self.batch = batch  # reserved for vmap
-        PRIMITIVES[name] = self
+        self.linear = linear
+        if linear:
+            reads_output = False
+        self.reads_output = reads_output if isinstance(reads_output, bool) else tuple(reads_output)
+        if register:
+            PRIMITIVES[name] = self
 
     def __repr__(self):
         return f"Primitive({self.name})"
@@ -82,14 +111,14 @@ class Primitive:
             if backend.cupy_active():
                 backend.check_same_device(args, self.name)
             return self.impl(*args, **params)
-        if self.nondiff:
-            return self.impl(*[concrete(a) for a in args], **params)
+        if self.nondiff:  # no derivative to carry: only vmap's batch tracers stay
+            args = [a._nondiff_value() if isinstance(a, Tracer) else a for a in args]
+            top = top_trace(args)
+            if top is None:
+                return self.impl(*args, **params)
         return top.process(self, args, params)
 
     __call__ = bind
-
-    def has_vjp(self, argnum):
-        return self.variadic or (argnum < len(self.vjp) and self.vjp[argnum] is not None)
 
     def vjp_rule(self, argnum, g, ans, args, params):
         if self.variadic:
@@ -195,6 +224,12 @@ class Tracer:
             "Use fgrad.numpy (import fgrad.numpy as fnp) instead of numpy here, or "
             "fgrad.stop_gradient(x) if no gradient should flow")
 
+    def _nondiff_value(self):
+        """What a primitive with no derivative sees: the value under the derivative tracers
+        (``vmap``'s batch tracers keep themselves)."""
+        v = self._value
+        return v._nondiff_value() if isinstance(v, Tracer) else v
+
     def __repr__(self):
         return f"Traced<{type(self).__name__} level={self._trace.level}>({concrete(self)!r})"
 
@@ -283,6 +318,9 @@ class VJPTrace(Trace):
     """Reverse mode: every tracer points at the node that made it."""
 
     __slots__ = ()
+    # With no tracer below this level among the values, binding again would only reach ``impl``:
+    # call it directly (the common, first-order case). The facade's tape always binds.
+    impl_shortcut = True
 
     def process(self, prim, args, params):
         vals = list(args)
@@ -298,14 +336,20 @@ class VJPTrace(Trace):
                     lower = True
             elif isinstance(a, Tracer):
                 lower = True
-        # Nothing traced below this level: skip the second bind (the common, first-order case).
-        ans = prim.bind(*vals, **params) if lower or backend.cupy_active() else prim.impl(*vals, **params)
+        if lower or not self.impl_shortcut or backend.cupy_active():
+            ans = prim.bind(*vals, **params)
+        else:
+            ans = prim.impl(*vals, **params)
         if not parents:
             return ans
-        node = Node(prim, params, vals, ans, parents)
+        node = self.make_node(prim, params, vals, ans, parents, args)
         if prim.multiple_results:
             return tuple(VJPTracer(self, a, node, k) for k, a in enumerate(ans))
         return VJPTracer(self, ans, node)
+
+    def make_node(self, prim, params, vals, ans, parents, args):
+        """The node recording one call (``args`` as given, ``vals`` unboxed at this level)."""
+        return Node(prim, params, vals, ans, parents)
 
     def leaf(self, value):
         return VJPTracer(self, value, Node(None, None, None, value, ()))
@@ -316,86 +360,61 @@ class VJPTrace(Trace):
         return x
 
 
+class BackwardHooks:
+    """What ``backward_pass`` does around each node's rules; these defaults are the transforms'.
+
+    The PyTorch facade's tape subclasses it for torch's semantics (version checks, freeing
+    the graph, ``.grad`` of leaves, ``create_graph``).
+    """
+
+    __slots__ = ()
+
+    def visit(self, node, g):
+        """``node`` (a leaf too) has its total cotangent ``g``; its rules have not run yet."""
+
+    def saved(self, node):
+        """The ``(args, ans)`` the node's rules run on."""
+        return node.args, node.ans
+
+    def done(self, node):
+        """The node's rules have run."""
+
+
 def backward_pass(roots, leaves, *, hooks=None):
     """Send cotangents from ``roots`` [(node, index, ct)] back to ``leaves`` [node].
 
-    Returns the cotangent of every leaf (None where nothing reached it).
-    ``hooks`` (used by the PyTorch facade's tape, never by the transforms) adds
-    torch's bookkeeping; see ``_hooked_backward_pass``.
-    """
-    if hooks is not None:
-        return _hooked_backward_pass(roots, leaves, hooks)
-    cts = _Cotangents()
-    for node, index, ct in roots:
-        _accumulate(cts, node, index, ct)
-    for node in _reverse_topological(r[0] for r in roots):
-        prim = node.prim
-        if prim is None:
-            continue
-        g = cts.pop(node, None)
-        if g is None:
-            continue
-        if prim.multiple_results:
-            g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, node.ans))
-        if isinstance(prim, CustomRule):
-            per_arg = prim.pullback(g)
-            for argnum, parent, index in node.parents:
-                if per_arg[argnum] is not None:
-                    _accumulate(cts, parent, index, per_arg[argnum])
-            continue
-        ans, args, params, rules = node.ans, node.args, node.params, prim.vjp
-        for argnum, parent, index in node.parents:
-            if prim.variadic:
-                ct = rules(argnum, g, ans, *args, **params)
-            else:
-                ct = rules[argnum](g, ans, *args, **params)
-            if ct is not None:
-                _accumulate(cts, parent, index, ct)
-    out = []
-    for leaf in leaves:
-        g = cts.get(leaf)
-        out.append(g[0] if isinstance(g, list) else g)
-    return out
-
-
-def _hooked_backward_pass(roots, leaves, hooks):
-    """``backward_pass`` with torch's semantics, driven by ``hooks``:
-
-    - ``hooks.saved(node) -> (args, ans)``: the values the rules run on (it checks
-      version counters and freed graphs, and re-boxes them for ``create_graph``);
-    - ``hooks.visit(node, g)``: every node's total cotangent, before its rule runs
-      (``.grad`` of leaves, ``retain_grad``, ``autograd.grad`` of non-leaves);
-    - ``hooks.done(node)``: the node's rule has run (frees it unless retained).
-    ``leaves`` receive their total cotangent as in the default path.
+    Returns the total cotangent of every node in ``leaves`` (None where nothing reached it).
+    ``hooks``: a ``BackwardHooks`` (the facade's tape). None, the transforms' fast path, acts as
+    its defaults without a call per node.
     """
     cts = _Cotangents()
     for node, index, ct in roots:
         _accumulate(cts, node, index, ct)
-    wanted = {leaf: None for leaf in leaves}
+    wanted = dict.fromkeys(leaves)
     for node in _reverse_topological(r[0] for r in roots):
         g = cts.pop(node, None)
         if g is None:
             continue
         if node in wanted:
             wanted[node] = g
-        hooks.visit(node, g)
+        if hooks is not None:
+            hooks.visit(node, g)
         prim = node.prim
         if prim is None:
             continue
-        args, ans = hooks.saved(node)
+        args, ans = (node.args, node.ans) if hooks is None else hooks.saved(node)
         if prim.multiple_results:
             g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, ans))
-        if isinstance(prim, CustomRule):
-            per_arg = prim.pullback(g)
-            for argnum, parent, index in node.parents:
-                if per_arg[argnum] is not None:
-                    _accumulate(cts, parent, index, per_arg[argnum])
-        else:
-            for argnum, parent, index in node.parents:
-                ct = prim.vjp_rule(argnum, g, ans, args, node.params)
-                if ct is not None:
-                    _accumulate(cts, parent, index, ct)
-        hooks.done(node)
+        params, rules = node.params, prim.vjp
+        for argnum, parent, index in node.parents:  # Primitive.vjp_rule, inlined: the hot loop
+            if prim.variadic:
+                ct = rules(argnum, g, ans, *args, **params)
+            else:
+                ct = rules[argnum](g, ans, *args, **params)
+            if ct is not None:
+                _accumulate(cts, parent, index, ct)
+        if hooks is not None:
+            hooks.done(node)
     out = []
     for leaf in leaves:
         g = wanted[leaf]
@@ -459,17 +478,6 @@ def _reverse_topological(roots):
             children[parent] = left
             if left == 0:
                 ready.append(parent)
-
-
-class CustomRule:
-    """Stands in a Node's ``prim`` slot for ``custom_vjp``/``custom_jvp`` calls."""
-
-    __slots__ = ("pullback", "multiple_results", "name")
-
-    def __init__(self, name, pullback, multiple_results):
-        self.name = name
-        self.pullback = pullback  # g (tuple when multiple_results) -> per-argument cotangents
-        self.multiple_results = multiple_results
 
 
 def _add(a, b):

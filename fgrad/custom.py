@@ -3,11 +3,18 @@
 Both are respected by every transform. A ``custom_jvp`` rule also serves reverse
 mode: its tangent map is linear, so its VJP is the reverse-mode derivative of that
 map with respect to the tangents, evaluated at zero tangents.
+
+Under ``vmap`` a call is batched as JAX batches it: the batch level is unboxed and the
+same machinery runs on a custom function of the batch, whose ``fun``/``fwd``/``bwd`` (or
+``jvp``) are the user's run on the whole batch, so derivative transforms outside the
+``vmap`` still see the user's rule.
 """
 import functools
 
-from . import core
-from .core import CustomRule, JVPTrace, JVPTracer, Node, VJPTrace, VJPTracer
+from . import batching, core, numpy as fnp
+from .batching import BatchTrace
+from .core import JVPTrace, JVPTracer, Node, Primitive, VJPTrace, VJPTracer
+from .transforms import vjp
 from .tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp"]
@@ -34,6 +41,88 @@ def _merge_args(nondiff, diff, nondiff_argnums, n):
     return [next(it_nd) if i in nondiff_argnums else next(it_d) for i in range(n)]
 
 
+def _cts_per_leaf(name, cts, diff_trees):
+    """A custom bwd's cotangents (one pytree or None per differentiable argument, whose structures
+    are ``diff_trees``), checked, as one entry per leaf of those arguments."""
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(diff_trees):
+        raise TypeError(f"custom_vjp {name}: bwd must return a tuple with one entry per "
+                        f"differentiable argument ({len(diff_trees)}), got {cts!r:.80}")
+    per_leaf = []
+    for ct, arg_tree in zip(cts, diff_trees):
+        if ct is None:
+            per_leaf += [None] * arg_tree.num_leaves
+        else:
+            ct_leaves, ct_tree = tree_flatten(ct)
+            if ct_tree != arg_tree:
+                raise TypeError(f"custom_vjp {name}: bwd returned a cotangent of structure "
+                                f"{ct_tree} for an argument of structure {arg_tree}")
+            per_leaf += ct_leaves
+    return per_leaf
+
+
+# ------------------------------------------------------------------ under vmap
+# A call whose top trace is a BatchTrace becomes a call of a custom function of the batch, on the
+# values under this batch level: its arguments are the leaves of the original arguments (the
+# leaves of the non-differentiable ones stay non-differentiable), and its fun/fwd/bwd/jvp box them
+# in a batch trace again, run the user's functions and return their results batch-first. Each
+# runs in a fresh BatchTrace: it may be called inside a transform begun after the original one
+# (reverse mode's tangent map of a custom_jvp rule), whose tracers must stay below it.
+
+def _batch_trace(args):
+    """The BatchTrace on top of every leaf of ``args`` (non-differentiable ones too), or None."""
+    top = core.top_trace(tree_flatten(list(args))[0])
+    return top if isinstance(top, BatchTrace) else None
+
+
+class _Unboxed:
+    """The leaves of one call's arguments, unboxed at ``trace``."""
+
+    def __init__(self, fn, trace, args):
+        self.trace = trace
+        self.size = trace.size
+        self.arg_trees = [tree_flatten(a)[1] for a in args]
+        self.diff_trees = [t for i, t in enumerate(self.arg_trees) if i not in fn.nondiff_argnums]
+        spans, start = [], 0
+        for t in self.arg_trees:
+            spans.append(range(start, start + t.num_leaves))
+            start += t.num_leaves
+        self.spans = spans
+        leaves = tree_flatten(list(args))[0]
+        self.vals, self.dims = map(list, zip(*[trace.unbox(x) for x in leaves])) if leaves else ([], [])
+        self.leaf_nondiff = tuple(i for a in fn.nondiff_argnums for i in spans[a])
+        self.diff_leaves = [i for i in range(len(leaves)) if i not in self.leaf_nondiff]
+
+    def args(self, leaves):
+        """The original arguments from (boxed) leaves."""
+        return [tree_unflatten(t, [leaves[i] for i in span]) for t, span in zip(self.arg_trees, self.spans)]
+
+    def boxed(self, trace, leaf_vals, indices):
+        return [trace.box(v, self.dims[i]) for v, i in zip(leaf_vals, indices)]
+
+    def front(self, trace, tree):
+        """Every leaf of a result of the user's function batch-first (an unmapped one broadcast)."""
+        leaves, t = tree_flatten(tree)
+        return tree_unflatten(t, [batching._out_leaf(trace, y, 0, self.size) for y in leaves])
+
+    def result(self, tree):
+        """The batched custom function's result (batch-first), boxed at this trace."""
+        leaves, t = tree_flatten(tree)
+        return tree_unflatten(t, [self.trace.box(y, 0) for y in leaves])
+
+
+def _ct_like(trace, ct, dim):
+    """A cotangent of the user's bwd (at ``trace``) as the cotangent of a value batched along
+    ``dim`` (None: not mapped, so the batch's contributions add up)."""
+    v, d = trace.unbox(ct)
+    if dim is None:
+        return v if d is None else fnp.sum(v, axis=d)
+    if d is None:
+        s = tuple(fnp.shape(v))
+        v = fnp.broadcast_to(fnp.expand_dims(v, 0), (trace.size,) + s)
+        d = 0
+    return batching.moveaxis(v, d, dim)
+
+
 class custom_vjp:
     """A function whose reverse-mode derivative is given by the user.
 
@@ -57,6 +146,9 @@ class custom_vjp:
 
     def __call__(self, *args):
         nondiff, diff, flat, in_tree, top = _prepare(self, self.fwd, "vjp", args)
+        batch = _batch_trace(args)
+        if batch is not None:
+            return self._batched(batch, args)
         if top is None:
             return self.fun(*args)
         if isinstance(top, JVPTrace):
@@ -69,24 +161,48 @@ class custom_vjp:
 
         def pullback(g):
             g_tree = tree_unflatten(out_tree, list(g))
-            cts = self.bwd(*nondiff, residuals, g_tree)
-            if not isinstance(cts, (tuple, list)) or len(cts) != len(diff):
-                raise TypeError(f"custom_vjp {self.__name__}: bwd must return a tuple with one entry per "
-                                f"differentiable argument ({len(diff)}), got {cts!r:.80}")
-            per_leaf = []
-            for ct, arg in zip(cts, diff):
-                arg_leaves, arg_tree = tree_flatten(arg)
-                if ct is None:
-                    per_leaf += [None] * len(arg_leaves)
-                else:
-                    ct_leaves, ct_tree = tree_flatten(ct)
-                    if ct_tree != arg_tree:
-                        raise TypeError(f"custom_vjp {self.__name__}: bwd returned a cotangent of structure "
-                                        f"{ct_tree} for an argument of structure {arg_tree}")
-                    per_leaf += ct_leaves
-            return per_leaf
+            return _cts_per_leaf(self.__name__, self.bwd(*nondiff, residuals, g_tree),
+                                 [tree_flatten(a)[1] for a in diff])
 
         return _record(top, self.__name__, pullback, flat, out_flat, out_tree)
+
+    def _batched(self, trace, args):
+        """The call as a custom_vjp function of the batch (see "under vmap" above)."""
+        u = _Unboxed(self, trace, args)
+        res_info = []
+
+        def fun(*leaves):
+            t = BatchTrace(u.size)
+            return u.front(t, self.fun(*u.args(u.boxed(t, leaves, range(len(leaves))))))
+
+        def fwd(*leaves):
+            t = BatchTrace(u.size)
+            out, res = self.fwd(*u.args(u.boxed(t, leaves, range(len(leaves)))))
+            res_leaves, res_tree = tree_flatten(res)
+            vals, dims = zip(*[t.unbox(r) for r in res_leaves]) if res_leaves else ((), ())
+            res_info[:] = res_tree, dims
+            return u.front(t, out), tuple(vals)
+
+        def bwd(*nondiff_and_res_and_g):
+            *nondiff, res, g = nondiff_and_res_and_g
+            t = BatchTrace(u.size)
+            res_tree, res_dims = res_info
+            leaves = [None] * len(u.vals)
+            for i, v in zip(u.leaf_nondiff, u.boxed(t, nondiff, u.leaf_nondiff)):
+                leaves[i] = v
+            args = u.args(leaves)
+            g_leaves, g_tree = tree_flatten(g)
+            cts = self.bwd(*[args[i] for i in self.nondiff_argnums],
+                           tree_unflatten(res_tree, [t.box(r, d) for r, d in zip(res, res_dims)]),
+                           tree_unflatten(g_tree, [t.box(x, 0) for x in g_leaves]))
+            per_leaf = _cts_per_leaf(self.__name__, cts, u.diff_trees)
+            return tuple(None if ct is None else _ct_like(t, ct, u.dims[i])
+                         for ct, i in zip(per_leaf, u.diff_leaves))
+
+        fun.__name__ = self.__name__
+        batched = custom_vjp(fun, nondiff_argnums=u.leaf_nondiff)
+        batched.defvjp(fwd, bwd)
+        return u.result(batched(*u.vals))
 
 
 def _record(trace, name, pullback, in_flat, out_flat, out_tree):
@@ -96,9 +212,32 @@ def _record(trace, name, pullback, in_flat, out_flat, out_tree):
     out_vals = [trace.unbox(o) for o in out_flat]
     if not parents:
         return tree_unflatten(out_tree, out_vals)
-    node = Node(CustomRule(name, pullback, True), None, None, tuple(out_vals), parents)
+    node = Node(_call_primitive(name, pullback, parents[-1][0]), {}, (), tuple(out_vals), parents)
     boxed = [VJPTracer(trace, v, node, k) for k, v in enumerate(out_vals)]
     return tree_unflatten(out_tree, boxed)
+
+
+def _call_primitive(name, pullback, last_argnum):
+    """One call of a custom rule as a primitive of its own (never registered, never bound):
+    the backward pass runs it like any other.
+
+    ``pullback(g) -> per-argument cotangents`` answers for every argument at once, while the
+    pass asks for one argument at a time, with the same ``g``: run it once per ``g``.
+    """
+    memo = []
+
+    def vjp_all(argnum, g, ans):
+        if not memo or memo[0] is not g:
+            memo[:] = g, pullback(g)
+        ct = memo[1][argnum]
+        if argnum == last_argnum:
+            memo.clear()  # the graph may outlive this pass: don't keep its cotangents alive
+        return ct
+
+    def jvp_all(argnum, t, ans):
+        raise AssertionError("a custom rule's node is never bound, so never pushed forward")
+
+    return Primitive(name, None, vjp=vjp_all, jvp=jvp_all, multiple_results=True, register=False)
 
 
 class custom_jvp:
@@ -143,9 +282,11 @@ class custom_jvp:
 
     def __call__(self, *args):
         nondiff, _, flat, in_tree, top = _prepare(self, self.jvp, "jvp", args)
+        batch = _batch_trace(args)
+        if batch is not None:
+            return self._batched(batch, args)
         if top is None:
             return self.fun(*args)
-        from . import numpy as fnp
         if isinstance(top, JVPTrace):
             primals, tangents = [], []
             for x in flat:
@@ -159,7 +300,6 @@ class custom_jvp:
         assert isinstance(top, VJPTrace)
         vals = [top.unbox(x) for x in flat]
         primals = tree_unflatten(in_tree, vals)
-        from .transforms import vjp
 
         primal_out = []
 
@@ -175,3 +315,36 @@ class custom_jvp:
             return list(tangent_pullback(tree_unflatten(o_tree, list(g))))
 
         return _record(top, self.__name__, pullback, flat, o_flat, o_tree)
+
+    def _batched(self, trace, args):
+        """The call as a custom_jvp function of the batch (see "under vmap" above)."""
+        u = _Unboxed(self, trace, args)
+
+        def fun(*leaves):
+            t = BatchTrace(u.size)
+            return u.front(t, self.fun(*u.args(u.boxed(t, leaves, range(len(leaves))))))
+
+        def jvp(*nondiff_and_primals_and_tangents):
+            *nondiff, primals, tangents = nondiff_and_primals_and_tangents
+            t = BatchTrace(u.size)
+            leaves = [None] * len(u.vals)
+            for i, v in zip(u.leaf_nondiff, u.boxed(t, nondiff, u.leaf_nondiff)):
+                leaves[i] = v
+            p_leaves = u.boxed(t, primals, u.diff_leaves)
+            t_leaves = u.boxed(t, tangents, u.diff_leaves)  # a tangent is batched as its primal
+            for i, v in zip(u.diff_leaves, p_leaves):
+                leaves[i] = v
+            p_args = u.args(leaves)
+            for i, v in zip(u.diff_leaves, t_leaves):
+                leaves[i] = v
+            t_args = u.args(leaves)
+            diff = [a for i, a in enumerate(p_args) if i not in self.nondiff_argnums]
+            t_diff = [a for i, a in enumerate(t_args) if i not in self.nondiff_argnums]
+            nd = [p_args[i] for i in self.nondiff_argnums]
+            out, t_out = self.jvp(*nd, tuple(diff), tuple(t_diff))
+            return u.front(t, out), u.front(t, t_out)
+
+        fun.__name__ = self.__name__
+        batched = custom_jvp(fun, nondiff_argnums=u.leaf_nondiff)
+        batched.defjvp(jvp)
+        return u.result(batched(*u.vals))

@@ -20,13 +20,23 @@ State fields carry torch's per-parameter state names (``step``, ``exp_avg``,
 ``momentum_buffer`` ...); a field that torch creates lazily is ``None`` until the
 first update. Step counters and NAdam's ``mu_product`` are float32 scalars on the
 host, as in torch (whose default dtype is float32), so trajectories agree.
+
+The torch rules check their hyperparameters as torch's constructors do (``validate=False``
+skips that). ``inject_hyperparams(adam)(lr=0.1)`` keeps the hyperparameters in the state,
+where they can be overwritten between updates (an LR schedule, torch's ``group["lr"]``):
+
+>>> opt = inject_hyperparams(sgd)(lr=0.1, momentum=0.9)
+>>> state = opt.init(params)
+>>> state.hyperparams["lr"] = 0.05
+>>> updates, state = opt.update(grads, state, params)
 """
+import inspect
+from collections.abc import Mapping
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.numpy._util import dtype as _dtype
 from fgrad.tree_util import tree_leaves, tree_map
 
 __all__ = [
@@ -35,6 +45,7 @@ __all__ = [
     "global_norm", "scale_by_adam", "scale_by_rms", "scale_by_adagrad", "scale_by_adadelta",
     "scale_by_adamax", "scale_by_nadam", "scale_by_radam", "sgd", "adam", "adamw", "rmsprop",
     "adagrad", "adadelta", "adamax", "nadam", "radam", "apply_updates", "SCALAR_DTYPE",
+    "InjectHyperparamsState", "inject_hyperparams", "state_fields",
 ]
 
 SCALAR_DTYPE = np.float32
@@ -134,22 +145,12 @@ def _copy(x):
     return x * 1.0  # a fresh array (the facade writes gradients in place), exact, and traceable
 
 
-_CHECKING = [True]
-
-
-class _unchecked:
-    """Build optimizers without validating: torch checks hyperparameters at construction only, so a
-    group's value set later (by a scheduler, say) is used as it is."""
-
-    def __enter__(self):
-        self._prev, _CHECKING[0] = _CHECKING[0], False
-
-    def __exit__(self, *exc):
-        _CHECKING[0] = self._prev
+def _dtype(x):
+    return fnp.result_type(x)
 
 
 def _check(ok, message):
-    if not ok and _CHECKING[0]:
+    if not ok:
         raise ValueError(message)
 
 
@@ -440,91 +441,191 @@ def _assemble(core, lr, weight_decay, maximize, decoupled=False, after=()):
     return chain(*links)
 
 
-def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
+def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False, *,
+        validate=True):
     """torch.optim.SGD's rule. ``lr`` may be a schedule ``count -> lr``."""
-    _check_lr(lr)
-    _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
-    _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-    _check(not nesterov or (momentum > 0 and dampening == 0),
-           "Nesterov momentum requires a momentum and zero dampening")
+    if validate:
+        _check_lr(lr)
+        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        _check(not nesterov or (momentum > 0 and dampening == 0),
+               "Nesterov momentum requires a momentum and zero dampening")
     core = trace(momentum, dampening, nesterov) if momentum != 0 else identity()
     return _assemble(core, lr, weight_decay, maximize)
 
 
 def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
-         decoupled_weight_decay=False):
+         decoupled_weight_decay=False, *, validate=True):
     """torch.optim.Adam's rule (``decoupled_weight_decay=True`` is AdamW)."""
-    _check_lr(lr)
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
     return _assemble(scale_by_adam(betas, eps, amsgrad), lr, weight_decay, maximize, decoupled_weight_decay)
 
 
-def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False):
+def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False, *, validate=True):
     """torch.optim.AdamW's rule: Adam with decoupled weight decay (default 0.01)."""
-    return adam(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True)
+    return adam(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True, validate=validate)
 
 
-def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False, *,
+            validate=True):
     """torch.optim.RMSprop's rule."""
-    _check_lr(lr)
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check(0.0 <= momentum, f"Invalid momentum value: {momentum}")
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-    _check(0.0 <= alpha, f"Invalid alpha value: {alpha}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= momentum, f"Invalid momentum value: {momentum}")
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        _check(0.0 <= alpha, f"Invalid alpha value: {alpha}")
     after = [trace(momentum)] if momentum > 0 else []
     return _assemble(scale_by_rms(alpha, eps, centered), lr, weight_decay, maximize, after=after)
 
 
-def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, maximize=False, *,
+            validate=True):
     """torch.optim.Adagrad's rule."""
-    _check_lr(lr)
-    _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-    _check(0.0 <= initial_accumulator_value,
-           f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        _check(0.0 <= initial_accumulator_value,
+               f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
     return _assemble(scale_by_adagrad(lr_decay, initial_accumulator_value, eps), lr, weight_decay, maximize)
 
 
-def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False, *, validate=True):
     """torch.optim.Adadelta's rule."""
-    _check_lr(lr)
-    _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
     return _assemble(scale_by_adadelta(rho, eps), lr, weight_decay, maximize)
 
 
-def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False):
+def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False, *, validate=True):
     """torch.optim.Adamax's rule."""
-    _check_lr(lr)
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
     return _assemble(scale_by_adamax(betas, eps), lr, weight_decay, maximize)
 
 
 def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-          decoupled_weight_decay=False, maximize=False):
+          decoupled_weight_decay=False, maximize=False, *, validate=True):
     """torch.optim.NAdam's rule."""
-    _check_lr(lr)
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-    _check(0.0 <= momentum_decay, f"Invalid momentum_decay value: {momentum_decay}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        _check(0.0 <= momentum_decay, f"Invalid momentum_decay value: {momentum_decay}")
     return _assemble(scale_by_nadam(betas, eps, momentum_decay), lr, weight_decay, maximize,
                      decoupled_weight_decay)
 
 
-def radam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False, maximize=False):
+def radam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False, maximize=False, *,
+          validate=True):
     """torch.optim.RAdam's rule."""
-    _check_lr(lr)
-    _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+    if validate:
+        _check_lr(lr)
+        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
     return _assemble(scale_by_radam(betas, eps), lr, weight_decay, maximize, decoupled_weight_decay)
+
+
+# ---------------------------------------------------------------------- hyperparameters in the state
+
+class InjectHyperparamsState(NamedTuple):
+    """``hyperparams``: the current values by name (write new ones between updates); ``inner_state``:
+    the rule's state (or a mapping of its fields by name, see :func:`inject_hyperparams`)."""
+    hyperparams: Any
+    inner_state: Any
+
+
+def state_fields(state):
+    """``{name: value}`` for every field of a (nested) optimizer state: torch's per-parameter state names."""
+    out = {}
+    if isinstance(state, tuple) and hasattr(state, "_fields"):
+        out.update(zip(state._fields, state))
+    elif isinstance(state, tuple):
+        for s in state:
+            out.update(state_fields(s))
+    return out
+
+
+def _fill(template, fields):
+    """``template`` with each field taken from ``fields`` by name where given."""
+    if isinstance(template, tuple) and hasattr(template, "_fields"):
+        return type(template)(*(fields[n] if n in fields else v for n, v in zip(template._fields, template)))
+    if isinstance(template, tuple):
+        return tuple(_fill(t, fields) for t in template)
+    return template
+
+
+def _frozen(v):
+    return tuple(_frozen(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+
+def inject_hyperparams(rule):
+    """optax's ``inject_hyperparams``: ``inject_hyperparams(rule)(**hyperparams)`` is ``rule(**hyperparams)``
+    with the hyperparameters kept in the state (:class:`InjectHyperparamsState`).
+
+    They are checked once, when the optimizer is made (torch's constructors check; ``validate=False``
+    skips it); a value written into ``state.hyperparams`` later is used as it is at the next update (the
+    rule is made again for new values only, and kept for them). The inner state may be given as a
+    mapping of its fields by name (torch's per-parameter state dict): fields missing from it that the
+    rule starts with values are initialised from ``params``, lazy ones stay ``None``.
+    """
+    takes_validate = "validate" in inspect.signature(rule).parameters
+    made = {}  # hyperparameters -> [the rule made with them, its state's template (by need)]
+
+    def rule_for(hyperparams, validate=False):
+        try:
+            key = tuple(sorted((k, _frozen(v)) for k, v in hyperparams.items()))
+            hash(key)
+        except TypeError:  # unhashable values (traced ones): made for this update only
+            key = None
+        entry = made.get(key) if key is not None else None
+        if entry is None:
+            entry = [rule(**hyperparams, validate=validate) if takes_validate else rule(**hyperparams), None]
+            if key is not None:
+                if len(made) >= 64:  # a schedule writing a new value every step
+                    made.clear()
+                made[key] = entry
+        return entry
+
+    def by_name(entry, fields, params):
+        tx, template = entry
+        if template is None:
+            template = entry[1] = tx.init(np.zeros((), SCALAR_DTYPE))
+        if any(v is not None and n not in fields for n, v in state_fields(template).items()):
+            template = tx.init(params)
+        return _fill(template, fields)
+
+    def make(*, validate=True, **hyperparams):
+        first = rule_for(hyperparams, validate)[0]
+
+        def init(params):
+            return InjectHyperparamsState(dict(hyperparams), first.init(params))
+
+        def update(updates, state, params=None):
+            entry = rule_for(state.hyperparams)
+            inner = state.inner_state
+            if isinstance(inner, Mapping):
+                inner = by_name(entry, inner, params)
+            updates, inner = entry[0].update(updates, inner, params)
+            return updates, InjectHyperparamsState(state.hyperparams, inner)
+
+        return GradientTransformation(init, update)
+
+    return make
 
 
 def apply_updates(params, updates):

@@ -31,15 +31,21 @@ NumPy (JAX's are 32-bit).
 >>> k1, k2 = fr.split(key)
 >>> fr.normal(k1, (2, 3)).shape
 (2, 3)
+
+Under ``fgrad.vmap`` the keys (and any parameter) may be mapped: a batch of keys from
+``split`` draws, for each key, exactly what that key draws alone, in one vectorised call:
+
+>>> fgrad.vmap(lambda k: fr.normal(k, (3,)))(fr.split(key, 5)).shape
+(5, 3)
 """
 import math
 import operator
 
 import numpy as np
 
-from . import backend
-from .core import Tracer, concrete
-from .numpy._util import array_module
+from . import backend, batching
+from .core import Primitive, Tracer, concrete
+from .numpy import get_array_module, shape as shape_of, take, take_along_axis
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits",
            "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation", "choice",
@@ -63,7 +69,7 @@ def _threefry2x32(k0, k1, x0, x1, rounds=20):
     Vectorised over the counters; a key is 1-element arrays, so no NumPy scalar
     arithmetic (which warns on the intended uint32 wrap-around) takes place.
     """
-    xp = array_module(x0)
+    xp = get_array_module(x0)
     ks = (k0, k1, k0 ^ k1 ^ _PARITY)
     x0 = x0 + ks[0]
     x1 = x1 + ks[1]
@@ -82,29 +88,70 @@ def _threefry2x32(k0, k1, x0, x1, rounds=20):
             x1 += i
     return x0, x1
 
-
 def _stream(k, tag, count):
-    """``count`` counter blocks of stream ``tag`` of raw key ``k``: two uint32 arrays."""
+    """``count`` counter blocks of stream ``tag`` of raw keys ``k (*batch, 2)``: two uint32 arrays
+    ``(*batch, count)`` (``batch`` is ``()`` for one key)."""
     if count > _MAX_BLOCKS:
         raise ValueError(f"fgrad.random: at most {2 * _MAX_BLOCKS} random words can be drawn from one key at "
                          "once; split the key and draw in parts")
-    xp = array_module(k)
+    xp = get_array_module(k)
     x0 = xp.arange(count, dtype=_U32)
     x1 = xp.full(count, tag, dtype=_U32)
-    return _threefry2x32(k[0:1], k[1:2], x0, x1)
+    return _threefry2x32(k[..., 0:1], k[..., 1:2], x0, x1)
 
 
 def _words(k, n):
-    """The first ``n`` uint32 words of the sample stream of ``k`` (a prefix never depends on ``n``)."""
-    xp = array_module(k)
-    y0, y1 = _stream(k, _BITS, (n + 1) // 2)
-    return xp.stack([y0, y1], axis=1).reshape(-1)[:n]
+    """The first ``n`` uint32 words of the sample stream of each key in ``k (*batch, 2)``:
+    ``(*batch, n)`` (a prefix never depends on ``n``)."""
+    xp = get_array_module(k)
+    m = (n + 1) // 2
+    y0, y1 = _stream(k, _BITS, m)
+    return xp.stack([y0, y1], axis=-1).reshape(k.shape[:-1] + (2 * m,))[..., :n]
 
 
 def _words64(k, n):
-    """``n`` uint64 words, each from two uint32 words of the stream."""
-    w = _words(k, 2 * n).reshape(n, 2)
-    return (w[:, 0].astype(_U64) << 32) | w[:, 1].astype(_U64)
+    """``n`` uint64 words per key, each from two uint32 words of the stream."""
+    w = _words(k, 2 * n).reshape(k.shape[:-1] + (n, 2))
+    return (w[..., 0].astype(_U64) << 32) | w[..., 1].astype(_U64)
+
+
+# ----------------------------------------------------------------------------- the sampling primitive
+# Every draw is one call of the non-differentiable primitive ``random_sample``: a front end checks
+# the arguments of ONE draw and binds it with the key and the array parameters; the raw sampler
+# named by ``sampler`` computes it. Each argument carries ``nb`` leading batch axes (0 for a plain
+# call): a raw sampler draws for every key of a batch of keys at once, exactly what each key
+# would draw alone, and broadcasts the parameters' batch axes against the keys'. vmap's rule
+# just adds one such axis to every argument, so a vmap over keys equals a loop over them.
+
+def _sample_impl(*args, sampler, nb, **params):
+    return _SAMPLERS[sampler](*args, nb=nb, **params)
+
+
+def _sample_batch(prim, args, dims, params):
+    """The batch as one more leading axis of every argument (of length 1 where not mapped)."""
+    moved = [batching.reshape(a, (1,) + tuple(shape_of(a))) if d is None else batching.to_front(a, d)
+             for a, d in zip(args, dims)]
+    return prim.bind(*moved, **dict(params, nb=params["nb"] + 1)), 0
+
+
+_sample = Primitive("random_sample", _sample_impl, nondiff=True, batch=_sample_batch)
+
+
+def _draw(sampler, *args, **params):
+    """One draw: the raw result, or a batch tracer under vmap."""
+    return _sample.bind(*args, sampler=sampler, nb=0, **params)
+
+
+def _lead(nb, *arrays):
+    """The batch shape: the leading ``nb`` axes of ``arrays``, broadcast."""
+    return tuple(np.broadcast_shapes(*(a.shape[:nb] for a in arrays)))
+
+
+def _align(a, nb, nd):
+    """A parameter (``nb`` batch axes, then its own) with unit axes after the batch, so that its own
+    axes line up with the last of ``nd`` sample axes."""
+    s = a.shape
+    return a.reshape(s[:nb] + (1,) * (nd + nb - len(s)) + s[nb:])
 
 
 # ----------------------------------------------------------------------------- keys
@@ -118,18 +165,22 @@ def key(seed):
     >>> fgrad.random.key(42)
     array([ 0, 42], dtype=uint32)
     """
-    s = concrete(seed)
+    s = seed if isinstance(seed, Tracer) else concrete(seed)
     if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)):
         s = int(s)
         if not -(1 << 63) <= s < (1 << 64):
             raise OverflowError(f"fgrad.random.key: seed {s} does not fit in 64 bits")
         s %= 1 << 64
         return np.array([s >> 32, s & _MASK32], dtype=_U32)
-    if hasattr(s, "dtype") and np.ndim(s) == 0 and s.dtype.kind in "iu":
-        xp = array_module(s)
-        s = s.reshape(1).astype(_U64)  # wraps negative seeds, like the int path
-        return xp.concatenate([(s >> 32).astype(_U32), (s & _MASK32).astype(_U32)])
+    if hasattr(s, "dtype") and len(shape_of(s)) == 0 and s.dtype.kind in "iu":
+        return _draw("seed", s)
     raise TypeError(f"fgrad.random.key: seed must be an integer, got {_describe(s)}")
+
+
+def _seed_sampler(s, *, nb):
+    xp = get_array_module(s)
+    s = xp.asarray(s).astype(_U64)  # wraps negative seeds, like the int path
+    return xp.stack([(s >> 32).astype(_U32), (s & _MASK32).astype(_U32)], axis=-1)
 
 
 PRNGKey = key
@@ -142,23 +193,28 @@ def _describe(x):
 
 
 def _check_key(k, fn):
-    """The raw ``uint32[2]`` array of a key, or a TypeError saying how to make one."""
-    raw = concrete(k)
-    if getattr(raw, "dtype", None) == _U32 and tuple(getattr(raw, "shape", ())) == (2,):
-        return raw
+    """The key (one ``uint32[2]``, a batch tracer of them under vmap), or a TypeError saying how to
+    make one."""
+    dt = getattr(k, "dtype", None)
+    if dt == _U32 and tuple(getattr(k, "shape", ())) == (2,):
+        return k
     hint = ""
-    if getattr(raw, "dtype", None) == _U32 and tuple(raw.shape)[-1:] == (2,):
+    if dt == _U32 and tuple(k.shape)[-1:] == (2,):
         hint = " (a batch of keys from split: pick one, e.g. keys[0])"
-    raise TypeError(f"fgrad.random.{fn}: key must be a uint32 array of shape (2,); got {_describe(raw)}{hint}. "
+    raise TypeError(f"fgrad.random.{fn}: key must be a uint32 array of shape (2,); got {_describe(k)}{hint}. "
                     "Make one with fgrad.random.key(seed) and derive more with fgrad.random.split")
+
+
+def _key_value(k):
+    """Keys are data without a derivative: the value under derivative tracers (vmap's stay)."""
+    return k._nondiff_value() if isinstance(k, Tracer) else k
 
 
 def key_data(keys):
     """The raw ``uint32`` data of a key: the key itself, since keys here are raw data."""
-    raw = concrete(keys)
-    if getattr(raw, "dtype", None) != _U32 or tuple(raw.shape)[-1:] != (2,):
-        _check_key(raw, "key_data")
-    return raw
+    if getattr(keys, "dtype", None) != _U32 or tuple(getattr(keys, "shape", ()))[-1:] != (2,):
+        _check_key(keys if isinstance(keys, Tracer) else concrete(keys), "key_data")
+    return _key_value(keys)
 
 
 def wrap_key_data(key_bits_array):
@@ -174,11 +230,13 @@ def split(key, num=2):
     >>> k1, k2, k3 = fgrad.random.split(fgrad.random.key(0), 3)
     """
     k = _check_key(key, "split")
-    shape = _canon_shape(num, "split", "num")
-    n = math.prod(shape)
-    xp = array_module(k)
-    y0, y1 = _stream(k, _SPLIT, n)
-    return xp.stack([y0, y1], axis=-1).reshape(shape + (2,))
+    return _draw("split", k, shape=_canon_shape(num, "split", "num"))
+
+
+def _split_sampler(k, *, nb, shape):
+    xp = get_array_module(k)
+    y0, y1 = _stream(k, _SPLIT, math.prod(shape))
+    return xp.stack([y0, y1], axis=-1).reshape(k.shape[:-1] + shape + (2,))
 
 
 def fold_in(key, data):
@@ -189,26 +247,29 @@ def fold_in(key, data):
     >>> step_key = fgrad.random.fold_in(fgrad.random.key(0), 7)
     """
     k = _check_key(key, "fold_in")
-    xp = array_module(k)
-    d = concrete(data)
+    xp = get_array_module(k)
+    d = data if isinstance(data, Tracer) else concrete(data)
     if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
         d = int(d)
         if not -(1 << 63) <= d < (1 << 64):
             raise OverflowError(f"fgrad.random.fold_in: data {d} does not fit in 64 bits")
-        d %= 1 << 64
-        x0 = xp.asarray([d & _MASK32], dtype=_U32)
-        x1 = xp.asarray([d >> 32], dtype=_U32)
-    elif hasattr(d, "dtype") and np.ndim(d) == 0 and d.dtype.kind in "iu":
-        _same_device("fold_in", k, d)
-        d = xp.asarray(d).reshape(1).astype(_U64)
-        x0 = (d & _MASK32).astype(_U32)
-        x1 = (d >> 32).astype(_U32)
+        d = xp.asarray(d % (1 << 64), dtype=_U64)
+    elif hasattr(d, "dtype") and len(shape_of(d)) == 0 and d.dtype.kind in "iu":
+        _same_device("fold_in", concrete(k), concrete(d))
     else:
         raise TypeError(f"fgrad.random.fold_in: data must be an integer, got {_describe(d)}")
+    return _draw("fold_in", k, d)
+
+
+def _fold_in_sampler(k, d, *, nb):
+    xp = get_array_module(k)
+    d = xp.asarray(d).astype(_U64)[..., None]  # two's complement: negative data wraps
+    x0 = (d & _MASK32).astype(_U32)
+    x1 = (d >> 32).astype(_U32)
     # A key of its own for fold_in, so all 2**64 data values are free to use as counters.
-    f0, f1 = _threefry2x32(k[0:1], k[1:2], xp.zeros(1, dtype=_U32), xp.full(1, _FOLD, dtype=_U32))
+    f0, f1 = _threefry2x32(k[..., 0:1], k[..., 1:2], xp.zeros(1, dtype=_U32), xp.full(1, _FOLD, dtype=_U32))
     y0, y1 = _threefry2x32(f0, f1, x0, x1)
-    return xp.concatenate([y0, y1])
+    return xp.concatenate([y0, y1], axis=-1)
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -238,7 +299,10 @@ def _same_device(fn, *arrays):
 
 
 def _param(value, xp, dtype=None):
-    """A sampler's parameter as a raw array on the key's device (no derivative flows through it)."""
+    """A sampler's parameter: a raw array on the key's device, or a traced value as it is (the
+    primitive takes no derivative through it; vmap batches it)."""
+    if isinstance(value, Tracer):
+        return value
     v = concrete(value)
     return xp.asarray(v, dtype=dtype) if dtype is not None else xp.asarray(v)
 
@@ -262,7 +326,15 @@ def _axis(axis, nd, fn):
 
 def _int_scalar(x):
     return (isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))) or (
-        hasattr(x, "dtype") and np.ndim(x) == 0 and x.dtype.kind in "iu")
+        hasattr(x, "dtype") and len(shape_of(x)) == 0 and x.dtype.kind in "iu")
+
+
+def _static_int(x, fn):
+    """A Python int from an integer scalar (a sample's shape depends on it: vmap can't map it)."""
+    if isinstance(x, Tracer) and np.ndim(concrete(x)) != 0:
+        raise ValueError(f"vmap: fgrad.random.{fn} can't be batched over an integer argument: the shape of "
+                         "its result depends on the value")
+    return int(x)
 
 
 # ----------------------------------------------------------------------------- bits to floats
@@ -287,8 +359,12 @@ def _open_unit(k, n, dtype):
 
 
 def _finish(xp, x, shape):
-    """A (possibly 0-d) array of ``shape``: NumPy operations turn 0-d arrays into scalars."""
-    return xp.asarray(x).reshape(shape)
+    """A (possibly 0-d) array of ``shape``: NumPy operations turn 0-d arrays into scalars; a batch
+    axis of length 1 (a parameter not mapped by vmap) is broadcast."""
+    x = xp.asarray(x)
+    if x.size == math.prod(shape):
+        return x.reshape(shape)
+    return xp.broadcast_to(x, shape).copy()
 
 
 # ----------------------------------------------------------------------------- special functions
@@ -310,7 +386,7 @@ def _piecewise(cond, x, if_true, if_false):
     On NumPy each branch runs only on its own elements; on a GPU both run everywhere
     and ``where`` picks, which is cheaper than compacting (and needs no sync).
     """
-    xp = array_module(x)
+    xp = get_array_module(x)
     if xp is not np:
         return xp.where(cond, if_true(x), if_false(x))
     out = np.empty_like(x)
@@ -345,7 +421,7 @@ _AS241_F = (2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751
 
 def _ndtri(p):
     """The standard normal quantile of float64 ``p`` in (0, 1) (AS 241)."""
-    xp = array_module(p)
+    xp = get_array_module(p)
     return _piecewise(xp.abs(p - 0.5) <= 0.425, p, _ndtri_central, _ndtri_tail)
 
 
@@ -356,7 +432,7 @@ def _ndtri_central(p):
 
 
 def _ndtri_tail(p):
-    xp = array_module(p)
+    xp = get_array_module(p)
     r = xp.sqrt(-xp.log(xp.minimum(p, 1.0 - p)))  # 1 - p is exact for p >= 1/2
     tail = _piecewise(r <= 5.0, r, lambda r: _horner(_AS241_C, r - 1.6) / _horner(_AS241_D, r - 1.6),
                       lambda r: _horner(_AS241_E, r - 5.0) / _horner(_AS241_F, r - 5.0))
@@ -384,14 +460,14 @@ _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
 
 def _exp_minus_square(y):
     """exp(-y*y) without the rounding error of squaring y: y*y = s*s + (y-s)(y+s), s = y to 1/16."""
-    xp = array_module(y)
+    xp = get_array_module(y)
     s = xp.trunc(y * 16.0) / 16.0
     return xp.exp(-s * s) * xp.exp(-(y - s) * (y + s))
 
 
 def _erfc(x):
     """Complementary error function of float64 ``x``, accurate in relative terms (Cody)."""
-    xp = array_module(x)
+    xp = get_array_module(x)
     y = xp.abs(x)
     # Every branch is evaluated on inputs clipped into its own interval, so none overflows.
     xs = xp.clip(x, -0.46875, 0.46875)
@@ -410,8 +486,9 @@ def _ndtr(x):
     """The standard normal CDF of float64 ``x``, accurate in relative terms in the lower tail."""
     return 0.5 * _erfc(x * -0.7071067811865476)
 
-
 # ----------------------------------------------------------------------------- samplers
+# Each public sampler checks one draw's arguments and binds it; ``_<name>_sampler`` computes it on
+# raw arrays with ``nb`` leading batch axes (see "the sampling primitive").
 
 def bits(key, shape=(), dtype=None):
     """Uniformly random unsigned integers (all bits random); ``dtype`` uint8/16/32 (default)/64.
@@ -424,10 +501,13 @@ def bits(key, shape=(), dtype=None):
     dt = np.dtype(_U32 if dtype is None else dtype)
     if dt.kind != "u":
         raise TypeError(f"fgrad.random.bits: dtype must be an unsigned integer dtype, got {dt}")
-    xp = array_module(k)
+    return _draw("bits", k, shape=shape, dtype=dt)
+
+
+def _bits_sampler(k, *, nb, shape, dtype):
     n = math.prod(shape)
-    w = _words64(k, n) if dt.itemsize == 8 else _words(k, n).astype(dt)
-    return _finish(xp, w, shape)
+    w = _words64(k, n) if dtype.itemsize == 8 else _words(k, n).astype(dtype)
+    return _finish(get_array_module(k), w, k.shape[:-1] + shape)
 
 
 def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
@@ -441,14 +521,22 @@ def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
     k = _check_key(key, "uniform")
     shape = _canon_shape(shape, "uniform")
     dt = _float_dtype(dtype, "uniform")
-    xp = array_module(k)
-    _same_device("uniform", k, concrete(minval), concrete(maxval))
+    xp = get_array_module(k)
+    _same_device("uniform", concrete(k), concrete(minval), concrete(maxval))
     lo = _param(minval, xp, dt)
     hi = _param(maxval, xp, dt)
-    _check_broadcast("uniform", shape, lo.shape, hi.shape)
-    u = _unit(k, math.prod(shape), dt).reshape(shape)
+    _check_broadcast("uniform", shape, shape_of(lo), shape_of(hi))
+    return _draw("uniform", k, lo, hi, shape=shape, dtype=dt)
+
+
+def _uniform_sampler(k, lo, hi, *, nb, shape, dtype):
+    xp = get_array_module(k)
+    lo = _align(xp.asarray(lo, dtype=dtype), nb, len(shape))
+    hi = _align(xp.asarray(hi, dtype=dtype), nb, len(shape))
+    u = _unit(k, math.prod(shape), dtype).reshape(k.shape[:-1] + shape)
     out = xp.maximum(lo, u * (hi - lo) + lo)
-    return _finish(xp, xp.minimum(out, xp.maximum(lo, xp.nextafter(hi, lo))), shape)
+    out = xp.minimum(out, xp.maximum(lo, xp.nextafter(hi, lo)))
+    return _finish(xp, out, _lead(nb, k, lo, hi) + shape)
 
 
 def normal(key, shape=(), dtype=np.float64):
@@ -461,13 +549,18 @@ def normal(key, shape=(), dtype=np.float64):
     k = _check_key(key, "normal")
     shape = _canon_shape(shape, "normal")
     dt = _float_dtype(dtype, "normal", complex_ok=True)
-    xp = array_module(k)
+    return _draw("normal", k, shape=shape, dtype=dt)
+
+
+def _normal_sampler(k, *, nb, shape, dtype):
+    xp = get_array_module(k)
     n = math.prod(shape)
-    if dt.kind == "c":
-        part = np.dtype(np.float32 if dt == np.complex64 else np.float64)
-        z = _ndtri(_open_unit(k, 2 * n, part)).reshape(n, 2) * math.sqrt(0.5)
-        return _finish(xp, (z[:, 0] + 1j * z[:, 1]).astype(dt), shape)
-    return _finish(xp, _ndtri(_open_unit(k, n, dt)).astype(dt), shape)
+    batch = k.shape[:-1]
+    if dtype.kind == "c":
+        part = np.dtype(np.float32 if dtype == np.complex64 else np.float64)
+        z = _ndtri(_open_unit(k, 2 * n, part)).reshape(batch + (n, 2)) * math.sqrt(0.5)
+        return _finish(xp, (z[..., 0] + 1j * z[..., 1]).astype(dtype), batch + shape)
+    return _finish(xp, _ndtri(_open_unit(k, n, dtype)).astype(dtype), batch + shape)
 
 
 def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
@@ -482,33 +575,41 @@ def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
     """
     k = _check_key(key, "truncated_normal")
     dt = _float_dtype(dtype, "truncated_normal")
-    xp = array_module(k)
-    _same_device("truncated_normal", k, concrete(lower), concrete(upper))
+    xp = get_array_module(k)
+    _same_device("truncated_normal", concrete(k), concrete(lower), concrete(upper))
     a = _param(lower, xp, np.float64)
     b = _param(upper, xp, np.float64)
+    a_shape, b_shape = tuple(shape_of(a)), tuple(shape_of(b))
     if shape is None:
         try:
-            shape = np.broadcast_shapes(a.shape, b.shape)
+            shape = np.broadcast_shapes(a_shape, b_shape)
         except ValueError:
-            raise ValueError(f"fgrad.random.truncated_normal: lower of shape {a.shape} and upper of shape "
-                             f"{b.shape} do not broadcast together") from None
+            raise ValueError(f"fgrad.random.truncated_normal: lower of shape {a_shape} and upper of shape "
+                             f"{b_shape} do not broadcast together") from None
     shape = _canon_shape(shape, "truncated_normal")
-    _check_broadcast("truncated_normal", shape, a.shape, b.shape)
-    n = math.prod(shape)
-    a = xp.broadcast_to(a, shape).reshape(n)
-    b = xp.broadcast_to(b, shape).reshape(n)
+    _check_broadcast("truncated_normal", shape, a_shape, b_shape)
+    return _draw("truncated_normal", k, a, b, shape=shape, dtype=dt)
+
+
+def _truncated_normal_sampler(k, a, b, *, nb, shape, dtype):
+    xp = get_array_module(k)
+    a, b = xp.asarray(a, dtype=np.float64), xp.asarray(b, dtype=np.float64)
+    full = _lead(nb, k, a, b) + shape
+    a = xp.broadcast_to(_align(a, nb, len(shape)), full)
+    b = xp.broadcast_to(_align(b, nb, len(shape)), full)
     # Work in the lower tail, where the CDF keeps its relative accuracy: flip [a, b] > 0 to [-b, -a].
     flip = a > 0
     lo = xp.where(flip, -b, a)
     hi = xp.where(flip, -a, b)
     p_lo = _ndtr(lo)
-    p = p_lo + _open_unit(k, n, dt) * (_ndtr(hi) - p_lo)
+    u = _open_unit(k, math.prod(shape), dtype).reshape(k.shape[:-1] + shape)
+    p = p_lo + u * (_ndtr(hi) - p_lo)
     x = _ndtri(xp.clip(p, np.finfo(np.float64).tiny, 1.0 - 2.0 ** -53))
-    x = xp.where(flip, -x, x).astype(dt)
+    x = xp.where(flip, -x, x).astype(dtype)
     # Rounding (and bounds beyond the CDF's range) could land on a bound: keep to the open interval.
-    x = xp.minimum(xp.maximum(x, xp.nextafter(a.astype(dt), dt.type(np.inf))),
-                   xp.nextafter(b.astype(dt), dt.type(-np.inf)))
-    return _finish(xp, xp.where(a < b, x, dt.type(np.nan)), shape)
+    x = xp.minimum(xp.maximum(x, xp.nextafter(a.astype(dtype), dtype.type(np.inf))),
+                   xp.nextafter(b.astype(dtype), dtype.type(-np.inf)))
+    return _finish(xp, xp.where(a < b, x, dtype.type(np.nan)), full)
 
 
 def bernoulli(key, p=0.5, shape=None):
@@ -517,15 +618,22 @@ def bernoulli(key, p=0.5, shape=None):
     >>> coin = fgrad.random.bernoulli(fgrad.random.key(0), 0.3, (10,))
     """
     k = _check_key(key, "bernoulli")
-    xp = array_module(k)
-    _same_device("bernoulli", k, concrete(p))
+    xp = get_array_module(k)
+    _same_device("bernoulli", concrete(k), concrete(p))
     prob = _param(p, xp)
     if prob.dtype.kind not in "fiub":
         raise TypeError(f"fgrad.random.bernoulli: p must be real, got dtype {prob.dtype}")
-    shape = prob.shape if shape is None else _canon_shape(shape, "bernoulli")
-    _check_broadcast("bernoulli", shape, prob.shape)
-    u = _unit(k, math.prod(shape), np.dtype(np.float64)).reshape(shape)
-    return _finish(xp, u < prob, shape)
+    p_shape = tuple(shape_of(prob))
+    shape = p_shape if shape is None else _canon_shape(shape, "bernoulli")
+    _check_broadcast("bernoulli", shape, p_shape)
+    return _draw("bernoulli", k, prob, shape=shape)
+
+
+def _bernoulli_sampler(k, prob, *, nb, shape):
+    xp = get_array_module(k)
+    prob = xp.asarray(prob)
+    u = _unit(k, math.prod(shape), np.dtype(np.float64)).reshape(k.shape[:-1] + shape)
+    return _finish(xp, u < _align(prob, nb, len(shape)), _lead(nb, k, prob) + shape)
 
 
 def randint(key, shape, minval, maxval, dtype=np.int64):
@@ -541,24 +649,32 @@ def randint(key, shape, minval, maxval, dtype=np.int64):
     dt = np.dtype(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"fgrad.random.randint: dtype must be an integer dtype, got {dt}")
-    xp = array_module(k)
-    _same_device("randint", k, concrete(minval), concrete(maxval))
+    xp = get_array_module(k)
+    _same_device("randint", concrete(k), concrete(minval), concrete(maxval))
     info = np.iinfo(dt)
     wide = np.dtype(_U64 if dt == _U64 else np.int64)
     # maxval is exclusive, so it may be one past the dtype's largest value (where that fits in 64 bits).
     top = info.max + 1 if dt.itemsize < 8 else info.max
     lo = _int_param(minval, xp, "minval", info.min, top, wide)
     hi = _int_param(maxval, xp, "maxval", info.min, top, wide)
-    _check_broadcast("randint", shape, lo.shape, hi.shape)
-    n = math.prod(shape)
-    lo = xp.broadcast_to(lo, shape).reshape(n)
-    hi = xp.broadcast_to(hi, shape).reshape(n)
-    if n and bool(xp.any(lo >= hi)):
-        raise ValueError(f"fgrad.random.randint: minval must be less than maxval (after clipping to the range of "
-                         f"{dt}); got minval={_brief(minval)}, maxval={_brief(maxval)}")
+    _check_broadcast("randint", shape, tuple(shape_of(lo)), tuple(shape_of(hi)))
+    why = (f"fgrad.random.randint: minval must be less than maxval (after clipping to the range of {dt}); "
+           f"got minval={_brief(minval)}, maxval={_brief(maxval)}")
+    return _draw("randint", k, lo, hi, shape=shape, dtype=dt, bounds=(info.min, top), why=why)
+
+
+def _randint_sampler(k, lo, hi, *, nb, shape, dtype, bounds, why):
+    xp = get_array_module(k)
+    wide = np.dtype(_U64 if dtype == _U64 else np.int64)
+    lo, hi = xp.asarray(lo), xp.asarray(hi)
+    full = _lead(nb, k, lo, hi) + shape
+    lo = xp.broadcast_to(_align(_clip_int(lo, bounds, wide), nb, len(shape)), full)
+    hi = xp.broadcast_to(_align(_clip_int(hi, bounds, wide), nb, len(shape)), full)
+    if lo.size and bool(xp.any(lo >= hi)):
+        raise ValueError(why)
     base = lo.astype(_U64)  # two's complement: the modular arithmetic below is exact
-    offset = _words64(k, n) % (hi.astype(_U64) - base)
-    return _finish(xp, (base + offset).astype(wide).astype(dt), shape)
+    offset = _words64(k, math.prod(shape)).reshape(k.shape[:-1] + shape) % (hi.astype(_U64) - base)
+    return _finish(xp, (base + offset).astype(wide).astype(dtype), full)
 
 
 def _brief(v):
@@ -567,28 +683,35 @@ def _brief(v):
 
 
 def _int_param(value, xp, name, lo, hi, wide):
-    v = concrete(value)
+    """An integer parameter: a Python int clipped to [lo, hi] now, an array checked (the sampler clips it)."""
+    v = value if isinstance(value, Tracer) else concrete(value)
     if isinstance(v, (int, np.integer)):
         return xp.asarray(min(max(int(v), lo), hi), dtype=wide)
-    arr = xp.asarray(v)
+    arr = v if isinstance(v, Tracer) else xp.asarray(v)
+    if arr.dtype.kind not in "iub":
+        raise TypeError(f"fgrad.random.randint: {name} must be an integer or an integer array, got {_describe(arr)}")
+    return arr
+
+
+def _clip_int(arr, bounds, wide):
+    """An integer parameter clipped to ``bounds`` (and its own dtype's range), as ``wide``."""
+    xp = get_array_module(arr)
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"fgrad.random.randint: {name} must be an integer or an integer array, got {_describe(arr)}")
     own = np.iinfo(arr.dtype)
-    return xp.clip(arr, max(lo, own.min), min(hi, own.max)).astype(wide)
+    return xp.clip(arr, max(bounds[0], own.min), min(bounds[1], own.max)).astype(wide)
 
 
 def _sort_keys(k, shape):
-    """Random uint64 sort keys: argsort gives a uniform permutation (ties have chance < n**2 / 2**65)."""
-    return _words64(k, math.prod(shape)).reshape(shape)
+    """Random uint64 sort keys ``(*batch, *shape)``: argsort gives a uniform permutation (ties have
+    chance < n**2 / 2**65)."""
+    return _words64(k, math.prod(shape)).reshape(k.shape[:-1] + tuple(shape))
 
 
 def _take(x, idx, axis):
-    if isinstance(x, Tracer):
-        from .numpy import take
+    if isinstance(x, Tracer) or isinstance(idx, Tracer):
         return take(x, idx, axis=axis)
-    return array_module(x).take(x, idx, axis=axis)
+    return get_array_module(x).take(x, idx, axis=axis)
 
 
 def permutation(key, x, axis=0, independent=False):
@@ -601,28 +724,36 @@ def permutation(key, x, axis=0, independent=False):
     (5,)
     """
     k = _check_key(key, "permutation")
-    xp = array_module(k)
-    raw = concrete(x)
-    if not hasattr(raw, "shape"):
-        x = raw = xp.asarray(raw)
-    if _int_scalar(raw):
-        n = int(raw)
+    xp = get_array_module(k)
+    if not isinstance(x, Tracer):
+        x = concrete(x)
+        if not hasattr(x, "shape"):
+            x = xp.asarray(x)
+    if _int_scalar(x):
+        n = _static_int(x, "permutation")
         if n < 0:
             raise ValueError(f"fgrad.random.permutation: x must be non-negative, got {n}")
-        return xp.argsort(_sort_keys(k, (n,)), kind="stable").astype(np.int64)
-    if np.ndim(raw) == 0:
+        return _draw("permutation", k, n=n)
+    x_shape = tuple(shape_of(x))
+    if not x_shape:
         raise TypeError(f"fgrad.random.permutation: x must be an integer or an array of at least one "
-                        f"dimension, got {_describe(raw)}")
-    _same_device("permutation", k, raw)
-    shape = tuple(raw.shape)
-    ax = _axis(axis, len(shape), "permutation")
+                        f"dimension, got {_describe(x)}")
+    _same_device("permutation", concrete(k), concrete(x))
+    ax = _axis(axis, len(x_shape), "permutation")
     if not independent:
-        return _take(x, xp.argsort(_sort_keys(k, (shape[ax],)), kind="stable"), ax)
-    order = xp.argsort(_sort_keys(k, shape), axis=ax, kind="stable")
-    if isinstance(x, Tracer):
-        from .numpy import take_along_axis
+        return _take(x, _draw("permutation", k, n=x_shape[ax]), ax)
+    order = _draw("independent_permutation", k, shape=x_shape, axis=ax)
+    if isinstance(x, Tracer) or isinstance(order, Tracer):
         return take_along_axis(x, order, axis=ax)
-    return xp.take_along_axis(raw, order, axis=ax)
+    return xp.take_along_axis(x, order, axis=ax)
+
+
+def _permutation_sampler(k, *, nb, n):
+    return get_array_module(k).argsort(_sort_keys(k, (n,)), axis=-1, kind="stable").astype(np.int64)
+
+
+def _independent_permutation_sampler(k, *, nb, shape, axis):
+    return get_array_module(k).argsort(_sort_keys(k, shape), axis=nb + axis, kind="stable")
 
 
 def choice(key, a, shape=(), replace=True, p=None, axis=0):
@@ -636,19 +767,21 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     """
     k = _check_key(key, "choice")
     shape = _canon_shape(shape, "choice")
-    xp = array_module(k)
-    raw = concrete(a)
-    if not hasattr(raw, "shape"):
-        a = raw = xp.asarray(raw)
-    if _int_scalar(raw):
-        n_in, ax = int(raw), 0
-    elif np.ndim(raw) == 0:
+    xp = get_array_module(k)
+    if not isinstance(a, Tracer):
+        a = concrete(a)
+        if not hasattr(a, "shape"):
+            a = xp.asarray(a)
+    scalar = _int_scalar(a)
+    if scalar:
+        n_in, ax = _static_int(a, "choice"), 0
+    elif not shape_of(a):
         raise ValueError(f"fgrad.random.choice: a must be an integer or an array of at least one dimension, "
-                         f"got {_describe(raw)}")
+                         f"got {_describe(a)}")
     else:
-        _same_device("choice", k, raw)
-        ax = _axis(axis, np.ndim(raw), "choice")
-        n_in = raw.shape[ax]
+        _same_device("choice", concrete(k), concrete(a))
+        ax = _axis(axis, len(shape_of(a)), "choice")
+        n_in = shape_of(a)[ax]
     n = math.prod(shape)
     if n and n_in <= 0:
         raise ValueError(f"fgrad.random.choice: a must be positive (or non-empty) unless no samples are "
@@ -656,34 +789,45 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     if not replace and n > n_in:
         raise ValueError(f"fgrad.random.choice: cannot take a larger sample ({n}) than the population "
                          f"({n_in}) when replace=False")
-    if p is None:
+    weights = ()
+    if p is not None:
+        _same_device("choice", concrete(k), concrete(p))
+        w = _param(p, xp, np.float64)
+        if tuple(shape_of(w)) != (n_in,):
+            raise ValueError(f"fgrad.random.choice: p must be a 1-d array of the population size ({n_in},), "
+                             f"got shape {tuple(shape_of(w))}")
+        weights = (w,)
+    idx = _draw("choice", k, *weights, n_in=n_in, shape=shape, replace=bool(replace))
+    return idx if scalar else _take(a, idx, ax)
+
+
+def _choice_sampler(k, *weights, nb, n_in, shape, replace):
+    xp = get_array_module(k)
+    weights = tuple(xp.asarray(w) for w in weights)
+    n = math.prod(shape)
+    if not weights:
         if replace:
             idx = (_words64(k, n) % _U64(max(n_in, 1))).astype(np.int64)
         else:
-            idx = xp.argsort(_sort_keys(k, (n_in,)), kind="stable")[:n]
+            idx = xp.argsort(_sort_keys(k, (n_in,)), axis=-1, kind="stable")[..., :n]
+    elif replace:
+        cdf = xp.cumsum(weights[0].astype(np.float64, copy=False), axis=-1)
+        # 1 - u lies in (0, 1], so entries of probability 0 are never picked.
+        target = cdf[..., -1:] * (1.0 - _unit(k, n, np.dtype(np.float64)))
+        if cdf.size == n_in:  # one distribution (searchsorted takes one sorted array)
+            idx = xp.searchsorted(cdf.reshape(-1), target, side="left")
+        else:  # a batch of them: count the cdf entries below each target, as searchsorted does
+            idx = xp.sum(cdf[..., None, :] < target[..., None], axis=-1)
+        idx = xp.minimum(idx, n_in - 1)
     else:
-        _same_device("choice", k, concrete(p))
-        w = _param(p, xp, np.float64)
-        if w.shape != (n_in,):
-            raise ValueError(f"fgrad.random.choice: p must be a 1-d array of the population size ({n_in},), "
-                             f"got shape {w.shape}")
-        if replace:
-            cdf = xp.cumsum(w)
-            # 1 - u lies in (0, 1], so entries of probability 0 are never picked.
-            target = cdf[-1:] * (1.0 - _unit(k, n, np.dtype(np.float64)))
-            idx = xp.minimum(xp.searchsorted(cdf, target, side="left"), n_in - 1)
-        else:
-            with np.errstate(divide="ignore"):
-                score = _gumbel(k, n_in) + xp.log(w)
-            idx = xp.argsort(-score, kind="stable")[:n]
-    idx = idx.astype(np.int64).reshape(shape)
-    if _int_scalar(raw):
-        return _finish(xp, idx, shape)
-    return _take(a, idx, ax)
+        with np.errstate(divide="ignore"):
+            score = _gumbel(k, n_in) + xp.log(weights[0].astype(np.float64, copy=False))
+        idx = xp.argsort(-score, axis=-1, kind="stable")[..., :n]
+    return _finish(xp, idx.astype(np.int64), _lead(nb, k, *weights) + shape)
 
 
 def _gumbel(k, n, dtype=np.dtype(np.float64)):
-    xp = array_module(k)
+    xp = get_array_module(k)
     return -xp.log(-xp.log(_open_unit(k, n, dtype)))
 
 
@@ -696,22 +840,32 @@ def categorical(key, logits, axis=-1, shape=None):
     >>> fgrad.random.categorical(fgrad.random.key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(4,))
     """
     k = _check_key(key, "categorical")
-    xp = array_module(k)
-    _same_device("categorical", k, concrete(logits))
+    xp = get_array_module(k)
+    _same_device("categorical", concrete(k), concrete(logits))
     lg = _param(logits, xp)
-    if lg.ndim == 0:
+    lg_shape = tuple(shape_of(lg))
+    if not lg_shape:
         raise ValueError("fgrad.random.categorical: logits must have at least one dimension")
-    ax = _axis(axis, lg.ndim, "categorical")
-    batch = lg.shape[:ax] + lg.shape[ax + 1:]
+    ax = _axis(axis, len(lg_shape), "categorical")
+    batch = lg_shape[:ax] + lg_shape[ax + 1:]
     shape = batch if shape is None else _canon_shape(shape, "categorical")
     lead = len(shape) - len(batch)
     if lead < 0:
         raise ValueError(f"fgrad.random.categorical: shape {shape} has fewer dimensions than the batch shape "
-                         f"{batch} of logits {lg.shape} without axis {ax}")
+                         f"{batch} of logits {lg_shape} without axis {ax}")
     _check_broadcast("categorical", shape[lead:], batch)
-    full = shape[:lead] + shape[lead:][:ax] + (lg.shape[ax],) + shape[lead:][ax:]
-    noise = _gumbel(k, math.prod(full)).reshape(full)
-    return _finish(xp, xp.argmax(noise + lg.reshape((1,) * lead + lg.shape), axis=lead + ax), shape)
+    return _draw("categorical", k, lg, axis=ax, shape=shape)
+
+
+def _categorical_sampler(k, lg, *, nb, axis, shape):
+    xp = get_array_module(k)
+    lg = xp.asarray(lg)
+    own = lg.shape[nb:]
+    lead = len(shape) - len(own) + 1
+    full = shape[:lead] + shape[lead:][:axis] + (own[axis],) + shape[lead:][axis:]
+    noise = _gumbel(k, math.prod(full)).reshape(k.shape[:-1] + full)
+    lg = lg.reshape(lg.shape[:nb] + (1,) * lead + own)
+    return _finish(xp, xp.argmax(noise + lg, axis=nb + lead + axis), _lead(nb, k, lg) + shape)
 
 
 def gumbel(key, shape=(), dtype=np.float64):
@@ -720,9 +874,11 @@ def gumbel(key, shape=(), dtype=np.float64):
     >>> g = fgrad.random.gumbel(fgrad.random.key(0), (3,))
     """
     k = _check_key(key, "gumbel")
-    shape = _canon_shape(shape, "gumbel")
-    dt = _float_dtype(dtype, "gumbel")
-    return _finish(array_module(k), _gumbel(k, math.prod(shape), dt).astype(dt), shape)
+    return _draw("gumbel", k, shape=_canon_shape(shape, "gumbel"), dtype=_float_dtype(dtype, "gumbel"))
+
+
+def _gumbel_sampler(k, *, nb, shape, dtype):
+    return _finish(get_array_module(k), _gumbel(k, math.prod(shape), dtype).astype(dtype), k.shape[:-1] + shape)
 
 
 def exponential(key, shape=(), dtype=np.float64):
@@ -731,10 +887,13 @@ def exponential(key, shape=(), dtype=np.float64):
     >>> e = fgrad.random.exponential(fgrad.random.key(0), (3,))
     """
     k = _check_key(key, "exponential")
-    shape = _canon_shape(shape, "exponential")
-    dt = _float_dtype(dtype, "exponential")
-    xp = array_module(k)
-    return _finish(xp, (-xp.log(_open_unit(k, math.prod(shape), dt))).astype(dt), shape)
+    return _draw("exponential", k, shape=_canon_shape(shape, "exponential"),
+                 dtype=_float_dtype(dtype, "exponential"))
+
+
+def _exponential_sampler(k, *, nb, shape, dtype):
+    xp = get_array_module(k)
+    return _finish(xp, (-xp.log(_open_unit(k, math.prod(shape), dtype))).astype(dtype), k.shape[:-1] + shape)
 
 
 def laplace(key, shape=(), dtype=np.float64):
@@ -743,8 +902,20 @@ def laplace(key, shape=(), dtype=np.float64):
     >>> l = fgrad.random.laplace(fgrad.random.key(0), (3,))
     """
     k = _check_key(key, "laplace")
-    shape = _canon_shape(shape, "laplace")
-    dt = _float_dtype(dtype, "laplace")
-    xp = array_module(k)
-    w = _open_unit(k, math.prod(shape), dt) - 0.5  # never 0: the grid is symmetric about 1/2
-    return _finish(xp, (-xp.sign(w) * xp.log1p(-2.0 * xp.abs(w))).astype(dt), shape)
+    return _draw("laplace", k, shape=_canon_shape(shape, "laplace"), dtype=_float_dtype(dtype, "laplace"))
+
+
+def _laplace_sampler(k, *, nb, shape, dtype):
+    xp = get_array_module(k)
+    w = _open_unit(k, math.prod(shape), dtype) - 0.5  # never 0: the grid is symmetric about 1/2
+    return _finish(xp, (-xp.sign(w) * xp.log1p(-2.0 * xp.abs(w))).astype(dtype), k.shape[:-1] + shape)
+
+
+_SAMPLERS = {
+    "seed": _seed_sampler, "split": _split_sampler, "fold_in": _fold_in_sampler, "bits": _bits_sampler,
+    "uniform": _uniform_sampler, "normal": _normal_sampler, "truncated_normal": _truncated_normal_sampler,
+    "bernoulli": _bernoulli_sampler, "randint": _randint_sampler, "permutation": _permutation_sampler,
+    "independent_permutation": _independent_permutation_sampler, "choice": _choice_sampler,
+    "categorical": _categorical_sampler, "gumbel": _gumbel_sampler, "exponential": _exponential_sampler,
+    "laplace": _laplace_sampler,
+}

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import core
 from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, concrete, PRIMITIVES
+from .batching import vmap
 from .tree_util import tree_flatten, tree_unflatten, tree_structure
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
@@ -224,45 +225,73 @@ def linearize(fun, *primals):
 
 # ------------------------------------------------------------------ Jacobians
 
-def _basis(x):
-    """Unit tangents for every element of ``x``, one at a time."""
+def _eye_split(leaves, dtype):
+    """The unit basis of all ``leaves`` together, split per leaf: leaf i gets ``(n,) + shape_i``."""
+    sizes = [int(np.prod(np.shape(x), dtype=np.int64)) for x in leaves]
+    n = sum(sizes)
+    eye = _numpy().get_array_module(*leaves).eye(n, dtype=dtype)  # a constant, on the leaves' device
+    out, start = [], 0
+    for x, k in zip(leaves, sizes):
+        part = eye[:, start:start + k].reshape((n,) + np.shape(x))
+        out.append(part.astype(core._dtype_of(concrete(x)), copy=False))  # each leaf's own dtype
+        start += k
+    return n, sizes, out
+
+
+def _blocks(stacked, sizes, lead_shapes, axis_first):
+    """Split the basis axis of ``stacked`` (first, or last with ``axis_first=False``) by ``sizes``
+    and reshape each part to ``lead_shapes[i]``."""
     fnp = _numpy()
-    raw = concrete(x)
-    xp = fnp.array_module(raw)
-    n = int(np.prod(np.shape(raw), dtype=np.int64))
-    eye = xp.eye(n, dtype=core._dtype_of(raw))
-    return [eye[k].reshape(np.shape(raw)) for k in range(n)]
+    out, start = [], 0
+    for k, shape in zip(sizes, lead_shapes):
+        part = stacked[start:start + k] if axis_first else stacked[..., start:start + k]
+        out.append(fnp.reshape(part, shape))
+        start += k
+    return out
 
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
-    """The Jacobian by reverse mode: one backward pass per output element.
+    """The Jacobian by reverse mode: the pullback vmapped over the basis of the outputs (one batched pass).
 
     Its shape is ``out.shape + in.shape``; pytree outputs and argnums tuples nest
     as in JAX (output structure outside, input structure inside).
     """
     _check_callable(fun, "jacrev")
+    if holomorphic:
+        raise NotImplementedError("jacrev: holomorphic=True (the complex Jacobian) is not supported")
     fnp = _numpy()
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "jacrev")
         dyn = [args[i] for i in nums]
+        if not allow_int:
+            for leaf in tree_flatten(dyn)[0]:
+                if not _is_inexact(_check_leaf(leaf, "jacrev")):
+                    raise TypeError(
+                        "jacrev requires real- or complex-valued inputs (floating-point dtypes), but got "
+                        f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
+                        "pass allow_int=True")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         out, pullback = res[0], res[1]
         o_flat, o_tree = tree_flatten(out)
+        for o in o_flat:
+            if not _is_inexact(o):
+                raise TypeError(f"jacrev requires real- or complex-valued outputs (floating-point dtypes), but got "
+                                f"{core._dtype_of(concrete(o))}. For integer or boolean outputs use vjp")
         in_flat, in_tree = tree_flatten(tuple(dyn))
+        dtype = np.result_type(*[core._dtype_of(concrete(o)) for o in o_flat]) if o_flat else np.float64
+        n, o_sizes, basis = _eye_split(o_flat, dtype)
+        if n:
+            rows = vmap(lambda *cts: tree_flatten(pullback(tree_unflatten(o_tree, list(cts))))[0])(*basis)
+        else:
+            rows = [fnp.zeros((0,) + np.shape(x), core._dtype_of(concrete(x))) for x in in_flat]
+        # rows[i]: (n,) + shape of input leaf i; the basis axis runs over all output elements
+        per_in = [_blocks(r, o_sizes, [np.shape(o) + np.shape(x) for o in o_flat], True)
+                  for r, x in zip(rows, in_flat)]
         per_out = []
-        for j, o in enumerate(o_flat):
-            rows = []
-            for e in _basis(o):
-                ct = [fnp.zeros_like(x) for x in o_flat]
-                ct[j] = e
-                rows.append(tree_flatten(pullback(tree_unflatten(o_tree, ct)))[0])
-            blocks = []
-            for i, x in enumerate(in_flat):
-                stacked = fnp.stack([r[i] for r in rows]) if rows else fnp.zeros((0,) + np.shape(x), core._dtype_of(concrete(x)))
-                blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
-            tree = tree_unflatten(in_tree, blocks)
+        for j in range(len(o_flat)):
+            tree = tree_unflatten(in_tree, [blocks[j] for blocks in per_in])
             per_out.append(tree[0] if single else tree)
         jac = tree_unflatten(o_tree, per_out)
         return (jac, res[2]) if has_aux else jac
@@ -274,8 +303,10 @@ jacobian = jacrev
 
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
-    """The Jacobian by forward mode: one JVP per input element."""
+    """The Jacobian by forward mode: the JVP vmapped over the basis of the inputs (one batched pass)."""
     _check_callable(fun, "jacfwd")
+    if holomorphic:
+        raise NotImplementedError("jacfwd: holomorphic=True (the complex Jacobian) is not supported")
     fnp = _numpy()
 
     @functools.wraps(fun)
@@ -287,34 +318,24 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
             if not _is_inexact(_check_leaf(x, "jacfwd")):
                 raise TypeError(f"jacfwd requires floating-point inputs, got {core._dtype_of(concrete(x))}")
         f_dyn = _partial_over(fun, args, kwargs, nums)
-        zeros = [fnp.zeros_like(x) for x in in_flat]
-        columns = []  # per input leaf: list of output-tangent flats
-        out = aux = None
-        for i, x in enumerate(in_flat):
-            cols = []
-            for e in _basis(x):
-                tan = list(zeros)
-                tan[i] = e
-                res = jvp(f_dyn, tuple(dyn), tuple(tree_unflatten(in_tree, tan)), has_aux=has_aux)
-                out = res[0]
-                if has_aux:
-                    aux = res[2]
-                cols.append(tree_flatten(res[1])[0])
-            columns.append(cols)
-        if out is None:  # every input is empty
+        dtype = np.result_type(*[core._dtype_of(concrete(x)) for x in in_flat])
+        n, in_sizes, basis = _eye_split(in_flat, dtype)
+
+        def column(*tangents):
+            res = jvp(f_dyn, tuple(dyn), tuple(tree_unflatten(in_tree, list(tangents))), has_aux=has_aux)
+            return res[0], tree_flatten(res[1])[0], (res[2] if has_aux else None)
+
+        if n:
+            out, cols, aux = vmap(column, out_axes=(None, 0, None))(*basis)
+        else:  # every input is empty
             res = f_dyn(*dyn)
             out, aux = res if has_aux else (res, None)
+            cols = [fnp.zeros((0,) + np.shape(o), core._dtype_of(concrete(o))) for o in tree_flatten(out)[0]]
         o_flat, o_tree = tree_flatten(out)
         per_out = []
-        for j, o in enumerate(o_flat):
-            blocks = []
-            for i, x in enumerate(in_flat):
-                cols = columns[i]
-                if cols:
-                    stacked = fnp.stack([c[j] for c in cols], axis=-1)
-                else:
-                    stacked = fnp.zeros(np.shape(o) + (0,), core._dtype_of(concrete(o)))
-                blocks.append(fnp.reshape(stacked, np.shape(o) + np.shape(x)))
+        for o, col in zip(o_flat, cols):
+            col = fnp.moveaxis(col, 0, -1)  # (out shape) + (n,)
+            blocks = _blocks(col, in_sizes, [np.shape(o) + np.shape(x) for x in in_flat], False)
             tree = tree_unflatten(in_tree, blocks)
             per_out.append(tree[0] if single else tree)
         jac = tree_unflatten(o_tree, per_out)
@@ -325,6 +346,8 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
 
 def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """The Hessian of scalar ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``."""
+    if holomorphic:
+        raise NotImplementedError("hessian: holomorphic=True (the complex Hessian) is not supported")
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 

@@ -80,6 +80,29 @@ class PyTreeDef:
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
 
+    def flatten_up_to(self, tree):
+        """The subtrees of ``tree`` at this structure's leaves (this structure is a prefix of ``tree``'s).
+
+        >>> tree_structure((0, 0)).flatten_up_to(([1, 2], {"a": 3}))
+        [[1, 2], {'a': 3}]
+        """
+        out = []
+        self._up_to(tree, out)
+        return out
+
+    def _up_to(self, tree, out):
+        if self.node_type is None:
+            out.append(tree)
+            return
+        t, entry = _node_of(tree)
+        if t is not self.node_type:
+            raise ValueError(f"expected {self.node_type.__name__}, got {type(tree).__name__}")
+        children, aux = entry[0](tree)
+        if aux != self.aux or len(children) != len(self.children):
+            raise ValueError(f"{self.node_type.__name__} of a different structure: {aux!r} vs {self.aux!r}")
+        for c, sub in zip(self.children, children):
+            c._up_to(sub, out)
+
     def __eq__(self, other):
         return (isinstance(other, PyTreeDef) and self.node_type is other.node_type
                 and self.aux == other.aux and self.children == other.children)

@@ -12,13 +12,15 @@ tensor([ 6., 12., 18.])
 """
 import numpy as _np
 
-from . import _dtypes
 from ._dtypes import (bool, complex64, complex128, cfloat, cdouble, double, dtype, finfo, float,  # noqa: F401
                       float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32,
-                      int64, long, promote_types, result_type, set_default_dtype, short, uint8)
-from ._device import cuda, device  # noqa: F401
+                      int64, long, promote_types, set_default_dtype, short, uint8)
+from ._device import device  # noqa: F401
+# torch.autograd before Tensor: the Tensor module imports autograd's tape and grad mode, which runs
+# autograd's __init__ first, and autograd's engine and Function are built on Tensor.
+from . import autograd  # noqa: F401
 from ._tensor import Size, Tensor  # noqa: F401
-from . import _ops  # noqa: F401  (installs the Tensor methods)
+from . import _ops  # noqa: F401  (gives Tensor its op methods)
 from ._ops.creation import *  # noqa: F401,F403
 from ._ops.pointwise import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
@@ -27,11 +29,16 @@ from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.pointwise import relu_, sigmoid_  # noqa: F401
 from ._ops.shape import clone, contiguous, expand, expand_as, view_as  # noqa: F401
-from . import autograd, random  # noqa: F401
+from . import cuda, random  # noqa: F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
                                  set_grad_enabled, is_inference_mode_enabled)
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state  # noqa: F401
 from ._repr import set_printoptions  # noqa: F401
+from . import nn, optim  # noqa: F401  (torch.nn and torch.optim over fgrad.nn and fgrad.optim)
+from . import func  # noqa: F401  (torch.func over fgrad's transforms)
+from .func import vmap  # noqa: F401
+from . import utils  # noqa: F401
+from .serialization import load, save  # noqa: F401
 
 __version__ = "2.13.0+fgrad"
 strided = "torch.strided"
@@ -47,33 +54,3 @@ def is_floating_point(input):
 def get_device(input):
     return input.device.index if input.device.type == "cuda" else -1
 
-
-def _register_interop():
-    """Tensors are fgrad pytrees (their data is the leaf) and answer NumPy's protocols with fgrad."""
-    import fgrad.numpy as fnp
-    from fgrad.tree_util import register_pytree_node
-    from ._tensor import apply, wrap
-
-    register_pytree_node(Tensor, lambda t: ((t._data,), None), lambda aux, ch: wrap(ch[0]))
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        fn = getattr(fnp, ufunc.__name__, None)
-        if method != "__call__" or fn is None or kwargs:
-            return NotImplemented
-        return apply(fn, inputs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        fn = getattr(fnp, func.__name__, None)
-        if fn is None:
-            return NotImplemented
-        return apply(lambda *a: fn(*a, **kwargs), args)
-
-    Tensor.__array_ufunc__ = __array_ufunc__
-    Tensor.__array_function__ = __array_function__
-
-
-_register_interop()
-
-from . import nn, optim  # noqa: E402,F401  (torch.nn and torch.optim over fgrad.nn and fgrad.optim)
-from . import utils  # noqa: E402,F401
-from .serialization import load, save  # noqa: E402,F401

@@ -1,7 +1,9 @@
-"""``torch.device`` and ``torch.cuda``, backed by fgrad's NumPy/CuPy dispatch."""
+"""``torch.device``, backed by fgrad's NumPy/CuPy dispatch."""
+import numpy as np
+
 from fgrad import backend
 
-__all__ = ["device", "cuda"]
+__all__ = ["device"]
 
 
 class device:
@@ -22,7 +24,7 @@ class device:
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type not in ("cpu", "cuda"):
+        if type not in ("cpu", "cuda", "meta"):
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         self.type = type
         self.index = index
@@ -46,10 +48,23 @@ class device:
 
 
 CPU = device("cpu")
+META = device("meta")
+
+
+class MetaArray(np.ndarray):
+    """The storage of a ``meta`` tensor: a shape and dtype, no data (a read-only broadcast zero)."""
+
+
+def to_meta(raw):
+    """A meta array with ``raw``'s shape and dtype (torch's ``.to('meta')``: the values are dropped)."""
+    dt = raw.dtype if hasattr(raw, "dtype") else np.result_type(raw)
+    return np.broadcast_to(np.zeros((), dt), np.shape(raw)).view(MetaArray)
 
 
 def of_raw(x):
     """The torch.device of a raw array."""
+    if isinstance(x, MetaArray):
+        return META
     if backend.is_cupy_array(x):
         return device("cuda", x.device.id)
     return CPU
@@ -63,37 +78,9 @@ def as_device(d):
 
 def put(raw, d):
     """``raw`` moved to device ``d`` (no copy when it is already there)."""
+    if d.type == "meta":
+        return to_meta(raw)
     if d.type == "cpu" and not backend.is_cupy_array(raw):
         return raw
     return backend.transfer(raw, d._fgrad())
 
-
-class _Cuda:
-    """``torch.cuda``: availability and device count from CuPy."""
-
-    @staticmethod
-    def is_available():
-        return bool(backend.devices("cuda"))
-
-    @staticmethod
-    def device_count():
-        return len(backend.devices("cuda"))
-
-    @staticmethod
-    def current_device():
-        return 0
-
-    @staticmethod
-    def synchronize(device=None):
-        if backend.cupy_active() and _Cuda.is_available():
-            backend.require_cupy().cuda.Device().synchronize()
-
-    @staticmethod
-    def manual_seed(seed):
-        from .random import manual_seed
-        manual_seed(seed)
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()

@@ -9,7 +9,7 @@ import numpy as np
 __all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16",
            "int8", "int16", "int32", "int64", "uint8", "short", "int", "long", "bool",
            "complex64", "complex128", "cfloat", "cdouble",
-           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "finfo", "iinfo"]
 
 _builtin_bool, _builtin_float, _builtin_int = bool, float, int
 
@@ -135,17 +135,6 @@ def result_np(dims, zerod, scalars):
         if _KIND_RANK[d.kind] == best:
             return d
     return _DEFAULT.dtype.np
-
-
-def result_type(a, b):
-    from ._tensor import Tensor
-    dims, zerod, scalars = [], [], []
-    for x in (a, b):
-        if isinstance(x, Tensor):
-            (dims if x.ndim else zerod).append(x._np_dtype())
-        else:
-            scalars.append(x)
-    return from_np(result_np(dims, zerod, scalars))
 
 
 class finfo:

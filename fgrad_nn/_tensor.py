@@ -5,21 +5,29 @@ tensor requires grad) a ``VJPTracer`` of the global tape whose value is the
 tensor's storage. Views share storage and a version counter with their base;
 in-place ops write into the storage and re-point ``_data`` at the tracer of the
 op's result (and rewrite the base's graph, torch's CopySlices idea).
+
+Only this module writes a tensor's ``_data`` and version counter: the op wrapper
+(``apply``), ``inplace`` and the views here, and ``Tensor._assign`` for everyone else.
 """
 import math
+import weakref
 
 import numpy as np
 
-from fgrad import backend
-from fgrad.core import Tracer, VJPTracer, concrete
 import fgrad.numpy as fnp
+from fgrad import backend
+from fgrad.batching import BatchTracer
+from fgrad.core import JVPTracer, Tracer, VJPTracer, concrete
+from fgrad.tree_util import register_pytree_node
 
 from . import _dtypes
-from ._device import of_raw, as_device, put
-from .autograd._tape import TAPE, TapeNode, LINEAR, NO_ANS  # noqa: F401
+from ._device import of_raw
+from ._repr import tensor_repr
+from .autograd._tape import TAPE, TapeNode
 from .autograd.grad_mode import STATE
 
-__all__ = ["Tensor", "wrap", "unwrap", "apply", "raw_of", "Size"]
+__all__ = ["Tensor", "Size", "wrap", "unwrap", "apply", "inplace", "on_tape", "transform_traced",
+           "define_methods"]
 
 
 class Size(tuple):
@@ -32,8 +40,73 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-def _is_tape(d):
+def on_tape(d):
+    """True for a value recorded on the autograd tape (what a Tensor that requires grad holds)."""
     return type(d) is VJPTracer and d._trace is TAPE
+
+
+def transform_traced(d):
+    """True for a value traced by an fgrad transform (not the facade's own tape)."""
+    return isinstance(d, Tracer) and not on_tape(d)
+
+
+def batched(d):
+    """True for a value batched by a running vmap (at any level under its derivative tracers): a Tensor
+    over it is one example, and its raw array is the whole batch."""
+    while isinstance(d, Tracer):
+        if isinstance(d, BatchTracer):
+            return True
+        d = d._value
+    return False
+
+
+FUNC_REVERSE = []
+"""The traces of the running torch.func reverse-mode transforms (grad, vjp, jacrev), pushed while their
+function runs: ``torch.no_grad()`` inside it stops their gradient, as it stops the tape's."""
+
+
+def _no_grad_value(d, traces):
+    """A traced ``d`` as an op under no_grad sees it: without the tape and the reverse-mode levels of
+    ``traces`` (vmap's batch, forward mode and fgrad's own transforms stay)."""
+    if not isinstance(d, Tracer):
+        return d
+    if on_tape(d):
+        return d._value
+    inner = _no_grad_value(d._value, traces)
+    if type(d) is VJPTracer and any(d._trace is t for t in traces):
+        return inner
+    if type(d) is JVPTracer:
+        tangent = _no_grad_value(d._tangent, traces)
+        return d if inner is d._value and tangent is d._tangent else JVPTracer(d._trace, inner, tangent)
+    if inner is d._value:
+        return d
+    if type(d) is BatchTracer:
+        return BatchTracer(d._trace, inner, d._bdim)
+    if type(d) is VJPTracer:
+        return VJPTracer(d._trace, inner, d._node, d._index)
+    return d
+
+
+def _batch_traces(d):
+    """The vmaps batching ``d`` (their traces)."""
+    out = []
+    while isinstance(d, Tracer):
+        if type(d) is BatchTracer:
+            out.append(d._trace)
+        d = d._value
+    return out
+
+
+_VMAP_INPLACE = ("vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor `other` "
+                 "in extra_args that has more elements than `self`. This happened due to `other` being vmapped over "
+                 "but `self` not being vmapped over in a vmap. Please try to use out-of-place operators instead of "
+                 "inplace arithmetic. If said operator is being called inside the PyTorch framework, please file a "
+                 "bug report instead.")
+
+_VMAP_ITEM = ("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() on "
+              "a Tensor, please try to rewrite what you're doing with other operations. If error is occurring "
+              "somewhere inside PyTorch internals, please file a bug report.")
+_VMAP_NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 
 def reset_grads(params, set_to_none=True):
@@ -51,21 +124,9 @@ def reset_grads(params, set_to_none=True):
             p.grad.zero_()
 
 
-def transform_traced(d):
-    """True for a value traced by an fgrad transform (not the facade's own tape)."""
-    return isinstance(d, Tracer) and not _is_tape(d)
-
-
-def raw_of(d):
-    """The array under any value (the tensor's storage for a tape tracer)."""
-    while isinstance(d, Tracer):
-        d = d._value
-    return d
-
-
 def _as_storage(d):
     """``d`` with a real ndarray (not a NumPy scalar) under it, so it can be written in place."""
-    if _is_tape(d):
+    if on_tape(d):
         v = d._value
         if isinstance(v, np.generic) or not hasattr(v, "shape"):
             return VJPTracer(TAPE, np.asarray(v), d._node, d._index)
@@ -78,7 +139,17 @@ def _as_storage(d):
 
 
 class Tensor:
-    """A torch-style tensor over fgrad (see the module docstring)."""
+    """A torch-style tensor over fgrad (see the module docstring).
+
+    Where its methods come from: this class body defines everything about the tensor
+    itself -- storage and metadata, autograd state (``requires_grad``, ``detach``,
+    ``retain_grad`` ...), conversions, copying and NumPy's protocols. The operations are
+    defined once, as functions, in the families of ``fgrad_nn._ops`` (``t.add`` is
+    ``torch.add``), and the constructor ``Tensor(data)``, ``backward`` and ``grad_fn`` where
+    they are implemented (``_ops.creation``, ``autograd.engine``, ``autograd.function``): each
+    of those modules lists its Tensor methods in a ``TENSOR_METHODS`` table, and
+    ``define_methods`` below adds them to this class, once, when ``fgrad_nn._ops`` is imported.
+    """
 
     __slots__ = ("_data", "_version", "_base", "_view", "_gv", "_grad", "_fn", "__weakref__")
     __array_priority__ = 2000
@@ -86,22 +157,13 @@ class Tensor:
     def __new__(cls, *args, **kwargs):
         return object.__new__(cls)
 
-    def __init__(self, *args, dtype=None, device=None):
-        """``torch.Tensor(data)`` (default float dtype) or ``torch.Tensor(2, 3)`` (uninitialised: zeros)."""
-        if len(args) == 1 and not isinstance(args[0], int):
-            from ._ops.creation import tensor
-            t = tensor(args[0], dtype=dtype or _dtypes.get_default_dtype(), device=device)
-        else:
-            from ._ops.creation import zeros
-            t = zeros(*args, dtype=dtype, device=device)
-        _init(self, t._data)
-
     # ------------------------------------------------------------------ metadata
     def _raw(self):
-        return raw_of(self._data)
+        """The storage: the raw array under every tracer level."""
+        return concrete(self._data)
 
     def _np_dtype(self):
-        r = raw_of(self._data)
+        r = concrete(self._data)
         return r.dtype if hasattr(r, "dtype") else np.result_type(r)
 
     @property
@@ -110,7 +172,7 @@ class Tensor:
 
     @property
     def device(self):
-        return of_raw(raw_of(self._data))
+        return of_raw(concrete(self._data))
 
     @property
     def is_cuda(self):
@@ -118,21 +180,21 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(np.shape(raw_of(self._data)))
+        return Size(fnp.shape(self._data))
 
     def size(self, dim=None):
-        s = np.shape(raw_of(self._data))
+        s = fnp.shape(self._data)
         if dim is None:
             return Size(s)
         return s[_dim(dim, len(s))]
 
     def dim(self):
-        return np.ndim(raw_of(self._data))
+        return len(fnp.shape(self._data))
 
     ndim = property(dim)
 
     def numel(self):
-        return math.prod(np.shape(raw_of(self._data)))
+        return math.prod(fnp.shape(self._data))
 
     nelement = numel
 
@@ -146,20 +208,20 @@ class Tensor:
         return self._np_dtype().kind == "c"
 
     def is_contiguous(self, memory_format=None):
-        r = raw_of(self._data)
+        r = concrete(self._data)
         return bool(getattr(r, "flags", None) is None or r.flags.c_contiguous)
 
     def stride(self, dim=None):
-        r = raw_of(self._data)
+        r = concrete(self._data)
         st = tuple(s // r.itemsize for s in r.strides)
         return st if dim is None else st[_dim(dim, r.ndim)]
 
     def data_ptr(self):
-        r = raw_of(self._data)
+        r = concrete(self._data)
         return r.__array_interface__["data"][0] if isinstance(r, np.ndarray) else r.data.ptr
 
     def __len__(self):
-        s = np.shape(raw_of(self._data))
+        s = fnp.shape(self._data)
         if not s:
             raise TypeError("len() of a 0-d tensor")
         return s[0]
@@ -172,15 +234,31 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
-    @property
-    def _version_count(self):
-        return self._version[0]
+    # ------------------------------------------------------------------ writing the value
+    def _assign(self, value, index=Ellipsis):
+        """``self[index] = value`` without recording anything: the one way, besides the op wrapper's
+        ``inplace``, that a tensor's value changes.
+
+        An untraced value is written into the storage (views see it); inside an fgrad transform the
+        storage cannot hold a tracer, so the tensor is re-pointed at the traced value instead. The
+        version counter is bumped either way (saved values are checked against it).
+        """
+        d = self._data
+        if transform_traced(value) or transform_traced(d):
+            mine = _batch_traces(d)
+            if any(all(t is not m for m in mine) for t in _batch_traces(value)):
+                raise RuntimeError(_VMAP_INPLACE)  # a batch written into one example's worth of storage
+            self._data = value if index is Ellipsis else fnp.at(d)[index].set(value)
+        else:
+            concrete(d)[index] = concrete(value)
+        self._version[0] += 1
+        self._gv = self._version[0]
+        return self
 
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self):
-        d = self._data
-        return type(d) is VJPTracer and d._trace is TAPE
+        return on_tape(self._data)
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -188,7 +266,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         d = self._data
-        tracked = _is_tape(d)
+        tracked = on_tape(d)
         if tracked and d._node.prim is not None:
             if requires_grad:
                 return self
@@ -206,15 +284,7 @@ class Tensor:
     @property
     def is_leaf(self):
         d = self._data
-        return not (type(d) is VJPTracer and d._trace is TAPE) or d._node.prim is None
-
-    @property
-    def grad_fn(self):
-        d = self._data
-        if not _is_tape(d) or d._node.prim is None:
-            return None
-        from .autograd.function import GradFn
-        return GradFn(d._node, self._fn, d._index)
+        return not on_tape(d) or d._node.prim is None
 
     @property
     def grad(self):
@@ -228,12 +298,11 @@ class Tensor:
 
     def retain_grad(self):
         d = self._data
-        if not _is_tape(d):
+        if not on_tape(d):
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         node = d._node
         if node.prim is None:
             return
-        import weakref
         if not isinstance(node, TapeNode):
             raise RuntimeError("retain_grad() is not supported on the output of this function")
         node.retains = (node.retains or ()) + ((weakref.ref(self), d._index),)
@@ -241,37 +310,40 @@ class Tensor:
     @property
     def retains_grad(self):
         d = self._data
-        return _is_tape(d) and d._node.prim is not None and bool(getattr(d._node, "retains", None))
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (see torch.Tensor.backward)."""
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        return on_tape(d) and d._node.prim is not None and bool(getattr(d._node, "retains", None))
 
     def detach(self):
-        """A view of the same storage (and version counter) with no graph."""
-        return wrap_view_of(self, raw_of(self._data) if isinstance(self._data, VJPTracer) and
-                            self._data._trace is TAPE else self._data)
+        """A view of the same storage (and version counter) with no graph (inside an fgrad transform: no
+        derivative through it at any level, and vmap's batch kept)."""
+        d = self._data
+        if on_tape(d):
+            d = concrete(d)
+        elif transform_traced(d):
+            d = fnp.stop_gradient(d)
+        return wrap_view_of(self, d)
 
     def detach_(self):
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         d = self._data
-        if _is_tape(d):
+        if on_tape(d):
             self._data = d._value
+        elif transform_traced(d):
+            self._data = fnp.stop_gradient(d)
         self._fn = None
         return self
 
     @property
     def data(self):
-        """The storage as an untracked tensor (its changes are invisible to autograd)."""
-        t = wrap(raw_of(self._data))
-        return t
+        """The storage as an untracked tensor (its changes are invisible to autograd); inside an fgrad
+        transform, the value with no derivative (under vmap: still one example)."""
+        d = self._data
+        return wrap(fnp.stop_gradient(d) if transform_traced(d) else concrete(d))
 
     @data.setter
     def data(self, value):
-        raw = raw_of(value._data) if isinstance(value, Tensor) else np.asarray(value)
-        if _is_tape(self._data):
+        raw = concrete(value._data) if isinstance(value, Tensor) else np.asarray(value)
+        if on_tape(self._data):
             self._data = TAPE.leaf_of(_as_storage(raw), self) if self.is_leaf else \
                 VJPTracer(TAPE, raw, self._data._node, self._data._index)
         else:
@@ -279,33 +351,32 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def item(self):
-        r = raw_of(self._data)
+        if batched(self._data):
+            raise RuntimeError(_VMAP_ITEM)
+        r = concrete(self._data)
         if np.size(r) != 1:
             raise RuntimeError(f"a Tensor with {np.size(r)} elements cannot be converted to Scalar")
         return r.item() if hasattr(r, "item") else r
 
     def tolist(self):
-        r = raw_of(self._data)
+        if batched(self._data):
+            raise RuntimeError(_VMAP_NO_STORAGE)
+        r = concrete(self._data)
         return r.tolist() if hasattr(r, "tolist") else r
 
     def numpy(self, *, force=False):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
-        r = raw_of(self._data)
+        if batched(self._data):
+            raise RuntimeError(_VMAP_NO_STORAGE)
+        r = concrete(self._data)
         if backend.is_cupy_array(r):
             if not force:
                 raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
                                 "copy the tensor to host memory first.")
             return r.get()
         return r
-
-    def __array__(self, dtype=None, copy=None):
-        if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                               "instead.")
-        r = np.asarray(backend.to_host(raw_of(self._data)))
-        return r if dtype is None else r.astype(dtype)
 
     def __float__(self):
         return float(self.item())
@@ -319,7 +390,11 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        r = raw_of(self._data)
+        if batched(self._data):
+            raise RuntimeError("vmap: It looks like you're attempting to use a Tensor in some data-dependent control "
+                               "flow. We don't support that yet, please file an issue at "
+                               "https://github.com/pytorch/pytorch/issues .")
+        r = concrete(self._data)
         if np.size(r) != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(r)
@@ -333,22 +408,57 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self):
-        from ._repr import tensor_repr
         return tensor_repr(self)
 
     __str__ = __repr__
 
+    # ------------------------------------------------------------------ copying and pickling
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (np.asarray(backend.to_host(raw_of(self._data))), self.requires_grad))
+        return (_rebuild, (np.asarray(backend.to_host(concrete(self._data))), self.requires_grad))
 
     def __deepcopy__(self, memo):
-        t = wrap(raw_of(self._data).copy())
+        t = wrap(concrete(self._data).copy())
         if self.requires_grad:
             t.requires_grad_(True)
         if self._grad is not None:
             t._grad = self._grad.clone()
         memo[id(self)] = t
         return t
+
+    # ------------------------------------------------------------------ NumPy's protocols, answered by fgrad
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
+        if batched(self._data):
+            raise RuntimeError(_VMAP_NO_STORAGE)
+        r = np.asarray(backend.to_host(concrete(self._data)))
+        return r if dtype is None else r.astype(dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = getattr(fnp, ufunc.__name__, None)
+        if method != "__call__" or fn is None or kwargs:
+            return NotImplemented
+        return apply(fn, inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = getattr(fnp, func.__name__, None)
+        if fn is None:
+            return NotImplemented
+        return apply(lambda *a: fn(*a, **kwargs), args)
+
+
+def define_methods(*tables):
+    """Add the methods each table maps (name -> function or property) to Tensor.
+
+    The one place Tensor gains attributes outside its class body (see the class docstring);
+    a name may come from one place only.
+    """
+    for table in tables:
+        for name, fn in table.items():
+            if name in Tensor.__dict__:
+                raise AssertionError(f"Tensor.{name} is defined twice")
+            setattr(Tensor, name, fn)
 
 
 def _rebuild(arr, requires_grad):
@@ -374,7 +484,7 @@ def _init(t, data, fn=None, version=None):
 
 
 def wrap(data, fn=None, version=None):
-    """A new Tensor over ``data`` (raw array or tracer)."""
+    """A new Tensor over ``data`` (raw array or tracer): ``_init``'s fields, inlined (every op's result)."""
     t = object.__new__(Tensor)
     t._data = _as_storage(data)
     t._version = [0] if version is None else version
@@ -384,6 +494,10 @@ def wrap(data, fn=None, version=None):
     t._grad = None
     t._fn = fn
     return t
+
+
+# Tensors are fgrad pytrees: their data is the leaf.
+register_pytree_node(Tensor, lambda t: ((t._data,), None), lambda aux, ch: wrap(ch[0]))
 
 
 def wrap_view_of(base, data, steps=None, fn=None):
@@ -407,7 +521,7 @@ def unwrap(x):
 def _check_devices(tensors):
     first = None
     for t in tensors:
-        r = raw_of(t._data)
+        r = concrete(t._data)
         if np.ndim(r) == 0 and not backend.is_cupy_array(r):
             continue  # torch lets CPU scalars (0-d tensors) meet CUDA tensors
         d = of_raw(r)
@@ -424,22 +538,29 @@ def _take(a, saved, grad_on, tensors):
             _refresh_view(a)
         tensors.append(a)
         d = a._data
-        if type(d) is VJPTracer and d._trace is TAPE:
+        if on_tape(d):
             if grad_on:
                 saved.append((a._version, a._version[0]))
             else:
                 return d._value
+        elif not grad_on and isinstance(d, Tracer):
+            return _no_grad_value(d, FUNC_REVERSE)
         return d
     if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
         return type(a)(_take(v, saved, grad_on, tensors) for v in a)
     return a
 
 
-def apply(fn, args, kwargs=None, name=None, out_kind="one"):
+def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     """Run the fgrad function ``fn`` on the Tensors in ``args`` and wrap the result.
 
     Records version counters for the backward check, honours grad mode and checks
-    devices. ``out_kind``: "one" (a Tensor), "many" (a tuple of Tensors), "raw".
+    devices. ``out_kind``: "one" (a Tensor), "many" (a tuple of Tensors), "auto" (a Tensor
+    for an array, a tuple of Tensors for a list or tuple of them), "raw".
+
+    ``numpy_errors``: the ValueErrors of NumPy under a plain op (a broadcast mismatch) are
+    raised as torch's RuntimeErrors. The pure layers raise torch's exception types
+    themselves, so the bridge to them (``fgrad_nn.nn``) turns this off.
     """
     grad_on = STATE.enabled
     saved = []
@@ -447,24 +568,22 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one"):
     vals = [_take(a, saved, grad_on, tensors) for a in args]
     if backend.cupy_active() and len(tensors) > 1:
         _check_devices(tensors)
-    if not saved:
-        try:
-            out = fn(*vals, **kwargs) if kwargs else fn(*vals)
-        except ValueError as e:
-            raise _runtime(e, tensors) from None
-        if out_kind == "one":
-            return wrap(out)
-        if out_kind == "many":
-            return tuple(wrap(o) for o in out)
-        return out
-    ver = [0]
-    TAPE.saved = (tuple(saved), ver, 0)
+    ver = [0] if saved else None
+    if saved:
+        TAPE.saved = (tuple(saved), ver, 0)
     try:
         out = fn(*vals, **kwargs) if kwargs else fn(*vals)
     except ValueError as e:
+        if not numpy_errors:
+            raise
         raise _runtime(e, tensors) from None
     finally:
-        TAPE.saved = None
+        if saved:
+            TAPE.saved = None
+    if not saved:
+        name = None  # nothing was recorded: no grad_fn
+    if out_kind == "auto":
+        out_kind = "many" if isinstance(out, (list, tuple)) else "one"
     if out_kind == "one":
         return wrap(out, name, ver)
     if out_kind == "many":
@@ -473,16 +592,13 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one"):
 
 
 def _runtime(err, tensors):
-    """torch raises RuntimeError where NumPy raises ValueError (shape mismatches above all)."""
-    shapes = [tuple(t.shape) for t in tensors]
-    if len(shapes) == 2 and "broadcast" in str(err):
-        a, b = shapes
-        for k in range(1, max(len(a), len(b)) + 1):
-            x = a[-k] if k <= len(a) else 1
-            y = b[-k] if k <= len(b) else 1
-            if x != y and x != 1 and y != 1:
-                return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                    f"non-singleton dimension {max(len(a), len(b)) - k}")
+    """torch's RuntimeError for NumPy's ValueError under a plain op (a broadcast mismatch above all)."""
+    from fgrad.nn.torch_rules import broadcast_shapes  # the error path only: torch's one broadcasting rule
+    if len(tensors) == 2 and "broadcast" in str(err):
+        try:
+            broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        except RuntimeError as e:
+            return e
     return RuntimeError(str(err))
 
 
@@ -491,7 +607,7 @@ def _runtime(err, tensors):
 def _view_fwd(d, kind, p):
     """One view step on a (possibly traced) value."""
     if kind == "index":
-        return _getitem(d, p)
+        return fnp.getitem(d, p)
     if kind == "transpose":
         return fnp.transpose(d, p)
     if kind == "reshape":
@@ -501,13 +617,6 @@ def _view_fwd(d, kind, p):
     if kind == "real":
         return d
     raise AssertionError(kind)
-
-
-def _getitem(d, idx):
-    g = getattr(fnp, "getitem", None)
-    if g is not None:
-        return g(d, idx)
-    return d[idx]
 
 
 def _view_inverse(base_d, kind, p, new):
@@ -520,7 +629,7 @@ def _view_inverse(base_d, kind, p, new):
             inv[a] = i
         return fnp.transpose(new, tuple(inv))
     if kind == "reshape":
-        return fnp.reshape(new, np.shape(raw_of(base_d)))
+        return fnp.reshape(new, fnp.shape(base_d))
     if kind == "real":
         return new
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -540,13 +649,13 @@ def _refresh_view(v):
     base = v._base
     v._gv = v._version[0]
     bd = base._data
-    if not _is_tape(bd) or not STATE.enabled:
+    if not on_tape(bd) or not STATE.enabled:
         return
     d = bd
     for kind, p in v._view:
         d = _view_fwd(d, kind, p)
-    if _is_tape(d):
-        v._data = VJPTracer(TAPE, raw_of(v._data), d._node, d._index)
+    if on_tape(d):
+        v._data = VJPTracer(TAPE, concrete(v._data), d._node, d._index)
         v._fn = v._fn or "AsStridedBackward0"
 
 
@@ -555,14 +664,14 @@ def check_inplace(t):
     if not STATE.enabled:
         return
     d = t._data
-    if _is_tape(d) and d._node.prim is None:
+    if on_tape(d) and d._node.prim is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if t._base is not None and _is_tape(t._base._data) and t._base._data._node.prim is None:
+    if t._base is not None and on_tape(t._base._data) and t._base._data._node.prim is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
 
 
-def _write(storage, value, t):
+def _write(storage, value):
     try:
         storage[...] = value
     except ValueError as e:
@@ -587,42 +696,39 @@ def inplace(t, fn, others=(), name=None):
         _refresh_view(t)
     grad_on = STATE.enabled
     d = t._data
-    storage = raw_of(d)
+    storage = concrete(d)
     saved = []
     tensors = [t]
     ovals = [_take(o, saved, grad_on, tensors) for o in others]
     if backend.cupy_active():
         _check_devices(tensors)
     tdt = storage.dtype
-    tracked = grad_on and (_is_tape(d) or saved)
+    tracked = grad_on and (on_tape(d) or saved)
     if not tracked:
         # Inside an fgrad transform the value is a transform's tracer whose arrays the transform
         # has saved: compute on the tracer and re-point the tensor at the result (copy on write)
         # instead of overwriting arrays the transform's backward pass still reads.
         if transform_traced(d) or any(transform_traced(o) for o in ovals):
             new = fn(d, *ovals)
-            _cast_check(np.result_type(raw_of(new)), tdt)
-            t._data = new
-            t._version[0] += 1
-            t._gv = t._version[0]
-            return t
+            _cast_check(fnp.result_type(new), tdt)
+            return t._assign(new)
         new = fn(storage, *ovals)
-        new_raw = raw_of(new)
-        _cast_check(np.result_type(new_raw), tdt)
-        _write(storage, new_raw, t)
+        new_raw = concrete(new)
+        _cast_check(fnp.result_type(new_raw), tdt)
+        _write(storage, new_raw)
         t._version[0] += 1
         t._gv = t._version[0]
         return t
     # The op reads a copy of the old value: later writes to the storage must not reach its node.
-    if _is_tape(d):
+    if on_tape(d):
         old = VJPTracer(TAPE, storage.copy(), d._node, d._index)
     else:
         old = storage.copy()
     TAPE.saved = (tuple(saved), t._version, t._version[0] + 1)
     try:
         new = fn(old, *ovals)
-        if np.result_type(raw_of(new)) != tdt:
-            _cast_check(np.result_type(raw_of(new)), tdt)
+        if fnp.result_type(new) != tdt:
+            _cast_check(fnp.result_type(new), tdt)
             new = fnp.astype(new, tdt)
         if t._base is not None:
             base = t._base
@@ -631,13 +737,13 @@ def inplace(t, fn, others=(), name=None):
             base = new_base = None
     finally:
         TAPE.saved = None
-    _write(storage, raw_of(new), t)
+    _write(storage, concrete(new))
     t._version[0] += 1
     t._gv = t._version[0]
-    if _is_tape(new):
+    if on_tape(new):
         t._data = VJPTracer(TAPE, storage, new._node, new._index)
         t._fn = name
-    if base is not None and _is_tape(new_base):
-        base._data = VJPTracer(TAPE, raw_of(base._data), new_base._node, new_base._index)
+    if base is not None and on_tape(new_base):
+        base._data = VJPTracer(TAPE, concrete(base._data), new_base._node, new_base._index)
         base._fn = "CopySlices"
     return t

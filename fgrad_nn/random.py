@@ -4,7 +4,11 @@ Sampling uses NumPy's ``Generator`` (PCG64), so values differ from torch's for t
 same seed; distributions and dtypes match. CUDA tensors are sampled on the host and
 moved (reproducible across devices).
 """
+import pickle
+
 import numpy as np
+
+from ._tensor import wrap
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
            "set_rng_state"]
@@ -32,12 +36,9 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        from ._tensor import wrap
-        import pickle
         return wrap(np.frombuffer(pickle.dumps(self._rng.bit_generator.state), dtype=np.uint8).copy())
 
     def set_state(self, state):
-        import pickle
         self._rng.bit_generator.state = pickle.loads(np.asarray(state).tobytes())
         return self
 
@@ -45,8 +46,14 @@ class Generator:
 default_generator = Generator()
 
 
+DRAW_HOOKS = []
+"""Pushed by ``torch.func.vmap`` while it runs: every draw goes through the innermost hook, which
+applies the vmap's ``randomness`` (raise, share one draw, or draw one per example)."""
+
+
 def rng(generator=None):
-    return (generator or default_generator)._rng
+    g = (generator or default_generator)._rng
+    return DRAW_HOOKS[-1](g) if DRAW_HOOKS else g
 
 
 def manual_seed(seed):

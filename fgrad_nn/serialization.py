@@ -26,6 +26,13 @@ import tempfile
 
 import numpy as np
 
+from fgrad import backend
+
+from . import _dtypes, cuda
+from ._device import as_device, device as torch_device, put
+from ._tensor import Size, Tensor, wrap
+from .nn.parameter import Parameter
+
 __all__ = ["save", "load", "CheckpointError"]
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "C64": np.complex64, "I8": np.int8,
@@ -74,12 +81,8 @@ class _Encoder:
         return name
 
     def encode(self, obj, path=()):
-        from ._tensor import Tensor, raw_of, Size
-        from ._dtypes import dtype as torch_dtype
-        from ._device import device as torch_device
-        from fgrad import backend
         if isinstance(obj, Tensor):
-            raw = raw_of(obj._data)
+            raw = obj._raw()
             node = {"$t": self.array(np.asarray(backend.to_host(raw)), path, "tensor")}
             if backend.is_cupy_array(raw):
                 node["dev"] = str(obj.device)
@@ -101,7 +104,7 @@ class _Encoder:
             return float(obj) if math.isfinite(obj) else {"$float": struct.pack(">d", obj).hex()}
         if isinstance(obj, str):
             return str(obj)
-        if isinstance(obj, torch_dtype):
+        if isinstance(obj, _dtypes.dtype):
             return {"$dtype": obj.name}
         if isinstance(obj, torch_device):
             return {"$device": str(obj)}
@@ -339,11 +342,8 @@ class _Restorer:
         return self.arrays[name]
 
     def tensor(self, arr, name, location="cpu", requires_grad=False, param=False):
-        from ._tensor import wrap
-        from ._device import as_device, put
-        from ._dtypes import from_np
         try:
-            from_np(arr.dtype)
+            _dtypes.from_np(arr.dtype)
         except TypeError:
             raise CheckpointError(f"{self.label}: tensor {name!r} has dtype {arr.dtype}, which fgrad_nn tensors "
                                   f"do not support") from None
@@ -361,7 +361,6 @@ class _Restorer:
         if t is None:
             dev = as_device(target)
             if dev.type == "cuda":
-                from ._device import cuda
                 if not cuda.is_available():
                     raise RuntimeError("Attempting to deserialize object on a CUDA device but "
                                        "torch.cuda.is_available() is False. If you are running on a CPU-only "
@@ -369,11 +368,7 @@ class _Restorer:
                                        "map your storages to the CPU.")
             t = wrap(put(arr, dev))
         if param:
-            try:
-                from .nn.parameter import Parameter
-                return Parameter(t, requires_grad=requires_grad)
-            except ImportError:
-                pass
+            return Parameter(t, requires_grad=requires_grad)
         if requires_grad:
             t.requires_grad_(True)
         return t
@@ -423,16 +418,13 @@ class _Restorer:
                     raise self.bad(f"unhashable dict key {key!r}") from None
             return out
         if tag == "$dtype" and isinstance(val, str):
-            from . import _dtypes
             d = getattr(_dtypes, val, None)
             if not isinstance(d, _dtypes.dtype):
                 raise self.bad(f"unknown dtype {val!r}")
             return d
         if tag == "$device" and isinstance(val, str):
-            from ._device import device
-            return device(val)
+            return torch_device(val)
         if tag == "$size" and isinstance(val, list) and all(type(v) is int for v in val):
-            from ._tensor import Size
             return Size(val)
         raise self.bad(f"unexpected node {node!r}")
 

@@ -186,3 +186,20 @@ def test_sequences_are_differentiable_in_their_end_points(device):
     gs, gt = fgrad.grad(lambda s, t: fnp.sum(fnp.linspace(s, t, 5) * fnp.arange(5.0)), argnums=(0, 1))(1.0, 2.0)
     assert np.isclose(gs, sum(i * (1 - i / 4) for i in range(5)))
     assert np.isclose(gt, sum(i * i / 4 for i in range(5)))
+
+
+def test_array_queries_see_through_traced_values(device):
+    """get_array_module, shape and result_type: what code outside fgrad.numpy asks of a possibly-traced value."""
+    x = fgrad.device_put(np.ones((2, 3), np.float32), device)
+    xp = backend.get_array_module(x)
+    seen = []
+
+    def f(v):
+        seen.append((fnp.get_array_module(v, 1.0), fnp.shape(v), fnp.result_type(v), fnp.result_type(v, 1.0)))
+        return fnp.sum(v)
+    f(x)
+    fgrad.grad(f)(x)
+    fgrad.grad(lambda v: fgrad.grad(f)(v).sum())(x)
+    assert seen == [(xp, (2, 3), np.float32, np.float32)] * 3
+    assert fnp.get_array_module is fnp.array_module and fnp.shape([[1, 2]]) == (1, 2)
+    assert fnp.result_type(np.float32) == np.float32 and fnp.result_type(1.0) == np.float64

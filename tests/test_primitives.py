@@ -29,19 +29,24 @@ def test_nondiff_flags_agree_with_registry():
     assert not wrong, f"specs whose nondiff flag disagrees with the registry: {wrong}"
 
 
-def _recorded_primitives(fun, args):
-    """Names of the primitives recorded while reverse-tracing ``fun(*args)``."""
-    seen = set()
+def _recorded_nodes(fun, args):
+    """The nodes (not leaves) recorded while reverse-tracing ``fun(*args)``, at first order."""
     trace = VJPTrace()
     boxed = tree_map(trace.leaf, args)
     res = fun(*boxed)
     stack = [leaf._node for leaf in tree_flatten(res)[0] if isinstance(leaf, VJPTracer)]
+    seen = {}
     while stack:
         node = stack.pop()
-        if node.prim is not None and node.prim.name not in seen:
-            seen.add(node.prim.name)
-        stack += [p for _, p, _ in node.parents]
-    return seen
+        if node.prim is not None and node not in seen:
+            seen[node] = None
+            stack += [p for _, p, _ in node.parents]
+    return list(seen)
+
+
+def _recorded_primitives(fun, args):
+    """Names of the primitives recorded while reverse-tracing ``fun(*args)``."""
+    return {node.prim.name for node in _recorded_nodes(fun, args)}
 
 
 def _draw_args(spec, data):
@@ -79,6 +84,77 @@ def test_float32_in_float32_derivatives_out(spec, data):
     grads = fgrad.vjp(spec.fun, *args32)[1](tree_map(np.ones_like, out))
     for g, a in zip(tree_flatten(grads)[0], tree_flatten(args32)[0]):
         assert np.asarray(g).dtype == np.asarray(a).dtype
+
+
+# ---------------------------------------------------------------- what the VJP rules read
+
+def _poison(x):
+    """``x`` with NaN in place of every float (same shapes and dtypes): a rule that reads it shows."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_poison(v) for v in x)
+    if isinstance(x, (float, complex)):
+        return type(x)(np.nan)
+    if isinstance(x, (np.ndarray, np.generic)) and np.issubdtype(x.dtype, np.inexact):
+        return np.full_like(x, np.nan)
+    return x
+
+
+def _check_read_flags(spec, args, linear, reads_output):
+    """Run each recorded call's VJP rules with the values they claim not to read poisoned: the
+    cotangents must not change. ``linear`` and ``reads_output`` are the claims (Primitive's flags)."""
+    nodes = [n for n in _recorded_nodes(spec.fun, args) if n.prim.name == spec.name]
+    assert nodes, f"{spec.name}: the spec records no call of it"
+    for node in nodes:
+        prim, ans = node.prim, node.ans
+        g = tuple(np.ones_like(a) for a in ans) if prim.multiple_results else np.ones_like(ans)
+        for argnum, _, _ in node.parents:
+            if linear:
+                args_, claim = _poison(node.args), "linear=True"
+            elif reads_output is False or argnum not in reads_output:
+                args_, claim = node.args, f"reads_output={reads_output}"
+            else:
+                continue
+            want = prim.vjp_rule(argnum, g, ans, node.args, node.params)
+            with np.errstate(all="ignore"):
+                try:
+                    got = prim.vjp_rule(argnum, g, _poison(ans), args_, node.params)
+                except Exception as e:  # a rule that chokes on the NaNs reads them
+                    raise AssertionError(f"{spec.name} declares {claim}, but its VJP rule for argument "
+                                         f"{argnum} failed on poisoned values: {e!r}") from e
+            msg = f"{spec.name} declares {claim}, but its VJP rule for argument {argnum} reads what it rules out"
+            want, got = tree_flatten(want)[0], tree_flatten(got)[0]
+            assert len(got) == len(want), msg
+            for w, gt in zip(want, got):
+                np.testing.assert_array_equal(gt, w, err_msg=msg)
+
+
+FLAGGED = [s for s in DIFF if PRIMITIVES[s.name].linear or PRIMITIVES[s.name].reads_output is not True]
+
+
+@pytest.mark.parametrize("spec", FLAGGED, ids=[s.name for s in FLAGGED])
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")  # a complex g through astype's rule
+@given(data=st.data())
+def test_rules_read_only_what_their_flags_allow(spec, data):
+    """``linear``: the VJP rules read neither the arguments' values nor the output;
+    ``reads_output=False`` (or the argnums that do): the other rules never read the output.
+    The PyTorch facade lets in-place writes through on the strength of these flags."""
+    prim = PRIMITIVES[spec.name]
+    _check_read_flags(spec, _draw_args(spec, data), prim.linear, prim.reads_output)
+
+
+_X = np.linspace(0.5, 1.5, 6).reshape(2, 3)
+
+
+@pytest.mark.parametrize("name, args, linear, reads_output", [
+    ("multiply", (_X, _X + 1), True, False),   # reads its arguments
+    ("exp", (_X,), False, False),              # reads its output
+    ("divide", (_X, _X + 1), False, False),    # reads its output for the divisor
+    ("divide", (_X, _X + 1), False, (0,)),
+])
+def test_a_wrong_read_flag_is_caught(name, args, linear, reads_output):
+    spec = next(s for s in DIFF if s.name == name)
+    with pytest.raises(AssertionError, match=f"{name} declares"):
+        _check_read_flags(spec, args, linear, reads_output)
 
 
 @pytest.mark.parametrize("spec", NONDIFF, ids=[s.name for s in NONDIFF])

@@ -263,3 +263,11 @@ def test_cotangents_of_a_value_used_many_times_accumulate_exactly(shape):
         return total
 
     check_grads(f, (w,), order=2)
+
+
+@pytest.mark.parametrize("transform", [fgrad.jacrev, fgrad.jacfwd, fgrad.hessian])
+def test_holomorphic_is_refused_not_ignored(transform):
+    with pytest.raises(NotImplementedError, match="holomorphic"):
+        transform(fnp.sin, holomorphic=True)
+    expected = 0.0 if transform is fgrad.hessian else 1.0  # sin'' (0) and sin' (0)
+    np.testing.assert_allclose(transform(fnp.sin, holomorphic=False)(0.0), expected)

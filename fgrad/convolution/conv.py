@@ -21,7 +21,9 @@ matmul does not call BLAS per matrix and is an order of magnitude slower.
 """
 import numpy as np
 
-from ..numpy._util import array_module, defprim, shape
+from .. import batching, numpy as fnp
+from ..core import PRIMITIVES, Primitive, Tracer
+from ..numpy import get_array_module, shape
 from . import _windows as W
 
 __all__ = ["conv", "conv_transpose", "conv_input_grad", "conv_weight_grad"]
@@ -54,7 +56,7 @@ def _channel_major(g):
 def _batch_major(y, n, spatial):
     """``y (C, N * P)`` as a contiguous ``(N, C, *spatial)``."""
     y = y.reshape((y.shape[0], n) + tuple(spatial))
-    xp = array_module(y)
+    xp = get_array_module(y)
     return xp.ascontiguousarray(y.transpose((1, 0) + tuple(range(2, y.ndim))))
 
 
@@ -62,7 +64,7 @@ def _per_group(groups, fn, *mats):
     """``fn`` on each group's block of rows of ``mats``, results stacked by rows."""
     if groups == 1:
         return fn(*mats)
-    xp = array_module(mats[0])
+    xp = get_array_module(mats[0])
     parts = [fn(*(m.reshape((groups, -1) + m.shape[1:])[i] for m in mats)) for i in range(groups)]
     return xp.concatenate(parts, axis=0)
 
@@ -94,8 +96,109 @@ def _input_grad_impl(g, w, *, size, stride, padding, dilation, groups):
     sizes = tuple(max(L + p[0] + p[1], (o - 1) * s + (k - 1) * d + 1)
                   for L, p, o, s, k, d in zip(size, padding, out, stride, kernel, dilation))
     buf = W.col2im(cols, sizes, kernel, stride, dilation, out)  # (C, N, *sizes)
-    xp = array_module(buf)
+    xp = get_array_module(buf)
     return xp.ascontiguousarray(W.crop(buf, lo, size).transpose((1, 0) + tuple(range(2, 2 + nd))))
+
+
+# ------------------------------------------------------------------ batching (vmap)
+# A vmap batch axis is folded into an axis the operation already has: the images (N) when only
+# the data is mapped, the channels (with groups) when weights are mapped too, so the whole batch
+# is one call on the same kernels. ``_merge`` folds it in, ``_split`` takes it out of a result.
+
+def _merge(x, d, at, groups=1, free=False):
+    """``x``'s batch axis ``d`` folded into axis ``at`` of the example, as ``(x, layout)``.
+
+    The folded axis is batch-major (``layout`` "major"), or, with ``groups``, ordered (group,
+    batch, rest) so that each group's block holds all the batch (``("grouped", groups)``).
+    ``free``: the order does not matter (the axis holds independent planes), so a batch axis
+    right after ``at`` is folded where it stands, minor (no transpose)."""
+    s = shape(x)
+    if free and d == at + 1:
+        return batching.reshape(x, s[:at] + (s[at] * s[d],) + s[d + 1:]), "minor"
+    x = batching.moveaxis(x, d, at)
+    s = shape(x)
+    b, m = s[at], s[at + 1]
+    if groups > 1:
+        x = batching.reshape(x, s[:at] + (b, groups, m // groups) + s[at + 2:])
+        x = batching.moveaxis(x, at, at + 1)                      # (..., G, B, m, ...)
+        return batching.reshape(x, s[:at] + (b * m,) + s[at + 2:]), ("grouped", groups)
+    return batching.reshape(x, s[:at] + (b * m,) + s[at + 2:]), "major"
+
+
+def _split(y, at, size, layout):
+    """Undo ``_merge`` on axis ``at`` of a result: ``(y, out_dim)``."""
+    s = shape(y)
+    m = s[at] // size
+    if layout == "minor":
+        return batching.reshape(y, s[:at] + (m, size) + s[at + 1:]), at + 1
+    if layout != "major":
+        g = layout[1]
+        y = batching.reshape(y, s[:at] + (g, size, m // g) + s[at + 1:])
+        y = batching.moveaxis(y, at + 1, at)                      # (..., B, G, m, ...)
+    return batching.reshape(y, s[:at] + (size, m) + s[at + 1:]), at
+
+
+def _merge_planes(x, d):
+    """Fold the batch of an operation on independent ``(N, C)`` planes into N (or into C when it
+    sits right after C): no transpose unless the batch axis is spatial."""
+    at = 1 if d == 2 else 0
+    x, layout = _merge(x, d, at, free=True)
+    return x, at, layout
+
+
+def _broadcast_front(x, size):
+    """An unmapped argument repeated along a new leading batch axis (a view)."""
+    s = shape(x)
+    return PRIMITIVES["broadcast_to"].bind(batching.reshape(x, (1,) + s), shape=(size,) + s)
+
+
+def _conv_batch(prim, args, dims, params):
+    (x, w), (dx, dw) = args, dims
+    groups = params["groups"]
+    if dw is None:  # one weight: the batch is more images
+        size = shape(x)[dx]
+        x, layout = _merge(x, dx, 0, free=True)
+        return _split(prim.bind(x, w, **params), 0, size, layout)
+    size = shape(w)[dw]
+    if dx is None:  # an ensemble of weights on one input: B * C_out output channels, group by group
+        w, layout = _merge(w, dw, 0, groups=groups, free=groups == 1)
+        return _split(prim.bind(x, w, **params), 1, size, layout)
+    # both: example b's channels are groups b*G .. b*G + G - 1 of one grouped convolution
+    x, _ = _merge(x, dx, 1)
+    w, _ = _merge(w, dw, 0)
+    return _split(prim.bind(x, w, **dict(params, groups=size * groups)), 1, size, "major")
+
+
+def _input_grad_batch(prim, args, dims, params):
+    (g, w), (dg, dw) = args, dims
+    groups = params["groups"]
+    if dw is None:
+        size = shape(g)[dg]
+        g, layout = _merge(g, dg, 0, free=True)
+        return _split(prim.bind(g, w, **params), 0, size, layout)
+    size = shape(w)[dw]
+    if dg is None:  # w (C_out, C_in/G, *k): the batch widens each group's C_in block
+        w, layout = _merge(w, dw, 1, free=groups == 1)
+        return _split(prim.bind(g, w, **params), 1, size, ("grouped", groups) if groups > 1 else layout)
+    g, _ = _merge(g, dg, 1)
+    w, _ = _merge(w, dw, 0)
+    return _split(prim.bind(g, w, **dict(params, groups=size * groups)), 1, size, "major")
+
+
+def _weight_grad_batch(prim, args, dims, params):
+    (x, g), (dx, dg) = args, dims
+    groups = params["groups"]
+    if dg is None:  # the batch widens each group's input channels: dw (C_out, B * C_in/G, *k)
+        size = shape(x)[dx]
+        x, layout = _merge(x, dx, 1, groups=groups, free=groups == 1)
+        return _split(prim.bind(x, g, **params), 1, size, "major" if groups > 1 else layout)
+    size = shape(g)[dg]
+    if dx is None:  # ... or each group's output channels: dw (B * C_out, C_in/G, *k)
+        g, layout = _merge(g, dg, 1, groups=groups, free=groups == 1)
+        return _split(prim.bind(x, g, **params), 0, size, layout)
+    x, _ = _merge(x, dx, 1)
+    g, _ = _merge(g, dg, 1)
+    return _split(prim.bind(x, g, **dict(params, groups=size * groups)), 0, size, "major")
 
 
 # ------------------------------------------------------------------ the closed set of primitives
@@ -108,26 +211,29 @@ def _geom(p):
     return {k: p[k] for k in ("stride", "padding", "dilation", "groups")}
 
 
-_conv = defprim(
+_conv = Primitive(
     "conv", _conv_impl,
     vjp=(lambda g, ans, x, w, **p: _input_grad.bind(g, w, size=_sp(x), **_geom(p)),
          lambda g, ans, x, w, **p: _weight_grad.bind(x, g, kernel=_sp(w), **_geom(p))),
     jvp=(lambda t, ans, x, w, **p: _conv.bind(t, w, **p),
-         lambda t, ans, x, w, **p: _conv.bind(x, t, **p)))
+         lambda t, ans, x, w, **p: _conv.bind(x, t, **p)),
+    batch=_conv_batch)
 
-_input_grad = defprim(
+_input_grad = Primitive(
     "conv_input_grad", _input_grad_impl,
     vjp=(lambda c, ans, g, w, size, **p: _conv.bind(c, w, out=_sp(g), **p),
          lambda c, ans, g, w, size, **p: _weight_grad.bind(c, g, kernel=_sp(w), **p)),
     jvp=(lambda t, ans, g, w, **p: _input_grad.bind(t, w, **p),
-         lambda t, ans, g, w, **p: _input_grad.bind(g, t, **p)))
+         lambda t, ans, g, w, **p: _input_grad.bind(g, t, **p)),
+    batch=_input_grad_batch)
 
-_weight_grad = defprim(
+_weight_grad = Primitive(
     "conv_weight_grad", _weight_grad_impl,
     vjp=(lambda c, ans, x, g, kernel, **p: _input_grad.bind(g, c, size=_sp(x), **p),
          lambda c, ans, x, g, kernel, **p: _conv.bind(x, c, out=_sp(g), **p)),
     jvp=(lambda t, ans, x, g, **p: _weight_grad.bind(t, g, **p),
-         lambda t, ans, x, g, **p: _weight_grad.bind(x, t, **p)))
+         lambda t, ans, x, g, **p: _weight_grad.bind(x, t, **p)),
+    batch=_weight_grad_batch)
 
 
 # ------------------------------------------------------------------ argument checking
@@ -156,7 +262,6 @@ def _padding(padding, nd, kernel, stride, dilation, fn):
 
 def _batched(x, nd, fn):
     """(x with a batch axis, whether one was added); torch's error for a wrong rank."""
-    from .. import numpy as fnp
     xs = shape(x)
     if len(xs) == nd + 2:
         return x, False
@@ -169,12 +274,10 @@ def _batched(x, nd, fn):
 def _unbatch(y, added):
     if not added:
         return y
-    from .. import numpy as fnp
     return fnp.squeeze(y, 0)
 
 
 def _as_array(x):
-    from ..core import Tracer
     if isinstance(x, Tracer) or hasattr(x, "__array_namespace__") or isinstance(x, np.ndarray):
         return x
     return np.asarray(x)

@@ -22,11 +22,11 @@ array([[[[ 5.,  7.],
 """
 import numpy as np
 
-from .. import backend
-from ..core import concrete
-from ..numpy._util import array_module, defprim, shape
+from .. import backend, batching, numpy as fnp
+from ..core import Primitive, Tracer
+from ..numpy import get_array_module, shape
 from . import _windows as W
-from .conv import _as_array, _batched, _unbatch
+from .conv import _as_array, _batched, _broadcast_front, _merge, _merge_planes, _split, _unbatch
 
 __all__ = ["max_pool", "max_unpool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "lp_pool"]
 
@@ -35,19 +35,19 @@ __all__ = ["max_pool", "max_unpool", "avg_pool", "adaptive_avg_pool", "adaptive_
 
 def _global_index(idx, plane):
     """Indices into the flattened ``(N*C*plane,)`` array from per-plane indices ``idx (N, C, ...)``."""
-    xp = array_module(idx)
+    xp = get_array_module(idx)
     base = xp.arange(idx.shape[0] * idx.shape[1], dtype=idx.dtype).reshape(idx.shape[:2] + (1,) * (idx.ndim - 2))
     return (idx + base * plane).reshape(-1)
 
 
 def _gather_impl(x, idx):
-    xp = array_module(x)
+    xp = get_array_module(x)
     plane = W.prod(x.shape[2:])
     return xp.take(x.reshape(-1), _global_index(idx, plane)).reshape(idx.shape)
 
 
 def _scatter_add_impl(g, idx, *, size, unique):
-    xp = array_module(g)
+    xp = get_array_module(g)
     out = xp.zeros(g.shape[:2] + tuple(size), dtype=g.dtype)
     flat = out.reshape(-1)
     where = _global_index(idx, W.prod(size))
@@ -58,32 +58,69 @@ def _scatter_add_impl(g, idx, *, size, unique):
     return out
 
 
-plane_gather = defprim(
+def _const(idx):
+    """Indices as a constant: the value under any derivative tracers (vmap's batch tracers stay)."""
+    return idx._nondiff_value() if isinstance(idx, Tracer) else idx
+
+
+# ------------------------------------------------------------------ batching (vmap)
+
+def _planes_batch(prim, args, dims, params):
+    """One array of independent ``(N, C)`` planes: the batch joins N (or C), the results split."""
+    x, d = args[0], dims[0]
+    size = shape(x)[d]
+    x, at, layout = _merge_planes(x, d)
+    out = prim.bind(x, **params)
+    if prim.multiple_results:
+        outs = [_split(o, at, size, layout) for o in out]
+        return tuple(o for o, _ in outs), tuple(dd for _, dd in outs)
+    return _split(out, at, size, layout)
+
+
+def _with_indices_batch(prim, args, dims, params):
+    """``(values, idx)`` on the same ``(N, C)`` planes: both batch-first (an unmapped one repeated
+    along the batch: indices are small), the batch folded into N."""
+    size = batching.axis_size(args, dims)
+    moved = [_broadcast_front(a, size) if d is None else batching.to_front(a, d) for a, d in zip(args, dims)]
+    moved = [_merge(a, 0, 0)[0] for a in moved]
+    return _split(prim.bind(*moved, **params), 0, size, "major")
+
+
+def _gather_batch(prim, args, dims, params):
+    (x, idx), (dx, di) = args, dims
+    if dx is None:  # one array, a batch of index sets: the batch is more positions per plane
+        return prim.bind(x, batching.moveaxis(idx, di, 2), **params), 2
+    return _with_indices_batch(prim, args, dims, params)
+
+
+plane_gather = Primitive(
     "plane_gather", _gather_impl,
     vjp=(lambda c, ans, x, idx: plane_scatter_add.bind(c, idx, size=tuple(shape(x)[2:]), unique=False), None),
-    jvp=(lambda t, ans, x, idx: plane_gather.bind(t, idx), None))
+    jvp=(lambda t, ans, x, idx: plane_gather.bind(t, idx), None),
+    batch=_gather_batch)
 
-plane_scatter_add = defprim(
+plane_scatter_add = Primitive(
     "plane_scatter_add", _scatter_add_impl,
     vjp=(lambda c, ans, g, idx, **p: plane_gather.bind(c, idx), None),
-    jvp=(lambda t, ans, g, idx, **p: plane_scatter_add.bind(t, idx, **p), None))
+    jvp=(lambda t, ans, g, idx, **p: plane_scatter_add.bind(t, idx, **p), None),
+    batch=_with_indices_batch)
 
 
 def _argmax_rules(name, impl):
     """A primitive returning (values, indices) whose derivative moves along the indices."""
     def vjp(g, ans, x, **p):
-        return plane_scatter_add.bind(g[0], concrete(ans[1]), size=tuple(shape(x)[2:]), unique=p.get("unique", False))
+        return plane_scatter_add.bind(g[0], _const(ans[1]), size=tuple(shape(x)[2:]), unique=p.get("unique", False))
 
     def jvp(t, ans, x, **p):
-        return plane_gather.bind(t, concrete(ans[1])), None
+        return plane_gather.bind(t, _const(ans[1])), None
 
-    return defprim(name, impl, vjp=(vjp,), jvp=(jvp,), multiple_results=True)
+    return Primitive(name, impl, vjp=(vjp,), jvp=(jvp,), multiple_results=True, batch=_planes_batch)
 
 
 # ------------------------------------------------------------------ max pooling
 
 def _max_pool_impl(x, *, kernel, stride, padding, dilation, out, unique):
-    xp = array_module(x)
+    xp = get_array_module(x)
     nd = len(kernel)
     need = tuple(max((o - 1) * s + (k - 1) * d + 1, n + p)
                  for o, s, k, d, n, p in zip(out, stride, kernel, dilation, x.shape[2:], padding))
@@ -162,14 +199,13 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     vals = _unbatch(vals, added)
     if not return_indices:
         return vals
-    idx = concrete(idx)
-    return vals, (idx[0] if added else idx)
+    return vals, _unbatch(_const(idx), added)
 
 
 # ------------------------------------------------------------------ max unpooling
 
 def _unpool_impl(x, idx, *, size):
-    xp = array_module(x)
+    xp = get_array_module(x)
     plane = W.prod(size)
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= plane):
         bad = int(idx.max()) if int(idx.max()) >= plane else int(idx.min())
@@ -180,10 +216,11 @@ def _unpool_impl(x, idx, *, size):
     return out
 
 
-_max_unpool = defprim(
+_max_unpool = Primitive(
     "max_unpool", _unpool_impl,
     vjp=(lambda c, ans, x, idx, size: plane_gather.bind(c, idx), None),
-    jvp=(lambda t, ans, x, idx, size: _max_unpool.bind(t, idx, size=size), None))
+    jvp=(lambda t, ans, x, idx, size: _max_unpool.bind(t, idx, size=size), None),
+    batch=_with_indices_batch)
 
 
 def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -211,16 +248,15 @@ def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None
                 raise ValueError(f"{fn}: invalid output_size {list(size)} (dim must be between "
                                  f"{[a - b for a, b in zip(default, stride)]} and "
                                  f"{[a + b for a, b in zip(default, stride)]}, exclusive)")
-    xp = array_module(x)
-    idx = xp.asarray(concrete(indices))
+    idx = _const(indices) if isinstance(indices, Tracer) else get_array_module(x).asarray(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{fn}: indices must be an integer array, got dtype {idx.dtype}")
     if added:
-        idx = idx[None]
-    if tuple(idx.shape) != tuple(xs):
+        idx = fnp.expand_dims(idx, 0)
+    if tuple(shape(idx)) != tuple(xs):
         raise RuntimeError(f"{fn}: Expected shape of indices to be same as that of the input tensor "
-                           f"({W.fmt(xs)}) but got indices tensor with shape: {W.fmt(idx.shape)}")
-    return _unbatch(_max_unpool.bind(x, idx.astype(np.int64, copy=False), size=size), added)
+                           f"({W.fmt(xs)}) but got indices tensor with shape: {W.fmt(shape(idx))}")
+    return _unbatch(_max_unpool.bind(x, fnp.astype(idx, np.int64), size=size), added)
 
 
 # ------------------------------------------------------------------ average pooling
@@ -243,7 +279,7 @@ def _divisor(xs, kernel, stride, padding, out, count_include_pad, divisor_overri
 
 
 def _avg_pool_impl(x, *, kernel, stride, padding, out, count_include_pad, divisor_override):
-    xp = array_module(x)
+    xp = get_array_module(x)
     need = tuple(max((o - 1) * s + k, n + p) for o, s, k, n, p in zip(out, stride, kernel, x.shape[2:], padding))
     buf = W.pad_to(x, padding, need)
     ones = (1,) * len(kernel)
@@ -255,7 +291,7 @@ def _avg_pool_impl(x, *, kernel, stride, padding, out, count_include_pad, diviso
 
 
 def _avg_pool_t_impl(g, *, size, kernel, stride, padding, out, count_include_pad, divisor_override):
-    xp = array_module(g)
+    xp = get_array_module(g)
     shp = g.shape[:2] + tuple(size)
     g = g / _divisor(shp, kernel, stride, padding, out, count_include_pad, divisor_override, g.dtype, xp)
     need = tuple(max((o - 1) * s + k, n + p) for o, s, k, n, p in zip(out, stride, kernel, size, padding))
@@ -270,15 +306,17 @@ def _avg_params(p):
     return {k: v for k, v in p.items() if k != "size"}
 
 
-_avg_pool = defprim(
+_avg_pool = Primitive(
     "avg_pool", _avg_pool_impl,
     vjp=(lambda g, ans, x, **p: _avg_pool_t.bind(g, size=tuple(shape(x)[2:]), **p),),
-    jvp=(lambda t, ans, x, **p: _avg_pool.bind(t, **p),))
+    jvp=(lambda t, ans, x, **p: _avg_pool.bind(t, **p),),
+    batch=_planes_batch)
 
-_avg_pool_t = defprim(
+_avg_pool_t = Primitive(
     "avg_pool_transpose", _avg_pool_t_impl,
     vjp=(lambda c, ans, g, **p: _avg_pool.bind(c, **_avg_params(p)),),
-    jvp=(lambda t, ans, g, **p: _avg_pool_t.bind(t, **p),))
+    jvp=(lambda t, ans, g, **p: _avg_pool_t.bind(t, **p),),
+    batch=_planes_batch)
 
 
 def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -308,14 +346,13 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
 
 def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False):
     """torch's ``lp_pool1d/2d/3d``: ``(sum over the window of x ** p) ** (1 / p)``."""
-    from .. import numpy as fnp
-    from ..nn.activations import relu
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "lp_pool")
     kernel = W.ntuple(kernel_size, nd, "kernel_size", f"lp_pool{nd}d", minimum=1)
     p = float(norm_type)
     y = avg_pool(x ** p, kernel, stride, 0, ceil_mode)
-    return (fnp.sign(y) * relu(fnp.abs(y)) * float(W.prod(kernel))) ** (1.0 / p)
+    # torch's sign(y) * relu(|y|), where relu(|y|) is |y|; not just y: its derivative at y == 0 is 0
+    return (fnp.sign(y) * fnp.abs(y) * float(W.prod(kernel))) ** (1.0 / p)
 
 
 # ------------------------------------------------------------------ adaptive pooling
@@ -347,7 +384,6 @@ def _averaging_matrix(n, o, dtype):
 
 def adaptive_avg_pool(x, output_size):
     """torch's ``adaptive_avg_pool1d/2d/3d``: windows ``[floor(i L / o), ceil((i + 1) L / o))``."""
-    from .. import numpy as fnp
     x = _as_array(x)
     nd = len(output_size) if isinstance(output_size, (tuple, list)) else max(len(shape(x)) - 2, 1)
     fn = f"adaptive_avg_pool{nd}d"
@@ -360,7 +396,7 @@ def adaptive_avg_pool(x, output_size):
             x = _avg_pool.bind(x, kernel=k, stride=k, padding=(0,) * nd, out=out, count_include_pad=True,
                                divisor_override=None)
         return _unbatch(x, added)
-    xp = array_module(x)
+    xp = get_array_module(x)
     dt = np.result_type(x.dtype if hasattr(x, "dtype") else np.float64, np.float32)
     for axis in range(nd):
         n, o = shape(x)[2 + axis], out[axis]
@@ -373,7 +409,7 @@ def adaptive_avg_pool(x, output_size):
 
 
 def _adaptive_max_impl(x, *, out):
-    xp = array_module(x)
+    xp = get_array_module(x)
     nd = len(out)
     idx = []
     for axis, (n, o) in enumerate(zip(x.shape[2:], out)):
@@ -425,6 +461,5 @@ def adaptive_max_pool(x, output_size, return_indices=False):
     vals = _unbatch(vals, added)
     if not return_indices:
         return vals
-    idx = concrete(idx)
-    return vals, (idx[0] if added else idx)
+    return vals, _unbatch(_const(idx), added)
 

@@ -14,9 +14,12 @@ import math
 
 import numpy as np
 
-from ..numpy._util import array_module, defprim, shape
+from .. import numpy as fnp
+from ..core import Primitive
+from ..numpy import get_array_module, shape
 from . import _windows as W
-from .conv import _as_array
+from .conv import _as_array, _merge, _split
+from .pooling import adaptive_avg_pool
 
 __all__ = ["unfold", "fold", "interpolate"]
 
@@ -37,7 +40,7 @@ def _fold_impl(cols, *, size, kernel, dilation, padding, stride, out):
     sizes = tuple(max((o - 1) * s + (k - 1) * d + 1, L + 2 * p)
                   for o, s, k, d, L, p in zip(out, stride, kernel, dilation, size, padding))
     buf = W.col2im(cols.reshape((n, c) + tuple(kernel) + tuple(out)), sizes, kernel, stride, dilation, out)
-    xp = array_module(buf)
+    xp = get_array_module(buf)
     return xp.ascontiguousarray(W.crop(buf, padding, size))
 
 
@@ -45,15 +48,25 @@ def _no_size(p):
     return {k: v for k, v in p.items() if k != "size"}
 
 
-_unfold = defprim(
+def _images_batch(prim, args, dims, params):
+    """The batch is more images: folded into N (the channels mix with the kernel offsets here)."""
+    x, d = args[0], dims[0]
+    size = shape(x)[d]
+    x, layout = _merge(x, d, 0, free=True)
+    return _split(prim.bind(x, **params), 0, size, layout)
+
+
+_unfold = Primitive(
     "unfold", _unfold_impl,
     vjp=(lambda g, ans, x, **p: _fold.bind(g, size=tuple(shape(x)[2:]), **p),),
-    jvp=(lambda t, ans, x, **p: _unfold.bind(t, **p),))
+    jvp=(lambda t, ans, x, **p: _unfold.bind(t, **p),),
+    batch=_images_batch)
 
-_fold = defprim(
+_fold = Primitive(
     "fold", _fold_impl,
     vjp=(lambda c, ans, cols, **p: _unfold.bind(c, **_no_size(p)),),
-    jvp=(lambda t, ans, cols, **p: _fold.bind(t, **p),))
+    jvp=(lambda t, ans, cols, **p: _fold.bind(t, **p),),
+    batch=_images_batch)
 
 
 def _blocks(size, kernel, dilation, padding, stride, fn):
@@ -77,7 +90,6 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     >>> unfold(np.ones((1, 2, 4, 4)), 2).shape
     (1, 8, 9)
     """
-    from .. import numpy as fnp
     x = _as_array(x)
     xs = shape(x)
     if len(xs) not in (3, 4):
@@ -99,7 +111,6 @@ def fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
     >>> fold(np.ones((1, 8, 9)), (4, 4), 2)[0, 0]
     array([[1., 2., 2., 1.], [2., 4., 4., 2.], [2., 4., 4., 2.], [1., 2., 2., 1.]])
     """
-    from .. import numpy as fnp
     cols = _as_array(cols)
     cs = shape(cols)
     if len(cs) not in (2, 3):
@@ -140,11 +151,10 @@ def _along(v, axis, nd):
 
 def _pick(x, idx, axis, n):
     """``x`` at positions ``idx`` along spatial ``axis`` (``repeat`` when idx repeats each one r times)."""
-    from .. import numpy as fnp
     o = idx.shape[0]
     if o % n == 0 and np.array_equal(idx, np.repeat(np.arange(n), o // n)):
         return x if o == n else fnp.repeat(x, o // n, axis=2 + axis)
-    return fnp.take(x, _on(array_module(x), idx), axis=2 + axis)
+    return fnp.take(x, _on(get_array_module(x), idx), axis=2 + axis)
 
 
 def _nearest(x, axis, n, o, scale, exact):
@@ -179,7 +189,7 @@ def _linear(x, axis, n, o, scale, align, nd, dt):
     i0 = src.astype(np.int64)
     lam1 = np.clip(src - i0.astype(dt), 0, 1).astype(dt)
     i1 = i0 + (i0 < n - 1)
-    xp = array_module(x)
+    xp = get_array_module(x)
     w1 = _on(xp, _along(lam1, axis, nd))
     w0 = _on(xp, _along((dt.type(1) - lam1).astype(dt), axis, nd))
     return _pick(x, i0, axis, n) * w0 + _pick(x, i1, axis, n) * w1
@@ -203,7 +213,7 @@ def _cubic(x, axis, n, o, scale, align, nd, dt):
     base = np.floor(src)
     t = (src - base).astype(dt)
     base = base.astype(np.int64)
-    xp = array_module(x)
+    xp = get_array_module(x)
     out = None
     for j, w in enumerate(_cubic_weights(t, dt)):
         idx = np.clip(base - 1 + j, 0, n - 1)
@@ -243,7 +253,6 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     Derivatives are those of the underlying takes and weighted sums, i.e. the transposes
     torch uses.
     """
-    from .pooling import adaptive_avg_pool
     x = _as_array(x)
     xs = shape(x)
     nd = len(xs) - 2

@@ -16,6 +16,7 @@ from . import activations as fnn
 import fgrad.numpy as fnp
 
 from .base import Layer
+from .torch_rules import normalize_dim
 
 __all__ = [
     # functions
@@ -53,8 +54,8 @@ def prelu(input, weight):
     else:
         channels = np.shape(input)[1] if nd >= 2 else 1
         if channels != n:
-            raise ValueError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                             f"{n} and channel size = {channels}.")
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels}.")
         w = fnp.reshape(weight, (n,) + (1,) * (nd - 2))
     return fnn.prelu(input, w)
 
@@ -64,6 +65,8 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return fnn.celu(input, alpha)
 
 
@@ -73,7 +76,7 @@ def selu(input, inplace=False):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise ValueError("approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return fnn.gelu(input, approximate=approximate)
 
 
@@ -122,10 +125,7 @@ def _axis(input, dim, name, stacklevel):
     nd = np.ndim(input)
     if dim is None:
         dim = softmax_dim(name, nd, stacklevel + 1)
-    n = max(nd, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim % n
+    return normalize_dim(dim, nd)
 
 
 def _cast(input, dtype):
@@ -165,7 +165,7 @@ def tanhshrink(input):
 
 def softshrink(input, lambd=0.5):
     if lambd < 0:
-        raise ValueError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     return fnn.softshrink(input, lambd)
 
 
@@ -182,11 +182,11 @@ def glu(input, dim=-1):
     """``a * sigmoid(b)`` where ``a, b`` are the halves of ``input`` along ``dim``."""
     nd = np.ndim(input)
     if nd == 0:
-        raise ValueError("glu does not support scalars because halving size must be even")
+        raise RuntimeError("glu does not support scalars because halving size must be even")
     axis = _axis(input, dim, "glu", 3)
     size = np.shape(input)[axis]
     if size % 2:
-        raise ValueError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
     a, b = fnp.split(input, 2, axis=axis)
     return a * fnn.sigmoid(b)
 

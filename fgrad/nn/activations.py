@@ -18,10 +18,11 @@ import math
 
 import numpy as np
 
-from .. import numpy as fnp
-from ..core import concrete
-from ..numpy._util import array_module, defprim
-from ..scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
+import fgrad.numpy as fnp
+from fgrad import batching
+from fgrad.core import Primitive as defprim, Tracer
+from fgrad.numpy import get_array_module as array_module
+from fgrad.scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
 
 __all__ = ["relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish",
            "softplus", "sigmoid", "log_sigmoid", "hard_tanh", "hard_sigmoid", "hard_swish", "hard_silu",
@@ -56,7 +57,7 @@ def _relu_impl(x):
 # A multiply by the mask is ~10x faster than where() on large arrays (the MLP/conv hot path).
 _relu = defprim("relu", _relu_impl,
                 vjp=(lambda g, ans, x: g * fnp.logical_not(x <= 0),),
-                jvp=(lambda t, ans, x: t * fnp.logical_not(x <= 0),))
+                jvp=(lambda t, ans, x: t * fnp.logical_not(x <= 0),), batch=batching.elementwise)
 
 
 def _leaky_impl(x, negative_slope):
@@ -66,7 +67,8 @@ def _leaky_impl(x, negative_slope):
 
 _leaky_relu = defprim("leaky_relu", _leaky_impl,
                       vjp=(lambda g, ans, x, negative_slope: fnp.where(x > 0, g, g * negative_slope),),
-                      jvp=(lambda t, ans, x, negative_slope: fnp.where(x > 0, t, t * negative_slope),))
+                      jvp=(lambda t, ans, x, negative_slope: fnp.where(x > 0, t, t * negative_slope),),
+                      batch=batching.elementwise, reads_output=False)
 
 
 def _hard_tanh_impl(x, min_val, max_val):
@@ -79,7 +81,8 @@ def _hard_tanh_rule(g, ans, x, min_val, max_val):
     return fnp.where((x <= min_val) | (x >= max_val), 0.0, g)
 
 
-_hard_tanh = defprim("hard_tanh", _hard_tanh_impl, vjp=(_hard_tanh_rule,), jvp=(_hard_tanh_rule,))
+_hard_tanh = defprim("hard_tanh", _hard_tanh_impl, vjp=(_hard_tanh_rule,), jvp=(_hard_tanh_rule,),
+                     batch=batching.elementwise, reads_output=False)
 
 
 def relu(x):
@@ -266,12 +269,17 @@ def one_hot(x, num_classes, *, dtype=np.float64, axis=-1):
     num_classes = int(num_classes)
     if num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be non-negative, got {num_classes}")
-    raw, xp = _raw_array(concrete(x))
-    if raw.dtype.kind not in "biuf":
-        raise TypeError(f"one_hot: x must hold integers, got dtype {raw.dtype}")
-    nd = raw.ndim + 1
+    x = x._nondiff_value() if isinstance(x, Tracer) else x
+    kind = fnp.result_type(x).kind if isinstance(x, Tracer) else _raw_array(x)[0].dtype.kind
+    if kind not in "biuf":
+        raise TypeError(f"one_hot: x must hold integers, got dtype {fnp.result_type(x)}")
+    nd = len(fnp.shape(x)) + 1
     if not -nd <= axis < nd:
         raise np.exceptions.AxisError(f"one_hot: axis {axis} is out of bounds for the result of dimension {nd}")
+    if isinstance(x, Tracer):  # under vmap: batched integers, one comparison for the whole batch
+        out = fnp.astype(fnp.expand_dims(x, -1) == fnp.arange(num_classes), dtype)
+        return fnp.moveaxis(out, -1, axis) if axis % nd != nd - 1 else out
+    raw, xp = _raw_array(x)
     out = (raw[..., None] == xp.arange(num_classes)).astype(dtype)
     return xp.moveaxis(out, -1, axis) if axis % nd != nd - 1 else out
 

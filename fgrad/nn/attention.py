@@ -21,10 +21,11 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from .activations import softmax
-from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
+from fgrad.numpy import get_array_module as array_module, result_type as _dtype, shape as _shape
 
 from .base import Layer, kaiming_uniform, need_key, split_key, xavier_normal, xavier_uniform
 from .dropout import dropout
+from .torch_rules import size_str
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention"]
 
@@ -81,6 +82,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                    f"key/value ({hk})")
             key = fnp.repeat(key, hq // hk, axis=-3)
             value = fnp.repeat(value, hq // _shape(value)[-3], axis=-3)
+    _check_bmm(_shape(query), _shape(key)[:-2] + _shape(key)[-1:] + _shape(key)[-2:-1])
     scale = 1.0 / math.sqrt(E) if scale is None else float(scale)
     s = fnp.matmul(query * scale, _t(key))
     if is_causal:
@@ -90,7 +92,16 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     w = _safe_softmax(s)
     if dropout_p > 0.0:
         w = dropout(w, dropout_p, key=need_key(dropout_key, "scaled_dot_product_attention with dropout_p > 0"))
+    _check_bmm(_shape(w), _shape(value))
     return fnp.matmul(w, value)
+
+
+def _check_bmm(a, b):
+    """torch's bmm error when ``a (..., n, m) @ b (..., m', p)`` has ``m != m'`` (the batch dims flattened)."""
+    if a[-1] != b[-2]:
+        n = math.prod(a[:-2])
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {a[-1]}] but "
+                           f"got: [{math.prod(b[:-2])}, {b[-2]}].")
 
 
 def _float_mask(mask, dt):
@@ -177,12 +188,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         nd = len(_shape(attn_mask))
         if nd == 2:
             if _shape(attn_mask) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is torch.Size({list(_shape(attn_mask))}), but "
+                raise RuntimeError(f"The shape of the 2D attn_mask is {size_str(_shape(attn_mask))}, but "
                                    f"should be {(tgt_len, src_len)}.")
             attn_mask = fnp.expand_dims(attn_mask, 0)
         elif nd == 3:
             if _shape(attn_mask) != (bsz * num_heads, tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 3D attn_mask is torch.Size({list(_shape(attn_mask))}), but "
+                raise RuntimeError(f"The shape of the 3D attn_mask is {size_str(_shape(attn_mask))}, but "
                                    f"should be {(bsz * num_heads, tgt_len, src_len)}.")
         else:
             raise RuntimeError(f"attn_mask's dimension {nd} is not supported")

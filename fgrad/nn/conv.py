@@ -18,27 +18,24 @@ import numpy as np
 
 import fgrad.convolution as fc
 import fgrad.numpy as fnp
-from fgrad.numpy._util import shape
+from fgrad.numpy import shape
 
 from .base import Layer, bias_uniform, kaiming_uniform, split_key
 from .padding import pad
+from .torch_rules import shape_str
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d", "Unfold", "Fold"]
 
 
-def _fmt(s):
-    return "[" + ", ".join(str(v) for v in s) + "]"
-
-
 def _check_rank(input, weight, nd, fn):
     ws, xs = shape(weight), shape(input)
     if len(ws) != nd + 2:
-        raise RuntimeError(f"{fn}: expected weight to be {nd + 2}-dimensional, but got weight of size {_fmt(ws)}")
+        raise RuntimeError(f"{fn}: expected weight to be {nd + 2}-dimensional, but got weight of size {shape_str(ws)}")
     if len(xs) not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got input "
-                           f"of size: {_fmt(xs)}")
+                           f"of size: {shape_str(xs)}")
 
 
 def _add_bias(y, bias, nd):
@@ -52,8 +49,8 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
     fn = f"conv{nd}d"
     _check_rank(input, weight, nd, fn)
     if bias is not None and shape(bias) != (shape(weight)[0],):
-        raise RuntimeError(f"Given weight of size {_fmt(shape(weight))}, expected bias to be 1-dimensional with "
-                           f"{shape(weight)[0]} elements, but got bias of size {_fmt(shape(bias))} instead")
+        raise RuntimeError(f"Given weight of size {shape_str(shape(weight))}, expected bias to be 1-dimensional with "
+                           f"{shape(weight)[0]} elements, but got bias of size {shape_str(shape(bias))} instead")
     y = fc.conv(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return _add_bias(y, bias, nd)
 
@@ -85,8 +82,9 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
     _check_rank(input, weight, nd, fn)
     out_ch = shape(weight)[1] * groups
     if bias is not None and shape(bias) != (out_ch,):
-        raise RuntimeError(f"Given transposed=1, weight of size {_fmt(shape(weight))}, expected bias to be "
-                           f"1-dimensional with {out_ch} elements, but got bias of size {_fmt(shape(bias))} instead")
+        raise RuntimeError(f"Given transposed=1, weight of size {shape_str(shape(weight))}, expected bias to be "
+                           f"1-dimensional with {out_ch} elements, but got bias of size {shape_str(shape(bias))} "
+                           "instead")
     y = fc.conv_transpose(input, weight, stride=stride, padding=padding, output_padding=output_padding,
                           dilation=dilation, groups=groups)
     return _add_bias(y, bias, nd)
@@ -274,7 +272,7 @@ class _ConvTranspose(_ConvNd):
         for size, a, b in zip(output_size, lo, hi):
             if size < a or size > b:
                 raise ValueError(f"requested an output size of {list(output_size)}, but valid sizes range from "
-                                 f"{lo} to {hi} (for an input of {_fmt(xs[lead:])})")
+                                 f"{lo} to {hi} (for an input of {shape_str(xs[lead:])})")
         return tuple(s - m for s, m in zip(output_size, lo))
 
     def call(self, params, input, output_size=None, *, train=False, key=None):

@@ -12,19 +12,12 @@ import numpy as np
 
 from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
-from fgrad.numpy._util import dtype as _dtype, shape as _shape
+from fgrad.numpy import result_type as _dtype, shape as _shape
 
 from .base import Layer
-from .loss import _tname, broadcast_shapes
+from .torch_rules import broadcast_shapes, dtype_name, normalize_dim
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "CosineSimilarity", "PairwiseDistance"]
-
-
-def _dim(dim, nd):
-    n = max(nd, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return int(dim) % n
 
 
 def _floats(x1, x2):
@@ -51,9 +44,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         raise TypeError("normalize: out= is not supported (fgrad arrays are immutable); use the result")
     if _dtype(input).kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{_tname(_dtype(input))}")
+                           f"{dtype_name(_dtype(input))}")
     nd = len(_shape(input))
-    axis = _dim(dim, nd)
+    axis = normalize_dim(dim, nd)
     if nd == 0:
         norm = fnp.absolute(input) if p != 0 else fnp.astype(input != 0, _dtype(input))
     else:
@@ -69,10 +62,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """
     if _dtype(x1).kind not in "fc" and _dtype(x2).kind not in "fc":
         raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
-                           f"{_tname(np.result_type(_dtype(x1), _dtype(x2)))}")
+                           f"{dtype_name(np.result_type(_dtype(x1), _dtype(x2)))}")
     x1, x2 = _floats(x1, x2)
     shp = broadcast_shapes(_shape(x1), _shape(x2))
-    axis = _dim(dim, len(shp))
+    axis = normalize_dim(dim, len(shp))
     scalar = not shp
     x1, x2 = fnp.broadcast_to(x1, shp or (1,)), fnp.broadcast_to(x2, shp or (1,))
 
@@ -87,6 +80,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` along the last dimension (of the broadcast shape)."""
     x1, x2 = _floats(x1, x2)
+    broadcast_shapes(_shape(x1), _shape(x2))
     diff = x1 - x2 + float(eps)
     nd = len(_shape(diff))
     if nd == 0:

@@ -53,8 +53,11 @@ def _feature_shape(input, batched_ndim):
 
 def dropout1d(input, p=0.5, training=True, inplace=False, *, key=None):
     """Zero whole channels of (N, C, L) or (C, L) input."""
+    _check_p(p)
     if np.ndim(input) not in (2, 3):
-        raise ValueError(f"dropout1d: Expected 2D or 3D input, but received a {np.ndim(input)}D input.")
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {np.ndim(input)}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     return _dropout(input, p, training, key, _feature_shape(input, 3), "dropout1d")
 
 

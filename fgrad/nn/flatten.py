@@ -11,15 +11,9 @@ import numpy as np
 import fgrad.numpy as fnp
 
 from .base import Layer
+from .torch_rules import normalize_dim
 
 __all__ = ["flatten", "unflatten", "Flatten", "Unflatten"]
-
-
-def _dim(d, n, allow_end=False):
-    n1 = max(n, 1)
-    if not -n1 <= d < n1:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n1}, {n1 - 1}], but got {d})")
-    return d % n1
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -27,30 +21,30 @@ def flatten(input, start_dim=0, end_dim=-1):
     s = np.shape(input)
     if not s:
         return fnp.reshape(input, (1,))
-    a, b = _dim(start_dim, len(s)), _dim(end_dim, len(s))
+    a, b = normalize_dim(start_dim, len(s)), normalize_dim(end_dim, len(s))
     if a > b:
-        raise ValueError("flatten() has invalid args: start_dim cannot come after end_dim")
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     return fnp.reshape(input, s[:a] + (math.prod(s[a:b + 1]),) + s[b + 1:])
 
 
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
     s = np.shape(input)
-    d = _dim(dim, len(s))
+    d = normalize_dim(dim, len(s))
     sizes = tuple(int(v) for v in sizes)
     if not sizes:
-        raise ValueError("unflatten: sizes must be non-empty")
+        raise RuntimeError("unflatten: sizes must be non-empty")
     if sizes.count(-1) > 1:
-        raise ValueError("only one dimension can be inferred")
+        raise RuntimeError("only one dimension can be inferred")
     known = math.prod(v for v in sizes if v != -1)
     if -1 in sizes:
         if known == 0 or s[d] % known:
-            raise ValueError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
-                             f"({s[d]}) in the input tensor")
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                               f"{dim} ({s[d]}) in the input tensor")
         sizes = tuple(s[d] // known if v == -1 else v for v in sizes)
     elif known != s[d]:
-        raise ValueError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
-                         f"({s[d]}) in the input tensor")
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({s[d]}) in the input tensor")
     return fnp.reshape(input, s[:d] + sizes + s[d + 1:])
 
 

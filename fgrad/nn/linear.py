@@ -14,6 +14,7 @@ import numpy as np
 import fgrad.numpy as fnp
 
 from .base import Layer, bias_uniform, kaiming_uniform, split_key
+from .torch_rules import shape_str
 
 __all__ = ["linear", "bilinear", "identity", "Linear", "Bilinear", "Identity"]
 
@@ -29,22 +30,33 @@ def linear(input, weight, bias=None):
     if not xs or ws[-1] != xs[-1] or len(ws) > 2:
         a = "x".join(map(str, (math.prod(xs[:-1]), xs[-1]) if xs else (1,)))
         b = "x".join(map(str, ws[::-1] if len(ws) == 2 else ws))
-        raise ValueError(f"mat1 and mat2 shapes cannot be multiplied ({a} and {b})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a} and {b})")
+    if bias is not None and len(ws) == 2:
+        _check_bias(_shape(bias), (math.prod(xs[:-1]), ws[0]))
     y = fnp.matmul(input, fnp.transpose(weight) if len(ws) == 2 else weight)
     return y if bias is None else y + bias
+
+
+def _check_bias(bs, target):
+    """torch's addmm expands the bias to ``(batch, out_features)``: its error when it cannot."""
+    for k in range(1, min(len(bs), len(target)) + 1):
+        if bs[-k] not in (1, target[-k]):
+            raise RuntimeError(f"The expanded size of the tensor ({target[-k]}) must match the existing size "
+                               f"({bs[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
+                               f"{shape_str(target)}.  Tensor sizes: {shape_str(bs)}")
 
 
 def bilinear(input1, input2, weight, bias=None):
     """``y_k = x1 @ weight[k] @ x2 + bias[k]`` (torch.nn.functional.bilinear); weight (out, in1, in2)."""
     s1, s2, ws = _shape(input1), _shape(input2), _shape(weight)
     if len(ws) != 3:
-        raise ValueError(f"bilinear(): weight must be three-dimensional, but got {len(ws)} dimension(s)")
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {len(ws)} dimension(s)")
     if s1[:-1] != s2[:-1]:
-        raise ValueError(f"bilinear(): input batch dimensions do not match: got {s1[:-1]} and {s2[:-1]}")
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {s1[:-1]} and {s2[:-1]}")
     if s1[-1] != ws[1]:
-        raise ValueError(f"bilinear(): input1 size does not match weight size: got {s1[-1]} but expected {ws[1]}")
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {s1[-1]} but expected {ws[1]}")
     if s2[-1] != ws[2]:
-        raise ValueError(f"bilinear(): input2 size does not match weight size: got {s2[-1]} but expected {ws[2]}")
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {s2[-1]} but expected {ws[2]}")
     y = fnp.einsum("...i,oij,...j->...o", input1, weight, input2)
     return y if bias is None else y + bias
 

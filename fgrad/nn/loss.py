@@ -18,32 +18,19 @@ import warnings
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.core import concrete
+from fgrad.core import Tracer, concrete
 from .activations import log_sigmoid, log_softmax
-from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
+from fgrad.numpy import get_array_module as array_module, result_type as _dtype, shape as _shape
 from fgrad.scipy.special import xlogy
 
 from .base import Layer
+from .torch_rules import broadcast_shapes, dtype_name, size_str
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
            "margin_ranking_loss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "CosineEmbeddingLoss", "MarginRankingLoss"]
-
-_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool", "float16": "Half", "float32": "Float", "float64": "Double",
-                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-
-def _tname(dt):
-    """torch's scalar-type name of a NumPy dtype ("Float", "Long" ...), for error messages."""
-    return _TORCH_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
-
-
-def _size(shp):
-    return f"torch.Size([{', '.join(str(n) for n in shp)}])"
-
 
 # ----------------------------------------------------------------------------- reductions
 
@@ -80,24 +67,6 @@ def _reduce(loss, reduction):
 
 # ----------------------------------------------------------------------------- operand checks
 
-def broadcast_shapes(*shapes):
-    """The broadcast shape, or torch's RuntimeError naming the first mismatching dimension."""
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        pass
-    out = list(shapes[0])
-    for s in shapes[1:]:
-        nd = max(len(out), len(s))
-        a, b = [1] * (nd - len(out)) + list(out), [1] * (nd - len(s)) + list(s)
-        for i, (x, y) in enumerate(zip(a, b)):
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                   f"non-singleton dimension {i}")
-        out = [max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b)]
-    return tuple(out)
-
-
 def _float_pair(input, target):
     """torch's promotion for two loss operands: an integer/bool operand takes the float one's dtype."""
     di, dt = _dtype(input), _dtype(target)
@@ -111,8 +80,8 @@ def _float_pair(input, target):
 
 def _warn_size(input, target):
     if _shape(target) != _shape(input):
-        warnings.warn(f"Using a target size ({_size(_shape(target))}) that is different to the input size "
-                      f"({_size(_shape(input))}). This will likely lead to incorrect results due to "
+        warnings.warn(f"Using a target size ({size_str(_shape(target))}) that is different to the input size "
+                      f"({size_str(_shape(input))}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
@@ -123,7 +92,7 @@ def _pointwise_operands(name, input, target, weight=None):
         raise ValueError("Weights and input must have the same size.")
     input, target, is_float = _float_pair(input, target)
     if not is_float:
-        raise RuntimeError(f"\"{name}\" not implemented for '{_tname(_dtype(input))}'")
+        raise RuntimeError(f"\"{name}\" not implemented for '{dtype_name(_dtype(input))}'")
     return input, target
 
 
@@ -231,16 +200,21 @@ def _index_target(input, target, weight, ignore_index):
     xp = array_module(input)
     raw = xp.asarray(raw)
     if raw.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_tname(raw.dtype)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {dtype_name(raw.dtype)}")
     if weight is not None and _dtype(weight) != _dtype(input):
-        raise RuntimeError(f"expected scalar type {_tname(_dtype(input))} but found {_tname(_dtype(weight))}")
-    t = raw.astype(np.int64, copy=False).reshape(t_shape)
+        raise RuntimeError(f"expected scalar type {dtype_name(_dtype(input))} but found {dtype_name(_dtype(weight))}")
     c = in_shape[0 if len(in_shape) == 1 else 1]
-    valid = t != int(ignore_index)
-    bad = valid & ((t < 0) | (t >= c))
+    valid = raw != int(ignore_index)  # the checks read the values (under vmap: the whole batch's)
+    bad = valid & ((raw < 0) | (raw >= c))
     if bool(bad.any()):
-        raise IndexError(f"Target {int(t[bad].ravel()[0])} is out of bounds.")
+        raise IndexError(f"Target {int(raw[bad].ravel()[0])} is out of bounds.")
     ignored = not bool(valid.all())
+    if isinstance(target, Tracer):  # traced (batched under vmap): the indices stay traced
+        t = fnp.reshape(fnp.astype(target, np.int64), t_shape)
+        valid = t != int(ignore_index)
+        return (fnp.where(valid, t, 0) if ignored else t), valid, ignored
+    t = raw.astype(np.int64, copy=False).reshape(t_shape)
+    valid = t != int(ignore_index)
     return (xp.where(valid, t, 0) if ignored else t), valid, ignored
 
 
@@ -248,7 +222,7 @@ def _nll(logp, idx, valid, ignored, weight, reduction):
     """``-logp[class idx]`` (weighted, ignored entries 0) and the mean's denominator."""
     class_axis = 0 if len(_shape(logp)) == 1 else 1
     xp = array_module(logp)
-    picked = fnp.take_along_axis(logp, xp.expand_dims(idx, class_axis), axis=class_axis)
+    picked = fnp.take_along_axis(logp, fnp.expand_dims(idx, class_axis), axis=class_axis)
     if weight is None and not ignored and reduction != "none":  # the training hot path: two ops
         return -(fnp.mean(picked) if reduction == "mean" else fnp.sum(picked)), None
     loss = -fnp.squeeze(picked, axis=class_axis)
@@ -304,7 +278,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls}")
     idx, valid, ignored = _index_target(input, target, weight, ignore_index)
     if _dtype(input).kind not in "fc":
-        raise NotImplementedError(f"\"log_softmax\" not implemented for '{_tname(_dtype(input))}'")
+        raise NotImplementedError(f"\"log_softmax\" not implemented for '{dtype_name(_dtype(input))}'")
     logp = log_softmax(input, axis=class_axis)
     nll, w = _nll(logp, idx, valid, ignored, weight, reduction)
     if ls <= 0.0:
@@ -330,7 +304,7 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, ls, cla
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     if _dtype(target).kind != "f":
         raise RuntimeError("Expected floating point type for target with class probabilities, got "
-                           f"{_tname(_dtype(target))}")
+                           f"{dtype_name(_dtype(target))}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     c = shp[class_axis]
@@ -376,10 +350,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, logs clamped at -100 like torch."""
     reduction = _reduction(reduction, size_average, reduce)
     if _shape(target) != _shape(input):
-        raise ValueError(f"Using a target size ({_size(_shape(target))}) that is different to the input size "
-                         f"({_size(_shape(input))}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(f"Using a target size ({size_str(_shape(target))}) that is different to the input size "
+                         f"({size_str(_shape(input))}) is deprecated. Please ensure they have the same size.")
     if _dtype(target) != _dtype(input):
-        raise RuntimeError(f"Found dtype {_tname(_dtype(target))} but expected {_tname(_dtype(input))}")
+        raise RuntimeError(f"Found dtype {dtype_name(_dtype(target))} but expected {dtype_name(_dtype(input))}")
     _check_bce_weight(weight, _shape(target))
     _check_unit_interval(input, "input")
     _check_unit_interval(target, "target")
@@ -398,12 +372,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """
     reduction = _reduction(reduction, size_average, reduce)
     if _shape(target) != _shape(input):
-        raise ValueError(f"Target size ({_size(_shape(target))}) must be the same as input size "
-                         f"({_size(_shape(input))})")
+        raise ValueError(f"Target size ({size_str(_shape(target))}) must be the same as input size "
+                         f"({size_str(_shape(input))})")
     dt = _dtype(target)
     if dt.kind not in "fc":
-        raise RuntimeError(f"result type {_tname(_dtype(input))} can't be cast to the desired output type "
-                           f"{_tname(dt)}")
+        raise RuntimeError(f"result type {dtype_name(_dtype(input))} can't be cast to the desired output type "
+                           f"{dtype_name(dt)}")
     ls = log_sigmoid(input)
     if pos_weight is not None:
         broadcast_shapes(_shape(pos_weight), _shape(target))
@@ -487,7 +461,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     s1, s2, st = _shape(input1), _shape(input2), _shape(target)
     if len(s1) != len(s2) or len(s1) != len(st):
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
-                           f"input1: {_size(s1)}, input2: {_size(s2)}, target: {_size(st)} ")
+                           f"input1: {size_str(s1)}, input2: {size_str(s2)}, target: {size_str(st)} ")
     broadcast_shapes(s1, s2, st)
     d = input1 - input2
     target = _as_dtype_of(target, d)

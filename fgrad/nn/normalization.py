@@ -24,22 +24,15 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad.core import concrete
-from fgrad.numpy._util import shape
+from fgrad.numpy import shape
 from fgrad.transforms import stop_gradient
 
 from .base import Layer
+from .torch_rules import shape_str, size_str
 
 __all__ = ["batch_norm", "batch_norm_stats", "instance_norm", "instance_norm_stats", "layer_norm", "group_norm",
            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
            "LayerNorm", "GroupNorm"]
-
-
-def _size(s):
-    return f"torch.Size([{', '.join(str(v) for v in s)}])"
-
-
-def _fmt(s):
-    return "[" + ", ".join(str(v) for v in s) + "]"
 
 
 def _channel(v, nd):
@@ -77,7 +70,7 @@ def batch_norm_stats(input, running_mean, running_var, weight=None, bias=None, t
     """
     xs = shape(input)
     if len(xs) < 2:
-        raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got {_size(xs)}")
+        raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got {size_str(xs)}")
     c, nd = xs[1], len(xs) - 2
     for name, v in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -86,7 +79,7 @@ def batch_norm_stats(input, running_mean, running_var, weight=None, bias=None, t
     if training:
         n = math.prod(xs) // c
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(xs)}")
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size_str(xs)}")
         mean, xc, var = _moments(input, axes)
         y = xc / fnp.sqrt(var + eps)
         new_mean = new_var = None
@@ -129,7 +122,7 @@ def instance_norm_stats(input, running_mean=None, running_var=None, weight=None,
     xs = shape(input)
     if len(xs) < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial) of at least 3 dimensions, "
-                         f"got {_size(xs)}")
+                         f"got {size_str(xs)}")
     c, nd = xs[1], len(xs) - 2
     for name, v in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -138,7 +131,7 @@ def instance_norm_stats(input, running_mean=None, running_var=None, weight=None,
     if use_input_stats:
         n = math.prod(xs[2:])
         if n <= 1:
-            raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(xs)}")
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {size_str(xs)}")
         axes = tuple(range(2, len(xs)))
         mean, xc, var = _moments(input, axes)
         y = xc / fnp.sqrt(var + eps)
@@ -183,12 +176,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     xs = shape(input)
     k = len(ns)
     if k == 0 or len(xs) < k or tuple(xs[len(xs) - k:]) != ns:
-        raise RuntimeError(f"Given normalized_shape={_fmt(ns)}, expected input with shape [*, "
-                           f"{', '.join(map(str, ns))}], but got input of size{_fmt(xs)}")
+        raise RuntimeError(f"Given normalized_shape={shape_str(ns)}, expected input with shape [*, "
+                           f"{', '.join(map(str, ns))}], but got input of size{shape_str(xs)}")
     for name, v in (("weight", weight), ("bias", bias)):
         if v is not None and tuple(shape(v)) != ns:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                               f"{_fmt(shape(v))} and normalized_shape = {_fmt(ns)}")
+                               f"{shape_str(shape(v))} and normalized_shape = {shape_str(ns)}")
     axes = tuple(range(len(xs) - k, len(xs)))
     _, xc, var = _moments(input, axes)
     y = xc / fnp.sqrt(var + eps)
@@ -208,11 +201,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = xs[0], xs[1]
     if num_groups <= 0 or c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
-                           f"shape {_fmt(xs)} and num_groups={num_groups}")
+                           f"shape {shape_str(xs)} and num_groups={num_groups}")
     for name, v in (("weight", weight), ("bias", bias)):
         if v is not None and tuple(shape(v)) != (c,):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
-                               f"but got {name} of shape {_fmt(shape(v))} and input of shape {_fmt(xs)}")
+                               f"but got {name} of shape {shape_str(shape(v))} and input of shape {shape_str(xs)}")
     g = fnp.reshape(input, (n, num_groups, -1))
     _, xc, var = _moments(g, (2,))
     y = fnp.reshape(xc / fnp.sqrt(var + eps), xs)

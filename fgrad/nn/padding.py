@@ -13,9 +13,10 @@ array([[[2., 1., 0., 1., 2., 1.]]])
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.numpy._util import shape
+from fgrad.numpy import shape
 
 from .base import Layer
+from .torch_rules import shape_str
 
 __all__ = ["pad", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
@@ -31,10 +32,6 @@ def _pairs(pad_list, nd):
     for i in range(k - 1, -1, -1):
         pairs.append((pad_list[2 * i], pad_list[2 * i + 1]))
     return pairs
-
-
-def _fmt(s):
-    return "[" + ", ".join(str(v) for v in s) + "]"
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -74,15 +71,15 @@ def pad(input, pad, mode="constant", value=None):
     pairs = _pairs(pad_list, nd)
     for axis, ((lo, hi), n) in enumerate(zip(pairs, xs)):
         if n + lo + hi < 0 or (lo < 0 and -lo > n) or (hi < 0 and -hi > n):
-            raise RuntimeError(f"pad: the padding {(lo, hi)} crops dimension {axis} of input {_fmt(xs)} to a "
+            raise RuntimeError(f"pad: the padding {(lo, hi)} crops dimension {axis} of input {shape_str(xs)} to a "
                                "negative size")
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
-                               f"but got: padding ({lo}, {hi}) at dimension {axis} of input {_fmt(xs)}")
+                               f"but got: padding ({lo}, {hi}) at dimension {axis} of input {shape_str(xs)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and n == 0 and (lo > 0 or hi > 0):
-            raise RuntimeError(f"pad: can't replicate-pad dimension {axis} of size 0 (input {_fmt(xs)})")
+            raise RuntimeError(f"pad: can't replicate-pad dimension {axis} of size 0 (input {shape_str(xs)})")
     # negative amounts crop first; the rest is a plain pad
     if any(lo < 0 or hi < 0 for lo, hi in pairs):
         idx = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, xs))

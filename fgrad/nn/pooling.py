@@ -128,16 +128,18 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
 
 
-def _out(output_size, nd):
+def _out(output_size, nd, fn):
     if output_size is None or isinstance(output_size, (int, np.integer)):
         return (output_size,) * nd
     o = tuple(output_size)
+    if len(o) not in (1, nd):
+        raise RuntimeError(f"{fn}: output_size must be {nd}")
     return o * nd if len(o) == 1 else o
 
 
 def adaptive_avg_pool1d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool1d: window ``i`` is ``[floor(i L / o), ceil((i + 1) L / o))``."""
-    return fc.adaptive_avg_pool(input, _out(output_size, 1))
+    return fc.adaptive_avg_pool(input, _out(output_size, 1, "adaptive_avg_pool1d"))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -146,27 +148,27 @@ def adaptive_avg_pool2d(input, output_size):
     >>> adaptive_avg_pool2d(np.ones((2, 3, 7, 5)), (2, None)).shape
     (2, 3, 2, 5)
     """
-    return fc.adaptive_avg_pool(input, _out(output_size, 2))
+    return fc.adaptive_avg_pool(input, _out(output_size, 2, "adaptive_avg_pool2d"))
 
 
 def adaptive_avg_pool3d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool3d."""
-    return fc.adaptive_avg_pool(input, _out(output_size, 3))
+    return fc.adaptive_avg_pool(input, _out(output_size, 3, "adaptive_avg_pool3d"))
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool1d (indices as max_pool1d's)."""
-    return fc.adaptive_max_pool(input, _out(output_size, 1), bool(return_indices))
+    return fc.adaptive_max_pool(input, _out(output_size, 1, "adaptive_max_pool1d"), bool(return_indices))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool2d (indices as max_pool2d's)."""
-    return fc.adaptive_max_pool(input, _out(output_size, 2), bool(return_indices))
+    return fc.adaptive_max_pool(input, _out(output_size, 2, "adaptive_max_pool2d"), bool(return_indices))
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool3d."""
-    return fc.adaptive_max_pool(input, _out(output_size, 3), bool(return_indices))
+    return fc.adaptive_max_pool(input, _out(output_size, 3, "adaptive_max_pool3d"), bool(return_indices))
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):

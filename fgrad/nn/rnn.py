@@ -25,12 +25,13 @@ import warnings
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.numpy._util import array_module, dtype as _dtype, shape as _shape
+from fgrad.numpy import get_array_module as array_module, result_type as _dtype, shape as _shape
 
 from .base import Layer, need_key, split_key, uniform_init
 from .dropout import dropout as _dropout
+from .torch_rules import shape_str
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "recurrent",
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "recurrent", "rnn_mode",
            "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -225,10 +226,6 @@ def _check_args(mode, hidden_size, num_layers, dropout, proj_size):
                       f"num_layers={num_layers}", stacklevel=3)
 
 
-def _fmt(s):
-    return "[" + ", ".join(str(n) for n in s) + "]"
-
-
 class RNNBase(Layer):
     """Shared by RNN, LSTM, GRU: hyperparameters, parameters, shape checks, the call."""
 
@@ -314,9 +311,9 @@ class RNNBase(Layer):
         if self.mode == "LSTM":
             for i, (got, want) in enumerate(zip(hx_shapes, (h_want, c_want))):
                 if tuple(got) != want:
-                    raise RuntimeError(f"Expected hidden[{i}] size {want}, got {_fmt(got)}")
+                    raise RuntimeError(f"Expected hidden[{i}] size {want}, got {shape_str(got)}")
         elif tuple(hx_shapes[0]) != h_want:
-            raise RuntimeError(f"Expected hidden size {h_want}, got {_fmt(hx_shapes[0])}")
+            raise RuntimeError(f"Expected hidden size {h_want}, got {shape_str(hx_shapes[0])}")
 
     # ------------------------------------------------------------------ apply
     def apply(self, params, state, input, hx=None, *, train=False, key=None, batch_sizes=None):
@@ -372,17 +369,20 @@ class RNNBase(Layer):
         return s
 
 
+def rnn_mode(nonlinearity):
+    """torch's mode of an Elman RNN with ``nonlinearity`` (``"RNN_TANH"``, ``"RNN_RELU"``), or its ValueError."""
+    modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
+    if nonlinearity not in modes:
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    return modes[nonlinearity]
+
+
 class RNN(RNNBase):
     """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu)."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, dtype=np.float32):
-        if nonlinearity == "tanh":
-            mode = "RNN_TANH"
-        elif nonlinearity == "relu":
-            mode = "RNN_RELU"
-        else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        mode = rnn_mode(nonlinearity)
         self.nonlinearity = nonlinearity
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, dtype)

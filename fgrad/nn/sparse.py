@@ -17,8 +17,8 @@ import numpy as np
 from fgrad.transforms import stop_gradient
 import fgrad.numpy as fnp
 from fgrad import backend
-from fgrad.core import concrete
-from fgrad.numpy._util import array_module
+from fgrad.core import Tracer, concrete
+from fgrad.numpy import get_array_module as array_module
 
 from .base import Layer, normal_init
 
@@ -66,6 +66,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         scale = _renorm_scale(weight, idx, xp, float(max_norm), float(norm_type))
         w = w + stop_gradient(w * scale - w)  # rescaled values, identity gradient (as torch's in-place renorm)
+    if isinstance(input, Tracer):  # traced indices (under vmap: a batch of them, checked above as a whole)
+        return _embedding_traced(input, w, padding_idx, scale_grad_by_freq)
     rows = fnp.take(w, idx, axis=0)
     if padding_idx is None and not scale_grad_by_freq:
         return rows
@@ -79,6 +81,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     g = g.reshape(idx.shape + (1,) * (np.ndim(weight) - 1))
     frozen = stop_gradient(rows)
     return frozen + (rows - frozen) * g  # exact values; gradient scaled by g
+
+
+def _embedding_traced(ix, w, padding_idx, scale_grad_by_freq):
+    rows = fnp.take(w, ix, axis=0)
+    if scale_grad_by_freq:
+        raise NotImplementedError("embedding: scale_grad_by_freq with traced (batched) indices")
+    if padding_idx is None:
+        return rows
+    g = fnp.astype(ix != padding_idx, fnp.result_type(w))
+    g = fnp.reshape(g, fnp.shape(ix) + (1,) * (len(fnp.shape(w)) - 1))
+    frozen = stop_gradient(rows)
+    return frozen + (rows - frozen) * g
 
 
 def one_hot(tensor, num_classes=-1):
@@ -105,6 +119,8 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Class values must be non-negative.")
         if bool((raw >= num_classes).any()):
             raise RuntimeError("Class values must be smaller than num_classes.")
+    if isinstance(tensor, Tracer):  # traced (under vmap: a batch, checked above as a whole)
+        return fnp.astype(fnp.expand_dims(tensor, -1) == xp.arange(num_classes), np.int64)
     return (raw[..., None] == xp.arange(num_classes)).astype(np.int64)
 
 

@@ -18,9 +18,8 @@ import math
 
 import numpy as np
 
-import fgrad.numpy as fnp
 from . import activations as fnn
-from fgrad.numpy._util import shape as _shape
+from fgrad.numpy import shape as _shape
 
 from .attention import MultiheadAttention
 from .base import Layer, bias_uniform, flatten_params, kaiming_uniform, need_key, split_key, unflatten_params

@@ -10,7 +10,7 @@ array([[[0.        , 0.33333333, 0.66666667, 1.        ]]])
 """
 import fgrad.convolution as fc
 import fgrad.numpy as fnp
-from fgrad.numpy._util import shape
+from fgrad.numpy import shape
 
 from .base import Layer
 

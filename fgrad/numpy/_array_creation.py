@@ -14,7 +14,11 @@ import sys
 import numpy as np
 
 from .. import backend
+from .._device import device_put
 from ..core import Tracer, concrete
+from ._creation import astype
+from ._elementwise import floor, log10, power, sign
+from ._shape import _slice, broadcast_to, concatenate, expand_dims, moveaxis, reshape
 from ._util import dtype as dtype_of, shape as shape_of
 
 __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "geomspace", "eye",
@@ -78,10 +82,8 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     """
     shape = _shape(shape)
     if isinstance(fill_value, Tracer):
-        from . import astype, broadcast_to
         v = fill_value if dtype is None else astype(fill_value, dtype)
         if device is not None:
-            from .._device import device_put
             v = device_put(v, device)
         return broadcast_to(v, shape)
     if like is None and device is None and backend.is_cupy_array(fill_value):
@@ -133,12 +135,10 @@ def _needs_composite(values, device):
 
 def _as(values, dt, xp, where, device):
     """The end points in dtype ``dt``, on the device of the result."""
-    from . import astype
     out = []
     for v in values:
         if isinstance(v, Tracer):
             if device is not None:
-                from .._device import device_put
                 v = device_put(v, device)
             out.append(astype(v, dt))
         else:
@@ -158,8 +158,6 @@ def _cupy_one(*values):
 
 def _first_and_last(y, first, last, n):
     """``y`` (points along axis 0) with row 0 replaced by ``first`` and row n-1 by ``last`` (None: keep)."""
-    from . import broadcast_to, concatenate, reshape
-    from ._shape import _slice
     rest = shape_of(y)[1:]
 
     def row(v):
@@ -181,7 +179,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         raise ValueError(f"linspace: Number of samples, {num}, must be non-negative.")
     if not _needs_composite((start, stop), device):
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    from . import astype, floor, moveaxis
     xp, where = _place(device, _cupy_one(start, stop))
     dt = np.result_type(_weak(start), _weak(stop), 1.0)
     start, stop = _as((start, stop), dt, xp, where, device)
@@ -212,7 +209,6 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, 
     """``base ** linspace(start, stop)``: points evenly spaced on a log scale."""
     if not _needs_composite((start, stop, base), device):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
-    from . import astype, expand_dims, power, reshape
     if np.ndim(concrete(base)):
         if not isinstance(base, Tracer):
             xp, where = _place(device, _cupy_one(start, stop))
@@ -230,7 +226,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     """Points evenly spaced on a log scale from ``start`` to ``stop`` (which may be negative)."""
     if not _needs_composite((start, stop), device):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    from . import astype, moveaxis, log10, sign
     if any(np.any(backend.to_host(concrete(v)) == 0) for v in (start, stop)):
         raise ValueError("geomspace: Geometric sequence cannot include zero")
     dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.float64 if dtype is None else dtype)

@@ -10,7 +10,9 @@ import collections
 
 import numpy as np
 
+from .. import batching
 from ..core import Tracer, concrete
+from . import linalg  # its solve primitive; a module object, since linalg imports names from here
 from ._creation import astype
 from ._elementwise import equal, where
 from ._linalg_ops import matmul as _matmul
@@ -38,8 +40,7 @@ def _mT(x):
 
 def _solve(a, b):
     """``inv(a) @ b`` for a matrix (batch) ``b``, differentiable."""
-    from .linalg import _solve as prim
-    return prim.bind(a, b)
+    return linalg._solve.bind(a, b)
 
 
 def _check_square(a, name):
@@ -64,6 +65,17 @@ def _as_inexact(x):
 
 def _xp(x):
     return array_module(x).linalg
+
+
+def _matrix_batch(prim, args, dims, params):
+    """Batching rule of a primitive on the matrices in the last two axes of its one argument:
+    the batch axis joins the leading (stack) axes, where it already is unless it is one of the
+    last two (then it moves to the front). Every output keeps the input's leading axes."""
+    x, d = args[0], dims[0]
+    if d >= len(shape(x)) - 2:
+        x, d = batching.moveaxis(x, d, 0), 0
+    out = prim.bind(x, **params)
+    return out, ((d,) * len(out) if prim.multiple_results else d)
 
 
 def _sym(x):
@@ -122,7 +134,8 @@ def _cholesky_vjp(g, L, a):
     return _sym(_mT(_solve(Lt, _mT(z))))                      # ... L^-1, symmetrised
 
 
-_cholesky = defprim("cholesky", lambda a: _xp(a).cholesky(a), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,))
+_cholesky = defprim("cholesky", lambda a: _xp(a).cholesky(a), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,),
+                    batch=_matrix_batch)
 
 
 def cholesky(a, /, *, upper=False):
@@ -202,7 +215,8 @@ def _qr_impl(a, mode):
     return q, r
 
 
-_qr = defprim("qr", _qr_impl, multiple_results=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,))
+_qr = defprim("qr", _qr_impl, multiple_results=True, vjp=(_qr_vjp,), jvp=(_qr_jvp,),
+              batch=_matrix_batch)
 
 
 def qr(a, mode="reduced"):
@@ -242,7 +256,8 @@ def _eigh_vjp(g, ans, a, UPLO):
     return _sym(_matmul(v, _matmul(inner, _mT(v))))
 
 
-_eigh = defprim("eigh", _eigh_impl, multiple_results=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,))
+_eigh = defprim("eigh", _eigh_impl, multiple_results=True, vjp=(_eigh_vjp,), jvp=(_eigh_jvp,),
+                batch=_matrix_batch)
 
 
 def _check_uplo(UPLO, name):
@@ -330,7 +345,8 @@ def _svd_vjp(g, ans, a, full_matrices, hermitian):
     return out
 
 
-_svd = defprim("svd", _svd_impl, multiple_results=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,))
+_svd = defprim("svd", _svd_impl, multiple_results=True, vjp=(_svd_vjp,), jvp=(_svd_jvp,),
+               batch=_matrix_batch)
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):

@@ -8,13 +8,19 @@ derivative stays inside this module.
 
 An index is normalised once, at the API boundary, into an ``Index``: Ellipsis
 expanded, integers checked against the shape, lists and traced index arrays turned
-into raw arrays on ``x``'s device (indices carry no derivative).
+into raw arrays on ``x``'s device (indices carry no derivative). Under ``vmap`` an
+index array may vary over the batch: it stays traced, and the three primitives take
+such arrays as extra positional arguments after their own (``getitem(x, *arrays)``,
+``index_add(x, v, *arrays)``), the ``Index`` param holding a placeholder where each goes.
 """
+import math
+
 import numpy as np
 
-from .. import backend
+from .. import backend, batching
 from ..core import Tracer, concrete
-from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
+from . import _creation, _elementwise, _shape
+from ._util import array_module, defprim, dtype as dtype_of, shape
 
 __all__ = ["getitem", "at", "take", "take_along_axis", "put_along_axis", "compress", "choose", "select",
            "extract", "nonzero", "flatnonzero", "argwhere", "diag_indices", "diag_indices_from",
@@ -31,7 +37,10 @@ class Index:
     """A normalised NumPy index: a tuple NumPy and CuPy index with directly.
 
     ``items`` holds only ints, slices of ints, None and raw integer or boolean
-    arrays on the indexed array's device; Ellipsis is already expanded.
+    arrays on the indexed array's device; Ellipsis is already expanded. Under
+    ``vmap`` an integer array may vary over the batch: ``normalize_index`` leaves
+    it traced, and ``_bind`` passes it to the primitive as an argument, an ``_Arg``
+    standing in its place in the params.
     ``unique`` is True when no element of the array is selected twice (there is
     no integer array, or the caller guarantees it, as sort does for its
     permutations): then scatters may use plain ``+=`` instead of ``add.at``.
@@ -46,6 +55,12 @@ class Index:
     def __repr__(self):
         return f"Index({self.items!r}, unique={self.unique})"
 
+    def resolve(self, arrays):
+        """The index with the primitive's index-array arguments put in place of their ``_Arg``s."""
+        if not arrays:
+            return self
+        return Index(tuple(arrays[e.k] if type(e) is _Arg else e for e in self.items), self.unique)
+
     def scatter_items(self):
         """The index with boolean masks spelled as integer arrays (for scatter-add)."""
         out = []
@@ -57,6 +72,39 @@ class Index:
         return tuple(out)
 
 
+class _Arg:
+    """Placeholder in a primitive's ``Index`` for its ``k``-th index-array argument (an index array
+    that varies over a ``vmap`` batch, so it can't be a raw array in the params)."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+    def __repr__(self):
+        return f"_Arg({self.k})"
+
+
+def _bind(prim, *args, index):
+    """``prim.bind(*args, index=index)``, with the traced index arrays of ``index`` passed as arguments."""
+    if not any(isinstance(e, Tracer) for e in index.items):
+        return prim.bind(*args, index=index)
+    items, arrays = [], []
+    for e in index.items:
+        e = _batch_traced(e)
+        if isinstance(e, Tracer):
+            items.append(_Arg(len(arrays)))
+            arrays.append(e)
+        else:
+            items.append(e)
+    return prim.bind(*args, *arrays, index=Index(tuple(items), index.unique))
+
+
+def _batch_traced(v):
+    """``v`` without its derivative tracers: a Tracer still when it varies over a ``vmap`` batch."""
+    return v._nondiff_value() if isinstance(v, Tracer) else v
+
+
 def _is_array(e):
     return hasattr(e, "dtype") and hasattr(e, "shape")
 
@@ -65,7 +113,24 @@ def _lowest_nested(seq):
     return [_lowest_nested(v) if isinstance(v, (list, tuple)) else concrete(v) for v in seq]
 
 
+def _nested_batch_traced(seq):
+    """A nested list of indices as one traced array when some vary over a ``vmap`` batch, else None."""
+    vals = []
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            t = _nested_batch_traced(v)
+            vals.append(_lowest_nested(v) if t is None else t)
+        else:
+            vals.append(_batch_traced(v))
+    if not any(isinstance(v, Tracer) for v in _creation._walk(vals)):
+        return None
+    return _creation.asarray(vals)
+
+
 def _slice_bound(v):
+    if isinstance(_batch_traced(v), Tracer):
+        raise IndexError("vmap: slice bounds that vary over the batch are not supported (the slice's length "
+                         "would too); use fnp.take with a computed index array")
     v = concrete(v)
     if v is None:
         return None
@@ -79,6 +144,20 @@ def _slice_bound(v):
 
 def _entry(e, xp):
     """One index entry in canonical form (Ellipsis is expanded later)."""
+    if isinstance(e, (list, tuple)):
+        t = _nested_batch_traced(e)
+        e = e if t is None else t
+    if isinstance(e, Tracer):
+        e = _batch_traced(e)
+        if isinstance(e, Tracer):  # varies over a vmap batch: stays traced
+            kind = np.dtype(dtype_of(e)).kind
+            if kind == "b":
+                raise ValueError("vmap: a boolean mask index that varies over the batch selects a data-dependent "
+                                 "number of elements, which can't be batched (as in JAX); use "
+                                 "fnp.where(mask, x, ...) instead")
+            if kind not in "iu":
+                raise IndexError(f"arrays used as indices must be of integer (or boolean) type, got {dtype_of(e)}")
+            return e
     e = concrete(e)
     if e is None or e is Ellipsis:
         return e
@@ -112,7 +191,7 @@ def _entry(e, xp):
 def _consumed(e):
     if e is None or e is Ellipsis:
         return 0
-    if _is_array(e) and e.dtype.kind == "b":
+    if _is_array(e) and not isinstance(e, Tracer) and e.dtype.kind == "b":
         return e.ndim
     return 1
 
@@ -142,6 +221,10 @@ def normalize_index(x, index, unique=False):
             n = xshape[axis]
             if not -n <= e < n:
                 raise IndexError(f"index {e} is out of bounds for axis {axis} with size {n}")
+        elif isinstance(e, Tracer):
+            has_int_array = has_int_array or bool(e.shape)  # a 0-d one picks one element, as an int does
+            if xp is not np and e.size:
+                _check_bounds(concrete(e), xshape[axis], axis)  # every example's indices
         elif _is_array(e) and e.dtype.kind == "b":
             want = tuple(xshape[axis:axis + e.ndim])
             if tuple(e.shape) != want:
@@ -150,13 +233,16 @@ def normalize_index(x, index, unique=False):
         elif _is_array(e):
             has_int_array = True
             if xp is not np and e.size:
-                # CuPy wraps out-of-range indices silently; NumPy raises. Raise like NumPy.
-                n = xshape[axis]
-                lo, hi = int(e.min()), int(e.max())
-                if hi >= n or lo < -n:
-                    raise IndexError(f"index {hi if hi >= n else lo} is out of bounds for axis {axis} with size {n}")
+                _check_bounds(e, xshape[axis], axis)
         axis += _consumed(e)
     return Index(tuple(entries), unique or not has_int_array)
+
+
+def _check_bounds(e, n, axis):
+    """CuPy wraps out-of-range indices silently; NumPy raises. Raise like NumPy."""
+    lo, hi = int(e.min()), int(e.max())
+    if hi >= n or lo < -n:
+        raise IndexError(f"index {hi if hi >= n else lo} is out of bounds for axis {axis} with size {n}")
 
 
 # ------------------------------------------------------------------ raw helpers (no derivative)
@@ -217,11 +303,12 @@ def _fresh_copy(x, xp):
 
 # ------------------------------------------------------------------ primitives
 
-def _getitem_impl(x, index):
-    return x[index.items]
+def _getitem_impl(x, *arrays, index):
+    return x[index.resolve(arrays).items]
 
 
-def _index_add_impl(x, v, index):
+def _index_add_impl(x, v, *arrays, index):
+    index = index.resolve(arrays)
     xp = array_module(x, v)
     out = _fresh_copy(x, xp)
     v = xp.asarray(v, dtype=out.dtype)
@@ -232,7 +319,8 @@ def _index_add_impl(x, v, index):
     return out
 
 
-def _index_set_impl(x, v, index):
+def _index_set_impl(x, v, *arrays, index):
+    index = index.resolve(arrays)
     xp = array_module(x, v)
     out = _fresh_copy(x, xp)
     v = xp.asarray(v, dtype=out.dtype)
@@ -258,57 +346,193 @@ def _fit(g_sub, v):
     vshape = shape(v)
     gshape = shape(g_sub)
     if len(vshape) > len(gshape):  # NumPy lets values carry extra leading 1s
-        from . import reshape
-        g_sub = reshape(g_sub, (1,) * (len(vshape) - len(gshape)) + tuple(gshape))
-    ct = unbroadcast(g_sub, v)
+        g_sub = _shape.reshape(g_sub, (1,) * (len(vshape) - len(gshape)) + tuple(gshape))
+    ct = _elementwise.unbroadcast(g_sub, v)
     if _is_array(concrete(v)) and np.issubdtype(dtype_of(v), np.inexact) and dtype_of(ct) != dtype_of(v):
-        from . import astype
-        ct = astype(ct, dtype_of(v))
+        ct = _creation.astype(ct, dtype_of(v))
     return ct
 
 
-def _scatter(g, x, index):
+def _scatter(g, x, arrays, index):
     """Cotangent of ``x`` from the cotangent ``g`` of ``x[index]``: ``g`` added into zeros."""
-    from . import broadcast_to, zeros_like
     # A broadcast zero: index_add's one copy is then the only full-size allocation.
-    zeros = broadcast_to(zeros_like(x, shape=()), shape(x))
-    return _index_add.bind(zeros, g, index=index)
+    zeros = _shape.broadcast_to(_creation.zeros_like(x, shape=()), shape(x))
+    return _index_add.bind(zeros, g, *arrays, index=index)
 
 
-def _set_values_vjp(g, ans, x, v, index):
-    g_sub = _getitem.bind(g, index=index)
+def _set_values_vjp(g, ans, x, v, *arrays, index):
+    g_sub = _getitem.bind(g, *arrays, index=index)
     if not index.unique:
-        from . import where
-        win, _ = _last_writes(shape(x), index, array_module(x))
-        g_sub = where(win, g_sub, 0.0)  # values overwritten by a later repeat had no effect
+        if arrays:  # traced index arrays: NumPy's own last write, found through the primitives
+            xp = array_module(x)
+            ids = xp.arange(math.prod(shape(g_sub)), dtype=np.intp).reshape(shape(g_sub))
+            scratch = _index_set.bind(xp.full(shape(x), -1, dtype=np.intp), ids, *arrays, index=index)
+            win = _elementwise.equal(_getitem.bind(scratch, *arrays, index=index), ids)
+        else:
+            win, _ = _last_writes(shape(x), index, array_module(x))
+        g_sub = _elementwise.where(win, g_sub, 0.0)  # values overwritten by a later repeat had no effect
     return _fit(g_sub, v)
 
 
 def _zeros_like(x):
-    from . import zeros_like
-    return zeros_like(x)
+    return _creation.zeros_like(x)
+
+
+# ------------------------------------------------------------------ batching rules
+
+def _ex_shape(a, d):
+    """One example's shape of a batched argument (batch axis ``d``, None when not mapped)."""
+    s = batching._shape(a)
+    return s if d is None else s[:d] + s[d + 1:]
+
+
+def _adv_shape(e, arg_shapes):
+    """The shape an advanced index entry broadcasts with (an int's is ())."""
+    if type(e) is _Arg:
+        return arg_shapes[e.k]
+    if isinstance(e, int):
+        return ()
+    if e.dtype.kind == "b":  # a mask stands for its nonzero() arrays (a 0-d one: 0 or 1 elements)
+        return (int(e.sum()),)
+    return tuple(e.shape)
+
+
+def _is_basic(e, arg_shapes):
+    """None, a slice, an int, or a 0-d index-array argument (NumPy reads a 0-d int array as an int)."""
+    return e is None or isinstance(e, (int, slice)) or (type(e) is _Arg and not arg_shapes[e.k])
+
+
+def _advanced(items, arg_shapes):
+    """(positions of the advanced entries, their broadcast rank, whether they are next to each other).
+
+    As in NumPy: with an index array present an int counts as advanced too, and None breaks adjacency.
+    """
+    if all(_is_basic(e, arg_shapes) for e in items):
+        return [], 0, True
+    pos = [i for i, e in enumerate(items) if not (e is None or isinstance(e, slice))]
+    rank = max(len(_adv_shape(items[i], arg_shapes)) for i in pos)
+    return pos, rank, pos == list(range(pos[0], pos[-1] + 1))
+
+
+def _selection_rank(items, xshape, arg_shapes):
+    """The number of dimensions of one example's ``x[index]``."""
+    _, rank, _ = _advanced(items, arg_shapes)
+    basic = sum(1 for e in items if e is None or isinstance(e, slice))
+    return basic + rank + len(xshape) - sum(_consumed(e) for e in items)
+
+
+def _batch_index(x, dx, arrays, adims, index, size):
+    """The batched ``x[index]``: ``(x, x's batch axis, arrays, Index, batch axis of x[Index])``.
+
+    Only ``x`` mapped: a ``slice(None)`` for its batch axis (where it sits, for a basic index; in
+    front otherwise). Mapped index arrays: an ``arange(size)`` index array for ``x``'s batch axis
+    beside them (none when ``x`` isn't mapped), each mapped array with its batch axis first, so the
+    advanced indices broadcast to ``(size,) + their example shape``.
+    """
+    items = index.items
+    arg_shapes = [_ex_shape(a, d) for a, d in zip(arrays, adims)]
+    if all(d is None for d in adims):
+        pos, rank, adjacent = _advanced(items, arg_shapes)
+        if not pos:  # basic: slice(None) where the batch axis is, no data moves
+            consumed = out = 0
+            for j, e in enumerate(items):
+                if consumed == dx:
+                    return x, dx, arrays, Index(items[:j] + (slice(None),) + items[j:], index.unique), out
+                if e is None or isinstance(e, slice):
+                    out += 1
+                consumed += e is not None
+            return x, dx, arrays, index, out + dx - consumed
+        x = batching.to_front(x, dx)
+        return x, 0, arrays, Index((slice(None),) + items, index.unique), 0 if adjacent else rank
+    pos = [i for i, e in enumerate(items) if not (e is None or isinstance(e, slice))]
+    rank = max(len(_adv_shape(items[i], arg_shapes)) for i in pos)
+    adjacent = pos == list(range(pos[0], pos[-1] + 1))
+    arrays = [a if d is None else batching.reshape(batching.to_front(a, d), (size,) + (1,) * (rank - len(s)) + s)
+              for a, d, s in zip(arrays, adims, arg_shapes)]
+    q = pos[0] if adjacent else 0  # the advanced block goes there (adjacent) or in front
+    out_dim = sum(1 for e in items[:q] if e is None or isinstance(e, slice))
+    if dx is None:  # a gather from one array: positions repeat across the batch
+        return x, None, arrays, Index(items, False), out_dim
+    c = sum(1 for e in items[:q] if isinstance(e, slice))
+    x = batching.moveaxis(x, dx, c)
+    which = array_module(x).arange(size, dtype=np.intp).reshape((size,) + (1,) * rank)
+    return x, c, arrays, Index(items[:q] + (which,) + items[q:], index.unique), out_dim
+
+
+def _check_mask_args(prim, arrays):
+    for a in arrays:
+        if np.dtype(dtype_of(a)).kind == "b":
+            raise ValueError(f"vmap: {prim.name} with a boolean mask index that varies over the batch can't be "
+                             "batched: the number of elements it selects depends on the values")
+
+
+def _getitem_batch(prim, args, dims, params):
+    _check_mask_args(prim, args[1:])
+    size = batching.axis_size(args, dims)
+    x, _, arrays, index, out_dim = _batch_index(args[0], dims[0], list(args[1:]), dims[1:], params["index"], size)
+    return _getitem.bind(x, *arrays, index=index), out_dim
+
+
+def _update_batch(prim, args, dims, params):
+    """index_add / index_set: ``x`` batched (broadcast when not mapped: the result is), the values
+    laid out like the batched ``x[index]``."""
+    x, v, arrays = args[0], args[1], list(args[2:])
+    dx, dv, adims = dims[0], dims[1], dims[2:]
+    _check_mask_args(prim, arrays)
+    size = batching.axis_size(args, dims)
+    index = params["index"]
+    arg_shapes = [_ex_shape(a, d) for a, d in zip(arrays, adims)]
+    rank = _selection_rank(index.items, _ex_shape(x, dx), arg_shapes)
+    if dx is None:
+        s = batching._shape(x)
+        x, dx = _shape.broadcast_to(batching.reshape(x, (1,) + s), (size,) + s), 0
+    x, x_dim, arrays, index, sel_dim = _batch_index(x, dx, arrays, adims, index, size)
+    return prim.bind(x, _values_like_selection(v, dv, rank, sel_dim, size), *arrays, index=index), x_dim
+
+
+def _values_like_selection(v, dv, rank, sel_dim, size):
+    """Update values (batch axis ``dv``) that broadcast against the batched ``x[index]``: ``rank``
+    dimensions per example, the batch at ``sel_dim``. (NumPy lets values carry extra leading 1s.)"""
+    s = batching._shape(v)
+    if dv is None:
+        if len(s) > rank:
+            s = s[len(s) - rank:]
+            v = batching.reshape(v, s)
+        if sel_dim > rank - len(s):  # the batch axis falls among the values' own axes
+            s = (1,) * (rank - len(s)) + s
+            v = batching.reshape(v, s[:sel_dim] + (1,) + s[sel_dim:])
+        return v
+    v = batching.to_front(v, dv)
+    s = s[:dv] + s[dv + 1:]
+    s = s[len(s) - rank:] if len(s) > rank else (1,) * (rank - len(s)) + s
+    return batching.moveaxis(batching.reshape(v, (size,) + s), 0, sel_dim)
 
 
 _getitem = defprim("getitem", _getitem_impl,
-                   vjp=(lambda g, ans, x, index: _scatter(g, x, index),),
-                   jvp=(lambda t, ans, x, index: _getitem.bind(t, index=index),))
+                   vjp=(lambda g, ans, x, *arrays, index: _scatter(g, x, arrays, index),),
+                   jvp=(lambda t, ans, x, *arrays, index: _getitem.bind(t, *arrays, index=index),), linear=True,
+                   batch=_getitem_batch)
 _index_add = defprim("index_add", _index_add_impl,
-                     vjp=(lambda g, ans, x, v, index: g,
-                          lambda g, ans, x, v, index: _fit(_getitem.bind(g, index=index), v)),
-                     jvp=(lambda t, ans, x, v, index: t,
-                          lambda t, ans, x, v, index: _index_add.bind(_zeros_like(ans), t, index=index)))
+                     vjp=(lambda g, ans, x, v, *arrays, index: g,
+                          lambda g, ans, x, v, *arrays, index: _fit(_getitem.bind(g, *arrays, index=index), v)),
+                     jvp=(lambda t, ans, x, v, *arrays, index: t,
+                          lambda t, ans, x, v, *arrays, index:
+                          _index_add.bind(_zeros_like(ans), t, *arrays, index=index)),
+                     linear=True, batch=_update_batch)
 # Positions being overwritten pass no derivative back to x.
 _index_set = defprim("index_set", _index_set_impl,
-                     vjp=(lambda g, ans, x, v, index: _index_set.bind(g, 0.0, index=index), _set_values_vjp),
-                     jvp=(lambda t, ans, x, v, index: _index_set.bind(t, 0.0, index=index),
-                          lambda t, ans, x, v, index: _index_set.bind(_zeros_like(ans), t, index=index)))
+                     vjp=(lambda g, ans, x, v, *arrays, index: _index_set.bind(g, 0.0, *arrays, index=index),
+                          _set_values_vjp),
+                     jvp=(lambda t, ans, x, v, *arrays, index: _index_set.bind(t, 0.0, *arrays, index=index),
+                          lambda t, ans, x, v, *arrays, index:
+                          _index_set.bind(_zeros_like(ans), t, *arrays, index=index)),
+                     linear=True, batch=_update_batch)
 
 
 def _as_array(x):
     if isinstance(x, Tracer) or _is_array(x):
         return x
-    from . import asarray
-    return asarray(x)
+    return _creation.asarray(x)
 
 
 def getitem(x, index):
@@ -323,7 +547,7 @@ def getitem(x, index):
     x = _as_array(x)
     if not isinstance(x, Tracer) and _is_plain(index):
         return x[index]  # nothing to trace or convert; NumPy/CuPy check the bounds themselves
-    return _getitem.bind(x, index=normalize_index(x, index))
+    return _bind(_getitem, x, index=normalize_index(x, index))
 
 
 def _is_plain(index):
@@ -361,19 +585,18 @@ class _IndexUpdateRef:
 
     def get(self):
         """``x[index]``."""
-        return _getitem.bind(self._x, index=self._index)
+        return _bind(_getitem, self._x, index=self._index)
 
     def set(self, values):
         """A copy of ``x`` with ``x[index] = values``."""
-        return _index_set.bind(self._x, _values(values), index=self._index)
+        return _bind(_index_set, self._x, _values(values), index=self._index)
 
     def add(self, values):
         """A copy of ``x`` with ``values`` added at ``index`` (repeats accumulate)."""
-        return _index_add.bind(self._x, _values(values), index=self._index)
+        return _bind(_index_add, self._x, _values(values), index=self._index)
 
     def subtract(self, values):
-        from . import negative
-        return self.add(negative(_values(values)))
+        return self.add(_elementwise.negative(_values(values)))
 
     def multiply(self, values):
         return self.set(self.get() * _values(values))
@@ -385,12 +608,10 @@ class _IndexUpdateRef:
         return self.set(self.get() ** _values(values))
 
     def min(self, values):
-        from . import minimum
-        return self.set(minimum(self.get(), _values(values)))
+        return self.set(_elementwise.minimum(self.get(), _values(values)))
 
     def max(self, values):
-        from . import maximum
-        return self.set(maximum(self.get(), _values(values)))
+        return self.set(_elementwise.maximum(self.get(), _values(values)))
 
 
 def _values(v):
@@ -427,13 +648,20 @@ def at(x):
 # ------------------------------------------------------------------ composites
 
 def _axis(axis, nd, name):
-    from ._shape import _norm_axes
-    return _norm_axes(axis, nd, name)[0]
+    return _shape._norm_axes(axis, nd, name)[0]
 
 
 def _index_array(indices, x, name):
-    """Raw integer index array on ``x``'s device."""
-    idx = concrete(indices)
+    """Integer index array on ``x``'s device: raw, or traced when it varies over a ``vmap`` batch."""
+    idx = _batch_traced(indices)
+    if isinstance(idx, (list, tuple)):
+        t = _nested_batch_traced(idx)
+        idx = idx if t is None else t
+    if isinstance(idx, Tracer):
+        if np.dtype(dtype_of(idx)).kind not in "iu":
+            raise IndexError(f"{name}: indices must be integers, got dtype {dtype_of(idx)}")
+        return idx
+    idx = concrete(idx)
     xp = array_module(x)
     if isinstance(idx, (list, tuple)):
         idx = np.asarray(_lowest_nested(idx))
@@ -461,8 +689,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     _no_out(out, "take")
     a = _as_array(a)
     if axis is None:
-        from . import ravel
-        a, axis = ravel(a), 0
+        a, axis = _shape.ravel(a), 0
     else:
         axis = _axis(axis, len(shape(a)), "take")
     idx = _index_array(indices, a, "take")
@@ -470,7 +697,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if mode in ("wrap", "clip"):
         if n == 0 and idx.size:
             raise IndexError("take: cannot do a non-empty take from an empty axis")
-        idx = idx % n if mode == "wrap" else idx.clip(0, n - 1)
+        idx = idx % n if mode == "wrap" else _elementwise.clip(idx, 0, n - 1)
     elif mode != "raise":
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     return getitem(a, (slice(None),) * axis + (idx,))
@@ -494,14 +721,13 @@ def gather_along_axis(arr, idx, axis, trusted=False):
     """
     arr = _as_array(arr)
     fancy = along_axis_index(shape(arr), idx, axis, "take_along_axis")
-    return _getitem.bind(arr, index=Index(fancy, True) if trusted else normalize_index(arr, fancy))
+    return _bind(_getitem, arr, index=Index(fancy, True) if trusted else normalize_index(arr, fancy))
 
 
 def scatter_along_axis(values, idx, axis, like):
     """Zeros shaped like ``like`` with ``values`` put at the trusted permutation ``idx`` along ``axis``."""
-    from . import broadcast_to, zeros_like
-    zeros = broadcast_to(zeros_like(like, shape=()), shape(like))
-    return _index_set.bind(zeros, values, index=Index(along_axis_index(shape(like), idx, axis, "scatter"), True))
+    zeros = _shape.broadcast_to(_creation.zeros_like(like, shape=()), shape(like))
+    return _bind(_index_set, zeros, values, index=Index(along_axis_index(shape(like), idx, axis, "scatter"), True))
 
 
 def take_along_axis(arr, indices, axis=-1):
@@ -513,10 +739,9 @@ def take_along_axis(arr, indices, axis=-1):
     arr = _as_array(arr)
     idx = _index_array(indices, arr, "take_along_axis")
     if axis is None:
-        from . import ravel
         if idx.ndim != 1:
             raise ValueError("take_along_axis: when axis=None, `indices` must have a single dimension")
-        return gather_along_axis(ravel(arr), idx, 0)
+        return gather_along_axis(_shape.ravel(arr), idx, 0)
     return gather_along_axis(arr, idx, _axis(axis, len(shape(arr)), "take_along_axis"))
 
 
@@ -529,10 +754,9 @@ def put_along_axis(arr, indices, values, axis):
     arr = _as_array(arr)
     idx = _index_array(indices, arr, "put_along_axis")
     if axis is None:
-        from . import ravel, reshape
         if idx.ndim != 1:
             raise ValueError("put_along_axis: when axis=None, `indices` must have a single dimension")
-        return reshape(at(ravel(arr))[idx].set(values), shape(arr))
+        return _shape.reshape(at(_shape.ravel(arr))[idx].set(values), shape(arr))
     axis = _axis(axis, len(shape(arr)), "put_along_axis")
     return at(arr)[along_axis_index(shape(arr), idx, axis, "put_along_axis")].set(values)
 
@@ -541,6 +765,7 @@ def compress(condition, a, axis=None, out=None):
     """The slices of ``a`` along ``axis`` where the 1-d ``condition`` is true."""
     _no_out(out, "compress")
     a = _as_array(a)
+    _no_mapped_mask(condition, "compress")
     cond = array_module(a).asarray(concrete(condition) if not isinstance(condition, (list, tuple))
                                    else np.asarray(_lowest_nested(condition)))
     if cond.ndim != 1:
@@ -550,45 +775,53 @@ def compress(condition, a, axis=None, out=None):
 
 def extract(condition, arr):
     """The elements of ``arr`` where ``condition`` is nonzero, flattened."""
-    from . import ravel
     arr = _as_array(arr)
+    _no_mapped_mask(condition, "extract")
     cond = array_module(arr).asarray(concrete(condition) if not isinstance(condition, (list, tuple))
                                      else np.asarray(_lowest_nested(condition)))
-    return take(ravel(arr), cond.reshape(-1).nonzero()[0])
+    return take(_shape.ravel(arr), cond.reshape(-1).nonzero()[0])
+
+
+def _no_mapped_mask(a, name):
+    """Refuse, under ``vmap``, a condition that varies over the batch where it decides an output shape."""
+    if isinstance(_batch_traced(a), Tracer):
+        raise ValueError(f"vmap: {name} of a value that varies over the batch can't be batched: its output shape "
+                         "depends on the values (as in JAX)")
 
 
 def choose(a, choices, out=None, mode="raise"):
     """``choices[a[i]][i]`` for each ``i`` (broadcasting); differentiable in ``choices``."""
-    from . import broadcast_to, where
     _no_out(out, "choose")
     choices = [_as_array(c) for c in (list(choices) if isinstance(choices, (list, tuple))
                                       else [choices[i] for i in range(len(choices))])]
     if not choices:
         raise ValueError("choose: choices must not be empty")
     xp = array_module(*choices)
-    idx = xp.asarray(concrete(a) if not isinstance(a, (list, tuple)) else np.asarray(_lowest_nested(a)))
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"choose: a must be an integer array, got dtype {idx.dtype}")
+    idx = _batch_traced(a)
+    if not isinstance(idx, Tracer):
+        idx = xp.asarray(concrete(a) if not isinstance(a, (list, tuple)) else np.asarray(_lowest_nested(a)))
+    if np.dtype(dtype_of(idx)).kind not in "iu":
+        raise TypeError(f"choose: a must be an integer array, got dtype {dtype_of(idx)}")
     n = len(choices)
     if mode == "raise":
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raw = concrete(idx)  # (traced: every example's entries)
+        if raw.size and (int(raw.min()) < 0 or int(raw.max()) >= n):
             raise ValueError(f"choose: invalid entry in choice array (entries must be in [0, {n}))")
     elif mode == "wrap":
         idx = idx % n
     elif mode == "clip":
-        idx = idx.clip(0, n - 1)
+        idx = _elementwise.clip(idx, 0, n - 1)
     else:
         raise ValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    full = np.broadcast_shapes(tuple(idx.shape), *[shape(c) for c in choices])
-    out = broadcast_to(choices[0], full)
+    full = np.broadcast_shapes(shape(idx), *[shape(c) for c in choices])
+    out = _shape.broadcast_to(choices[0], full)
     for k in range(1, n):
-        out = where(idx == k, choices[k], out)
+        out = _elementwise.where(idx == k, choices[k], out)
     return out
 
 
 def select(condlist, choicelist, default=0):
     """The element of the first choice whose condition holds, else ``default``."""
-    from . import where
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
     if not condlist:
@@ -596,19 +829,25 @@ def select(condlist, choicelist, default=0):
     xp = array_module(*choicelist, default)
     conds = []
     for i, c in enumerate(condlist):
+        c = _batch_traced(c)
+        if isinstance(c, Tracer):  # varies over a vmap batch
+            if np.dtype(dtype_of(c)).kind != "b":
+                raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
+            conds.append(c)
+            continue
         c = concrete(c)
         if not (_is_array(c) and c.dtype.kind == "b") and not isinstance(c, (bool, np.bool_)):
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
         conds.append(xp.asarray(c))
     out = _as_array(default)
     for c, v in zip(reversed(conds), reversed(list(choicelist))):
-        out = where(c, v, out)
-    from . import broadcast_to
+        out = _elementwise.where(c, v, out)
     full = np.broadcast_shapes(*[shape(c) for c in conds], *[shape(v) for v in choicelist], shape(default))
-    return broadcast_to(out, full)
+    return _shape.broadcast_to(out, full)
 
 
-_nonzero = defprim("nonzero", lambda x: tuple(x.nonzero()), nondiff=True)
+_nonzero = defprim("nonzero", lambda x: tuple(x.nonzero()), nondiff=True,
+                   batch=batching.not_batchable("the number of nonzero elements varies over the batch"))
 
 
 def nonzero(a):
@@ -621,12 +860,14 @@ def nonzero(a):
 
 def flatnonzero(a):
     """Indices of the nonzero elements of the flattened ``a``."""
+    _no_mapped_mask(a, "flatnonzero")
     a = concrete(_as_array(a))
     return a.reshape(-1).nonzero()[0]
 
 
 def argwhere(a):
     """Indices of the nonzero elements, one row per element (NumPy's argwhere)."""
+    _no_mapped_mask(a, "argwhere")
     a = concrete(_as_array(a))
     xp = array_module(a)
     if a.ndim == 0:
@@ -670,16 +911,72 @@ def indices(dimensions, dtype=int, sparse=False):
     return np.indices(dimensions, dtype=dtype, sparse=sparse)
 
 
+def _dims_tuple(dims):
+    return (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(int(n) for n in dims)
+
+
 def unravel_index(indices, shape, order="C"):
     """Coordinate arrays of flat ``indices`` in an array of ``shape`` (on the indices' device)."""
-    return np.unravel_index(concrete(indices), shape, order=order)
+    idx = _batch_traced(indices)
+    if not isinstance(idx, Tracer):
+        return np.unravel_index(concrete(indices), shape, order=order)
+    # Varies over a vmap batch: the same arithmetic, traced (NumPy's checks on every example's values).
+    dims = _dims_tuple(shape)
+    np.unravel_index(concrete(idx).reshape(-1), dims, order=order)
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    idx = _creation.astype(idx, np.intp)
+    coords = [None] * len(dims)
+    for d in (reversed(range(len(dims))) if order == "C" else range(len(dims))):
+        coords[d] = idx % dims[d]
+        idx = idx // dims[d]
+    return tuple(coords)
 
 
 def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     """Flat indices of coordinate arrays ``multi_index`` in an array of shape ``dims``."""
-    return np.ravel_multi_index(tuple(concrete(i) for i in multi_index), dims, mode=mode, order=order)
+    coords = [_batch_traced(i) for i in multi_index]
+    if not any(isinstance(c, Tracer) for c in coords):
+        return np.ravel_multi_index(tuple(concrete(i) for i in multi_index), dims, mode=mode, order=order)
+    # Some vary over a vmap batch: the same arithmetic, traced (NumPy's checks on every example's values).
+    dims = _dims_tuple(dims)
+    if len(coords) != len(dims):
+        raise ValueError(f"parameter multi_index must be a sequence of length {len(dims)}")
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    modes = (mode,) * len(dims) if isinstance(mode, str) else tuple(mode)
+    flat, stride = 0, 1
+    for d in (reversed(range(len(dims))) if order == "C" else range(len(dims))):
+        c, n = coords[d], dims[d]
+        raw = concrete(c)
+        if modes[d] == "raise":
+            if np.size(raw) and (int(np.min(raw)) < 0 or int(np.max(raw)) >= n):
+                raise ValueError("invalid entry in coordinates array")
+        elif modes[d] == "wrap":
+            c = c % n
+        elif modes[d] == "clip":
+            c = _elementwise.clip(c, 0, n - 1)
+        else:
+            raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap', got {modes[d]!r}")
+        flat = flat + _creation.astype(c, np.intp) * stride
+        stride *= n
+    return flat
 
 
 def ix_(*args):
     """Open mesh index arrays (NumPy's ix_) from 1-d sequences."""
-    return np.ix_(*[concrete(a) for a in args])
+    vals = [_batch_traced(a) for a in args]
+    if not any(isinstance(v, Tracer) for v in vals):
+        return np.ix_(*[concrete(a) for a in args])
+    out = []
+    for k, v in enumerate(vals):  # some vary over a vmap batch: the same reshapes, traced
+        if isinstance(v, Tracer):
+            if np.dtype(dtype_of(v)).kind == "b":
+                _no_mapped_mask(v, "ix_ of a boolean array")
+            if len(shape(v)) != 1:
+                raise ValueError("Cross index must be 1 dimensional")
+            out.append(_shape.reshape(v, (1,) * k + (-1,) + (1,) * (len(vals) - k - 1)))
+        else:
+            out.append(np.ix_(*[np.zeros(1, np.intp) if j != k else concrete(a)
+                                for j, a in enumerate(args)])[k])
+    return tuple(out)

@@ -5,6 +5,10 @@ over broadcast batch dimensions only when the shapes differ). ``einsum``'s VJP f
 an operand is another einsum of the cotangent with the other operands.
 ``diagonal`` and ``diag_embed`` (its transpose: a vector written onto a diagonal
 of zeros) are a pair of linear primitives, each the other's derivative.
+
+Under ``vmap``, a matmul with one operand mapped puts the batch into the rows (or
+columns) of one large product instead of copying the other operand per example;
+an einsum gives the batch axis a letter of its own.
 """
 import functools
 import string
@@ -14,9 +18,12 @@ import math
 
 import numpy as np
 
-from ..core import concrete
-from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
+from .. import batching
+from ._creation import astype
+from ._elementwise import conjugate, unbroadcast, where
+from ._reductions import sum as _sum
 from ._shape import _norm_axes, broadcast_to, reshape, transpose
+from ._util import array_module, defprim, dtype as dtype_of, shape
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "einsum", "trace", "diagonal", "diag",
            "tril", "triu", "kron", "cross", "vecdot", "matvec", "vecmat"]
@@ -63,8 +70,62 @@ def _matmul_vjp_b(g, ans, a, b):
     return unbroadcast(reshape(a, shape(a) + (1,)) * reshape(g, shape(g)[:-1] + (1, shape(g)[-1])), b)
 
 
+def _ex_shape(x, d):
+    """One example's shape of a batched argument (batch axis ``d``, None when not mapped)."""
+    s = batching._shape(x)
+    return s if d is None else s[:d] + s[d + 1:]
+
+
+def _matmul_batch(prim, args, dims, params):
+    """One operand mapped: the batch joins its rows (or the other operand's columns), so a batch
+    of products is a few large GEMMs (an unmapped weight is never copied per example). Both
+    mapped: batch-first, 1-D operands as a row/column, one batched matmul."""
+    a, b = args
+    da, db = dims
+    sa, sb = _ex_shape(a, da), _ex_shape(b, db)
+    ra, rb = len(sa), len(sb)
+    size = batching.axis_size(args, dims)
+    if db is None:
+        if ra == 1:  # a batch of vectors is a matrix of rows: (size, k) @ b
+            out = _matmul.bind(batching.moveaxis(a, da, 0), b)
+            return out, max(rb - 2, 0)
+        if rb <= 2:  # b's rows pair with a's last axis only: every other axis of a is a row
+            if da == 0:  # one GEMM over the batch's stacked rows
+                rows = size * math.prod(sa[:-1])  # explicit: a -1 is ambiguous when k == 0
+                out = _matmul.bind(batching.reshape(a, (rows, sa[-1])), b)
+                return batching.reshape(out, (size,) + sa[:-1] + sb[1:]), 0
+            if da < ra:  # among the leading axes or the rows already
+                return _matmul.bind(a, b), da
+            return _matmul.bind(batching.moveaxis(a, da, ra - 1), b), ra - 1  # after k: make it the rows
+        a = batching.to_front(a, da)
+        a = batching.reshape(a, (size,) + (1,) * (rb - ra) + sa)  # b's own batch dimensions broadcast
+        return _matmul.bind(a, b), 0
+    if da is None:
+        if rb == 1:  # a batch of vectors is a matrix of columns: a @ (k, size)
+            return _matmul.bind(a, batching.moveaxis(b, db, 1)), max(ra - 1, 0)
+        if rb == 2 and ra >= 2:  # the batch joins b's columns: one GEMM
+            k, m = sb
+            if db == 2:  # (k, m, size): already columns
+                out = _matmul.bind(a, batching.reshape(b, (k, m * size)))
+                return batching.reshape(out, batching._shape(out)[:-1] + (m, size)), ra
+            out = _matmul.bind(a, batching.reshape(batching.moveaxis(b, db, 1), (k, size * m)))
+            return batching.reshape(out, batching._shape(out)[:-1] + (size, m)), ra - 1
+        b = batching.to_front(b, db)
+        b = batching.reshape(b, (size,) + (1,) * (ra - rb) + sb)
+        return _matmul.bind(a, b), 0
+    a, b = batching.to_front(a, da), batching.to_front(b, db)
+    ma = sa if ra >= 2 else (1,) + sa
+    mb = sb if rb >= 2 else sb + (1,)
+    r = max(len(ma), len(mb))
+    a = batching.reshape(a, (size,) + (1,) * (r - len(ma)) + ma)
+    b = batching.reshape(b, (size,) + (1,) * (r - len(mb)) + mb)
+    out_ex = np.broadcast_shapes(ma[:-2], mb[:-2]) + sa[-2:-1] * (ra >= 2) + sb[-1:] * (rb >= 2)
+    return batching.reshape(_matmul.bind(a, b), (size,) + out_ex), 0
+
+
 _matmul = defprim("matmul", np.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                  jvp=(lambda t, ans, a, b: _matmul.bind(t, b), lambda t, ans, a, b: _matmul.bind(a, t)))
+                  jvp=(lambda t, ans, a, b: _matmul.bind(t, b), lambda t, ans, a, b: _matmul.bind(a, t)),
+                  reads_output=False, batch=_matmul_batch)
 
 
 def matmul(x1, x2, /):
@@ -118,7 +179,6 @@ def vdot(a, b, /):
         raise ValueError(f"vdot: input operands of shapes {_fmt(shape(a))} and {_fmt(shape(b))} have "
                          f"different sizes ({_size(a)} and {_size(b)})")
     if np.issubdtype(dtype_of(a), np.complexfloating):
-        from . import conjugate
         a = conjugate(a)
     return _matmul.bind(reshape(a, (-1,)), reshape(b, (-1,)))
 
@@ -194,7 +254,6 @@ def tensordot(a, b, axes=2):
 
 def vecdot(x1, x2, /, *, axis=-1):
     """NumPy 2's vecdot: ``sum(conj(x1) * x2)`` along ``axis``, broadcasting the other dimensions."""
-    from . import sum as fsum
     s1, s2 = shape(x1), shape(x2)
     if not s1 or not s2:
         raise ValueError(f"vecdot: needs arrays of vectors, got shapes {_fmt(s1)} and {_fmt(s2)}")
@@ -204,9 +263,8 @@ def vecdot(x1, x2, /, *, axis=-1):
         raise ValueError(f"vecdot: shapes {_fmt(s1)} and {_fmt(s2)} differ along axis {axis}: "
                          f"{s1[ax1]} != {s2[ax2]}")
     if np.issubdtype(dtype_of(x1), np.complexfloating):
-        from . import conjugate
         x1 = conjugate(x1)
-    return fsum(_move_last(x1, ax1) * _move_last(x2, ax2), axis=-1)
+    return _sum(_move_last(x1, ax1) * _move_last(x2, ax2), axis=-1)
 
 
 def _move_last(x, ax):
@@ -227,7 +285,6 @@ def vecmat(x1, x2, /):
     if len(shape(x1)) < 1 or len(shape(x2)) < 2:
         raise ValueError(f"vecmat: needs a vector and a matrix, got shapes {_fmt(shape(x1))} and {_fmt(shape(x2))}")
     if np.issubdtype(dtype_of(x1), np.complexfloating):
-        from . import conjugate
         x1 = conjugate(x1)
     s = shape(x1)
     res = matmul(reshape(x1, s[:-1] + (1, s[-1])), x2)
@@ -280,8 +337,7 @@ def _einsum_vjp(k, g, ans, *operands, subscripts, optimize):
     if vshape != want:
         squash = tuple(i for i, (p, q) in enumerate(zip(vshape, want)) if p != q and q == 1)
         if squash:  # operand k was broadcast (size 1) against a larger operand
-            from . import sum as fsum
-            v = fsum(v, axis=squash, keepdims=True)
+            v = _sum(v, axis=squash, keepdims=True)
         if shape(v) != want:
             v = broadcast_to(v, want)
     if len(uniq) == len(target):
@@ -308,7 +364,20 @@ def _einsum_jvp(k, t, ans, *operands, subscripts, optimize):
     return _einsum.bind(*ops, subscripts=subscripts, optimize=optimize)
 
 
-_einsum = defprim("einsum", _einsum_impl, vjp=_einsum_vjp, jvp=_einsum_jvp)
+def _einsum_batch(prim, args, dims, params):
+    """A fresh letter for the batch axis, on the mapped operands where their batch axis is and first
+    in the output: one einsum."""
+    subscripts = params["subscripts"]
+    ins, out = subscripts.split("->")
+    letter = next((c for c in _LETTERS if c not in subscripts), None)
+    if letter is None:
+        raise ValueError("vmap: einsum has no subscript letter left for the batch axis (52 in use)")
+    terms = [t if d is None else t[:d] + letter + t[d:] for t, d in zip(ins.split(","), dims)]
+    return _einsum.bind(*args, subscripts=",".join(terms) + "->" + letter + out, optimize=params["optimize"]), 0
+
+
+_einsum = defprim("einsum", _einsum_impl, vjp=_einsum_vjp, jvp=_einsum_jvp, reads_output=False,
+                  batch=_einsum_batch)
 
 
 def _sublist_to_subscripts(args):
@@ -413,7 +482,6 @@ def einsum(*operands, out=None, optimize=True, dtype=None, casting="safe", order
     else:
         subscripts, ops = _sublist_to_subscripts(operands)
     if dtype is not None:
-        from . import astype
         for i, op in enumerate(ops):
             if not np.can_cast(dtype_of(op), dtype, casting):
                 raise TypeError(f"einsum: operand {i} cannot be cast from {dtype_of(op)} to {np.dtype(dtype)} "
@@ -424,11 +492,6 @@ def einsum(*operands, out=None, optimize=True, dtype=None, casting="safe", order
 
 
 # ------------------------------------------------------------------ diagonals and triangles
-
-def _diag_len(s, offset, axis1, axis2):
-    n, m = s[axis1], s[axis2]
-    return max(0, min(n + min(offset, 0), m - max(offset, 0)))
-
 
 def _diagonal_impl(x, offset, axis1, axis2):
     return np.diagonal(x, offset, axis1, axis2).copy()
@@ -443,16 +506,33 @@ def _diag_embed_impl(v, offset, axis1, axis2, shape):
     return out
 
 
+def _diagonal_batch(prim, args, dims, params):
+    """The batch axis stays where it is: the axes shift past it."""
+    d = dims[0]
+    ax1 = params["axis1"] + (params["axis1"] >= d)
+    ax2 = params["axis2"] + (params["axis2"] >= d)
+    return _diagonal.bind(args[0], offset=params["offset"], axis1=ax1, axis2=ax2), d - (ax1 < d) - (ax2 < d)
+
+
+def _diag_embed_batch(prim, args, dims, params):
+    """Batch-first values into a batch-first output."""
+    v = batching.to_front(args[0], dims[0])
+    return _diag_embed.bind(v, offset=params["offset"], axis1=params["axis1"] + 1, axis2=params["axis2"] + 1,
+                            shape=(batching._shape(v)[0],) + tuple(params["shape"])), 0
+
+
 _diagonal = defprim("diagonal", _diagonal_impl,
                     vjp=(lambda g, ans, x, offset, axis1, axis2:
                          _diag_embed.bind(g, offset=offset, axis1=axis1, axis2=axis2, shape=shape(x)),),
                     jvp=(lambda t, ans, x, offset, axis1, axis2:
-                         _diagonal.bind(t, offset=offset, axis1=axis1, axis2=axis2),))
+                         _diagonal.bind(t, offset=offset, axis1=axis1, axis2=axis2),), linear=True,
+                    batch=_diagonal_batch)
 _diag_embed = defprim("diag_embed", _diag_embed_impl,
                       vjp=(lambda g, ans, v, offset, axis1, axis2, shape:
                            _diagonal.bind(g, offset=offset, axis1=axis1, axis2=axis2),),
                       jvp=(lambda t, ans, v, offset, axis1, axis2, shape:
-                           _diag_embed.bind(t, offset=offset, axis1=axis1, axis2=axis2, shape=shape),))
+                           _diag_embed.bind(t, offset=offset, axis1=axis1, axis2=axis2, shape=shape),), linear=True,
+                      batch=_diag_embed_batch)
 
 
 def _diag_axes(a, axis1, axis2, name):
@@ -481,9 +561,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """Sum along a diagonal: ``sum(diagonal(a, offset, axis1, axis2), -1)``."""
     _no_out(out, "trace")
-    from . import sum as fsum
     ax1, ax2 = _diag_axes(a, axis1, axis2, "trace")
-    return fsum(_diagonal.bind(a, offset=int(offset), axis1=ax1, axis2=ax2), axis=-1, dtype=dtype)
+    return _sum(_diagonal.bind(a, offset=int(offset), axis1=ax1, axis2=ax2), axis=-1, dtype=dtype)
 
 
 def diag(v, k=0):
@@ -504,7 +583,6 @@ def diag(v, k=0):
 
 
 def _triangle(m, keep_lower, k, name):
-    from . import where, zeros_like
     s = shape(m)
     if not s:
         raise ValueError(f"{name}: input must have at least one dimension, got a scalar")
@@ -513,7 +591,7 @@ def _triangle(m, keep_lower, k, name):
     mask = xp.tri(n_rows, n_cols, k if keep_lower else k - 1, dtype=bool)
     if not keep_lower:
         mask = ~mask
-    return where(mask, m, zeros_like(concrete(m)))
+    return where(mask, m, xp.zeros((), dtype=dtype_of(m)))  # (a 0-d zero: m may be batched under vmap)
 
 
 def tril(m, k=0):

@@ -10,9 +10,10 @@ import builtins
 
 import numpy as np
 
-from ..core import concrete
+from .. import batching
+from ..core import Tracer, concrete
+from . import _creation, _elementwise, _shape
 from ._util import array_module, defprim, dtype as dtype_of, shape
-from ._shape import _norm_axes, broadcast_to, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "amax", "min", "amin", "ptp", "var", "std", "average",
            "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "argmax", "argmin", "any", "all",
@@ -23,7 +24,7 @@ def normalize_axis(axis, nd, name):
     """None (all axes) or a sorted tuple of non-negative axes."""
     if axis is None:
         return None
-    return tuple(sorted(_norm_axes(axis, nd, name)))
+    return tuple(sorted(_shape._norm_axes(axis, nd, name)))
 
 
 def keepdims_shape(xshape, axis):
@@ -37,8 +38,8 @@ def spread(g, x, axis, keepdims):
     """Broadcast the cotangent of a reduction back to the input's shape."""
     xs = shape(x)
     if not keepdims:
-        g = reshape(g, keepdims_shape(xs, axis))
-    return broadcast_to(g, xs)
+        g = _shape.reshape(g, keepdims_shape(xs, axis))
+    return _shape.broadcast_to(g, xs)
 
 
 def _no_out(out, name):
@@ -52,15 +53,40 @@ def _count(xshape, axis):
     return int(np.prod([xshape[i] for i in axis], dtype=np.int64))
 
 
+def _mask_value(where):
+    """A ``where=`` mask without its derivative tracers (under ``vmap`` it may still be batched)."""
+    return where._nondiff_value() if isinstance(where, Tracer) else where
+
+
 def _masked(a, where, fill, name):
     """``a`` with ``fill`` where the ``where=`` mask is False (the mask carries no derivative)."""
     if where is True or where is None:
         return a
-    from . import where as fwhere
-    mask = concrete(where)
+    mask = _mask_value(where)
     if not np.issubdtype(dtype_of(mask), np.bool_):
         raise TypeError(f"{name}: where= must be a boolean mask, got dtype {dtype_of(mask)}")
-    return fwhere(mask, a, fill)
+    return _elementwise.where(mask, a, fill)
+
+
+# ------------------------------------------------------------------ batching rules
+# The reductions over ``axis`` (an axis tuple or None) use the generic ``batching.reduction``;
+# the scans keep the batch axis where it is and skip their axis over it.
+
+def _scan_batch(prim, args, dims, params):
+    d = dims[0]
+    axis = params["axis"]
+    return prim.bind(args[0], **dict(params, axis=axis + (axis >= d))), d
+
+
+def _arg_batch(prim, args, dims, params):
+    """argmax/argmin: ``axis=None`` is the index into each example flattened."""
+    x = batching.to_front(args[0], dims[0])
+    s = shape(x)
+    axis, keepdims = params["axis"], params["keepdims"]
+    if axis is not None:
+        return prim.bind(x, axis=axis + 1, keepdims=keepdims), 0
+    out = prim.bind(batching.reshape(x, (s[0], int(np.prod(s[1:], dtype=np.int64)))), axis=1, keepdims=False)
+    return (batching.reshape(out, s[:1] + (1,) * (len(s) - 1)) if keepdims else out), 0
 
 
 # ------------------------------------------------------------------ sum and mean
@@ -72,7 +98,8 @@ def _sum_vjp(g, ans, x, axis, keepdims, dtype=None):
 
 _sum = defprim("sum", lambda x, axis, keepdims, dtype=None: np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype),
                vjp=(_sum_vjp,),
-               jvp=(lambda t, ans, x, axis, keepdims, dtype=None: sum(t, axis, dtype, keepdims=keepdims),))
+               jvp=(lambda t, ans, x, axis, keepdims, dtype=None: sum(t, axis, dtype, keepdims=keepdims),),
+               linear=True, batch=batching.reduction)
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -95,7 +122,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
         dtype = np.float64
     if where is not True and where is not None:
-        n = count_nonzero(np.broadcast_to(concrete(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        n = count_nonzero(_shape.broadcast_to(_mask_value(where), shape(a)), axis=ax, keepdims=bool(keepdims))
         return _per(sum(a, ax, dtype, keepdims=keepdims, where=where), n)
     n = _count(shape(a), ax)
     total = _sum.bind(a, axis=ax, keepdims=bool(keepdims), dtype=dtype)
@@ -107,8 +134,7 @@ def _per(total, n):
     dt = dtype_of(total)
     if isinstance(n, int) or not np.issubdtype(dt, np.inexact):
         return total / n
-    from . import astype
-    return total / astype(n, dt)
+    return total / _creation.astype(n, dt)
 
 
 # ------------------------------------------------------------------ cumulative sums and products
@@ -133,7 +159,8 @@ def _shift_impl(x, axis, offset):
 # transpose shifts back. The scans below are built from it.
 _shift = defprim("shift", _shift_impl,
                  vjp=(lambda g, ans, x, axis, offset: _shift.bind(g, axis=axis, offset=-offset),),
-                 jvp=(lambda t, ans, x, axis, offset: _shift.bind(t, axis=axis, offset=offset),))
+                 jvp=(lambda t, ans, x, axis, offset: _shift.bind(t, axis=axis, offset=offset),), linear=True,
+                 batch=_scan_batch)
 
 
 def _unit_at_start(x, axis, reverse):
@@ -178,16 +205,16 @@ def _scan(op):
 
 
 def _cast_back(ct, x):
-    from . import astype
     want = dtype_of(x)
-    return ct if dtype_of(ct) == want or not np.issubdtype(want, np.inexact) else astype(ct, want)
+    return ct if dtype_of(ct) == want or not np.issubdtype(want, np.inexact) else _creation.astype(ct, want)
 
 
 _cumsum = defprim(
     "cumsum", _scan(np.cumsum),
     vjp=(lambda g, ans, x, axis, reverse=False, dtype=None:
          _cast_back(_cumsum.bind(g, axis=axis, reverse=not reverse), x),),
-    jvp=(lambda t, ans, x, axis, reverse=False, dtype=None: _cumsum.bind(t, axis=axis, reverse=reverse, dtype=dtype),))
+    jvp=(lambda t, ans, x, axis, reverse=False, dtype=None: _cumsum.bind(t, axis=axis, reverse=reverse, dtype=dtype),),
+    linear=True, batch=_scan_batch)
 
 
 # With y = cumprod(x) and L the products strictly before each element,
@@ -203,15 +230,15 @@ def _cumprod_jvp(t, ans, x, axis, reverse=False, dtype=None):
     return _linear_scan(x, t * _exclusive(ans, axis, reverse), axis, reverse)
 
 
-_cumprod = defprim("cumprod", _scan(np.cumprod), vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,))
+_cumprod = defprim("cumprod", _scan(np.cumprod), vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,), batch=_scan_batch)
 
 
 def _cum_args(a, axis, name):
     if axis is None:
-        return reshape(a, (-1,)), 0
+        return _shape.reshape(a, (-1,)), 0
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
-    return a, _norm_axes(axis, len(shape(a)), name)[0]
+    return a, _shape._norm_axes(axis, len(shape(a)), name)[0]
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -247,15 +274,14 @@ def _cumulative(name, prim, identity):
             if nd > 1:
                 raise ValueError(f"{name}: axis must be given for arrays of more than one dimension "
                                  f"(got shape {shape(x)})")
-            x = reshape(x, (-1,))
+            x = _shape.reshape(x, (-1,))
             axis = 0
-        ax = _norm_axes(axis, len(shape(x)), name)[0]
+        ax = _shape._norm_axes(axis, len(shape(x)), name)[0]
         res = prim.bind(x, axis=ax, dtype=dtype)
         if include_initial:
-            from . import concatenate, full_like
             s = list(shape(res))
             s[ax] = 1
-            res = concatenate([full_like(res, identity, shape=tuple(s)), res], axis=ax)
+            res = _shape.concatenate([_creation.full_like(res, identity, shape=tuple(s)), res], axis=ax)
         return res
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"NumPy 2's ``{name}`` (the array-API form of ``{prim.name}``)."
@@ -274,7 +300,6 @@ def _others_product(x, axis):
     The running products before and after each element, multiplied: never ``prod / x``,
     so it is exact (at every order) where ``x`` has zeros.
     """
-    from ._shape import transpose
     xs = shape(x)
     nd = len(xs)
     axes = tuple(range(nd)) if axis is None else axis
@@ -284,13 +309,13 @@ def _others_product(x, axis):
                 * _exclusive(_cumprod.bind(x, axis=ax, reverse=True), ax, True))
     rest = tuple(i for i in range(nd) if i not in axes)
     perm = rest + axes
-    moved = transpose(x, perm)
+    moved = _shape.transpose(x, perm)
     mshape = shape(moved)
-    others = _others_product(reshape(moved, mshape[:len(rest)] + (-1,)), (len(rest),))
+    others = _others_product(_shape.reshape(moved, mshape[:len(rest)] + (-1,)), (len(rest),))
     inv = [0] * nd
     for i, p in enumerate(perm):
         inv[p] = i
-    return transpose(reshape(others, mshape), tuple(inv))
+    return _shape.transpose(_shape.reshape(others, mshape), tuple(inv))
 
 
 def _prod_vjp(g, ans, x, axis, keepdims, dtype=None):
@@ -302,7 +327,7 @@ def _prod_jvp(t, ans, x, axis, keepdims, dtype=None):
 
 
 _prod = defprim("prod", lambda x, axis, keepdims, dtype=None: np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype),
-                vjp=(_prod_vjp,), jvp=(_prod_jvp,))
+                vjp=(_prod_vjp,), jvp=(_prod_jvp,), batch=batching.reduction)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -322,11 +347,10 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
 
 def _extreme_weights(x, ans, axis, keepdims):
     """1/k on each of the k elements that attain the extreme of their slice, else 0 (ties split evenly)."""
-    from . import astype, equal
-    hit = equal(x, ans if keepdims else reshape(ans, keepdims_shape(shape(x), axis)))
+    hit = _elementwise.equal(x, ans if keepdims else _shape.reshape(ans, keepdims_shape(shape(x), axis)))
     count = _sum.bind(hit, axis=axis, keepdims=True)
     dt = dtype_of(x) if np.issubdtype(dtype_of(x), np.inexact) else np.float64
-    return astype(hit, dt) / astype(count, dt)
+    return _creation.astype(hit, dt) / _creation.astype(count, dt)
 
 
 def _extreme(name, impl):
@@ -337,7 +361,7 @@ def _extreme(name, impl):
         return sum(t * _extreme_weights(x, ans, axis, keepdims), axis, keepdims=keepdims)
 
     return defprim(name, lambda x, axis, keepdims: impl(x, axis=axis, keepdims=keepdims),
-                   vjp=(vjp,), jvp=(jvp,))
+                   vjp=(vjp,), jvp=(jvp,), batch=batching.reduction)
 
 
 _max = _extreme("max", np.max)
@@ -356,8 +380,7 @@ def _extreme_public(prim, name, ufunc_name, example):
         res = prim.bind(a, axis=ax, keepdims=bool(keepdims))
         if initial is None:
             return res
-        from . import maximum, minimum
-        return (maximum if name == "max" else minimum)(res, initial)
+        return (_elementwise.maximum if name == "max" else _elementwise.minimum)(res, initial)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"The {ufunc_name} over ``axis``. Where several elements attain it, the gradient is "
                   f"split evenly among them (as in JAX).\n\n"
@@ -393,18 +416,16 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
     if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
         dtype = np.float64
     if dtype is not None:
-        from . import astype
-        a = astype(a, dtype)
+        a = _creation.astype(a, dtype)
     m = _mean_fn(a, ax, keepdims=True, where=where) if mean is None else mean
     d = a - m
     if np.issubdtype(dtype_of(d), np.complexfloating):
-        from . import conjugate, real
-        sq = real(d * conjugate(d))
+        sq = _elementwise.real(d * _elementwise.conjugate(d))
     else:
         sq = d * d
     if where is not True and where is not None:
-        n = count_nonzero(np.broadcast_to(concrete(where), shape(a)), axis=ax, keepdims=bool(keepdims))
-        n = np.maximum(n - ddof, 0)
+        n = count_nonzero(_shape.broadcast_to(_mask_value(where), shape(a)), axis=ax, keepdims=bool(keepdims))
+        n = _elementwise.maximum(n - ddof, 0)
     else:
         n = builtins.max(_count(shape(a), ax) - ddof, 0)
     return _per(sum(sq, ax, keepdims=keepdims, where=where), n)
@@ -416,9 +437,8 @@ _mean_fn = mean
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
         correction=None):
     """Standard deviation, ``sqrt(var(...))`` (its derivative is infinite where the variance is 0)."""
-    from . import sqrt
     _no_out(out, "std")
-    return sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction))
+    return _elementwise.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction))
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
@@ -428,15 +448,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     2.0
     """
     nd = len(shape(a))
-    ax = None if axis is None else _norm_axes(axis, nd, "average")
+    ax = None if axis is None else _shape._norm_axes(axis, nd, "average")
     if weights is None:
         avg = mean(a, ax, keepdims=keepdims)
         scl = _count(shape(a), None if ax is None else tuple(sorted(ax)))
         if returned:
-            from . import full_like
-            return avg, full_like(avg, scl)
+            return avg, _creation.full_like(avg, scl)
         return avg
-    from . import astype, transpose
     w = weights
     ws = shape(w)
     if shape(a) != ws:
@@ -446,13 +464,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         if ws != tuple(shape(a)[i] for i in ax):
             raise ValueError(f"average: shape of weights {ws} must be consistent with shape of a {shape(a)} "
                              f"along axis {axis}")
-        w = transpose(w, tuple(np.argsort(ax))) if len(ax) > 1 else w
-        w = reshape(w, tuple(n if i in ax else 1 for i, n in enumerate(shape(a))))
+        w = _shape.transpose(w, tuple(np.argsort(ax))) if len(ax) > 1 else w
+        w = _shape.reshape(w, tuple(n if i in ax else 1 for i, n in enumerate(shape(a))))
     if np.issubdtype(dtype_of(a), np.integer) or np.issubdtype(dtype_of(a), np.bool_):
         rdt = np.result_type(dtype_of(a), dtype_of(w), "f8")
     else:
         rdt = np.result_type(dtype_of(a), dtype_of(w))
-    a, w = astype(a, rdt), astype(w, rdt)
+    a, w = _creation.astype(a, rdt), _creation.astype(w, rdt)
     sax = None if ax is None else tuple(sorted(ax))
     scl = sum(w, sax, keepdims=keepdims)
     if bool(any(concrete(scl) == 0)):
@@ -460,7 +478,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     avg = sum(a * w, sax, keepdims=keepdims) / scl
     if returned:
         if shape(scl) != shape(avg):
-            scl = broadcast_to(scl, shape(avg))
+            scl = _shape.broadcast_to(scl, shape(avg))
         return avg, scl
     return avg
 
@@ -468,10 +486,9 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 # ------------------------------------------------------------------ NaN-ignoring variants
 
 def _nan_filled(a, fill):
-    from . import isnan, where
     if not np.issubdtype(dtype_of(a), np.inexact):
         return a
-    return where(isnan(a), fill, a)
+    return _elementwise.where(_elementwise.isnan(a), fill, a)
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
@@ -488,14 +505,13 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wh
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """``mean`` over the non-NaN elements (NaN where a slice has none)."""
-    from . import isnan, logical_not
     _no_out(out, "nanmean")
     if not np.issubdtype(dtype_of(a), np.inexact):
         return mean(a, axis, dtype, keepdims=keepdims, where=where)
     ax = normalize_axis(axis, len(shape(a)), "nanmean")
-    valid = logical_not(isnan(a))
+    valid = _elementwise.logical_not(_elementwise.isnan(a))
     if where is not True and where is not None:
-        valid = valid & np.broadcast_to(concrete(where), shape(a))
+        valid = _elementwise.logical_and(valid, _mask_value(where))
     n = count_nonzero(valid, axis=ax, keepdims=bool(keepdims))
     return _per(sum(_nan_filled(a, 0.0), ax, dtype, keepdims=keepdims, where=valid), n)
 
@@ -507,11 +523,13 @@ def _index_axis(axis, nd, name):
         return None
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
-    return _norm_axes(axis, nd, name)[0]
+    return _shape._norm_axes(axis, nd, name)[0]
 
 
-_argmax = defprim("argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims), nondiff=True)
-_argmin = defprim("argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims), nondiff=True)
+_argmax = defprim("argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims), nondiff=True,
+                  batch=_arg_batch)
+_argmin = defprim("argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims), nondiff=True,
+                  batch=_arg_batch)
 
 
 def argmax(a, axis=None, out=None, *, keepdims=False):
@@ -532,15 +550,18 @@ def _logical_impl(fn):
     return impl
 
 
-_any = defprim("any", _logical_impl(np.any), nondiff=True)
-_all = defprim("all", _logical_impl(np.all), nondiff=True)
+# ``where`` is a raw mask broadcastable to one example: it broadcasts the same against the batch-first array.
+_any = defprim("any", _logical_impl(np.any), nondiff=True, batch=batching.reduction)
+_all = defprim("all", _logical_impl(np.all), nondiff=True, batch=batching.reduction)
 _count_nonzero = defprim("count_nonzero", lambda x, axis, keepdims:
-                         np.count_nonzero(x, axis=axis, keepdims=keepdims), nondiff=True)
+                         np.count_nonzero(x, axis=axis, keepdims=keepdims), nondiff=True, batch=batching.reduction)
 
 
 def any(a, axis=None, out=None, keepdims=False, *, where=True):
     """Whether any element along ``axis`` is true."""
     _no_out(out, "any")
+    if isinstance(where, Tracer):  # a traced mask (batched under vmap) can't be a param: fold it into a
+        a, where = _elementwise.logical_and(a, _mask_value(where)), True
     return _any.bind(a, axis=normalize_axis(axis, len(shape(a)), "any"), keepdims=bool(keepdims),
                      where=concrete(where))
 
@@ -548,6 +569,8 @@ def any(a, axis=None, out=None, keepdims=False, *, where=True):
 def all(a, axis=None, out=None, keepdims=False, *, where=True):
     """Whether every element along ``axis`` is true."""
     _no_out(out, "all")
+    if isinstance(where, Tracer):  # a traced mask (batched under vmap) can't be a param: fold it into a
+        a, where = _elementwise.logical_or(a, _elementwise.logical_not(_mask_value(where))), True
     return _all.bind(a, axis=normalize_axis(axis, len(shape(a)), "all"), keepdims=bool(keepdims),
                      where=concrete(where))
 

@@ -4,9 +4,10 @@ import operator
 
 import numpy as np
 
-from .. import backend
+from .. import backend, batching
 from ..core import Tracer, concrete
-from ._util import defprim, dtype, shape
+from . import _creation, _elementwise
+from ._util import array_module, defprim, dtype, shape
 
 __all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "ravel",
            "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
@@ -30,9 +31,85 @@ def _normalize_shape(newshape, size):
     return newshape
 
 
+# ------------------------------------------------------------------ batching rules
+# Each keeps the batch axis where it is when the primitive's params can simply skip over it
+# (flip, split, repeat, pad; broadcast_to shifts it by the added rank); the others move it first.
+
+def _example_axis(axis, d):
+    """A (non-negative) per-example axis as an axis of the batched array, whose batch axis is ``d``."""
+    return axis + (axis >= d)
+
+
+def _reshape_batch(prim, args, dims, params):
+    x = batching.to_front(args[0], dims[0])
+    return prim.bind(x, shape=shape(x)[:1] + tuple(params["shape"])), 0
+
+
+def _broadcast_batch(prim, args, dims, params):
+    # Broadcasting aligns axes from the right, so the batch axis d of an example of rank r lands on
+    # axis d + (R - r) of the rank-R target: no transpose, no reshape.
+    x, d = args[0], dims[0]
+    s, target = shape(x), tuple(params["shape"])
+    out_d = d + len(target) - (len(s) - 1)
+    return prim.bind(x, shape=target[:out_d] + (s[d],) + target[out_d:]), out_d
+
+
+def _transpose_batch(prim, args, dims, params):
+    d = dims[0]
+    return prim.bind(args[0], axes=(d,) + tuple(_example_axis(a, d) for a in params["axes"])), 0
+
+
+def _split_batch(prim, args, dims, params):
+    d = dims[0]
+    outs = prim.bind(args[0], indices=params["indices"], axis=_example_axis(params["axis"], d))
+    return outs, (d,) * len(outs)
+
+
+def _concatenate_batch(prim, args, dims, params):
+    """Batch first; a piece that is not mapped is broadcast along the batch (one copy per example)."""
+    size = batching.axis_size(args, dims)
+    pieces = []
+    for x, d in zip(args, dims):
+        if d is None:
+            s = shape(x)
+            x = _broadcast_to.bind(batching.reshape(x, (1,) + s), shape=(size,) + s)
+        else:
+            x = batching.to_front(x, d)
+        pieces.append(x)
+    return prim.bind(*pieces, axis=params["axis"] + 1), 0
+
+
+def _flip_batch(prim, args, dims, params):
+    d = dims[0]
+    return prim.bind(args[0], axes=tuple(_example_axis(a, d) for a in params["axes"])), d
+
+
+def _repeat_batch(prim, args, dims, params):
+    d = dims[0]
+    return prim.bind(args[0], **dict(params, axis=_example_axis(params["axis"], d))), d
+
+
+def _pad_batch(prim, args, dims, params):
+    d = dims[0]
+    widths = tuple(params["pad_width"])
+    values = params["constant_values"]
+    if isinstance(values, tuple):  # one (before, after) pair per axis: the batch axis gets a dummy
+        values = values[:d] + ((0, 0),) + values[d:]
+    return prim.bind(args[0], pad_width=widths[:d] + ((0, 0),) + widths[d:], constant_values=values), d
+
+
+def _static(value, what):
+    """The raw value of a parameter that decides shapes (split points, repeat counts, shifts, pad
+    widths). Under ``vmap`` such a parameter can't differ between examples."""
+    if isinstance(value, Tracer) and shape(value) != np.shape(concrete(value)):
+        raise ValueError(f"vmap: {what} decides the shape or layout of the result, so it can't be batched "
+                         f"(it must be the same for every example)")
+    return concrete(value)
+
+
 _reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
                    vjp=(lambda g, ans, x, shape: reshape(g, np.shape(x)),),
-                   jvp=(lambda t, ans, x, shape: reshape(t, shape),))
+                   jvp=(lambda t, ans, x, shape: reshape(t, shape),), linear=True, batch=_reshape_batch)
 
 
 def reshape(a, shape=None, order="C", *, newshape=None):
@@ -69,13 +146,13 @@ def _check_broadcast(s, target):
 
 
 def _unbroadcast(g, x):
-    from ._util import unbroadcast
-    return unbroadcast(g, x)
+    return _elementwise.unbroadcast(g, x)
 
 
 _broadcast_to = defprim("broadcast_to", _broadcast_impl,
                         vjp=(lambda g, ans, x, shape: _unbroadcast(g, x),),
-                        jvp=(lambda t, ans, x, shape: broadcast_to(t, shape),))
+                        jvp=(lambda t, ans, x, shape: broadcast_to(t, shape),), linear=True,
+                        batch=_broadcast_batch)
 
 
 def broadcast_to(array, shape):
@@ -97,7 +174,7 @@ def _inverse_perm(axes):
 
 _transpose = defprim("transpose", lambda x, axes: np.transpose(x, axes),
                      vjp=(lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),),
-                     jvp=(lambda t, ans, x, axes: transpose(t, axes),))
+                     jvp=(lambda t, ans, x, axes: transpose(t, axes),), linear=True, batch=_transpose_batch)
 
 
 def transpose(a, axes=None):
@@ -185,8 +262,7 @@ def _cast_like(v, like):
     want, have = dtype(like), dtype(v)
     if want == have or not (np.issubdtype(want, np.inexact) and np.issubdtype(have, np.inexact)):
         return v
-    from . import astype
-    return astype(v, want)
+    return _creation.astype(v, want)
 
 
 def _no_out(out, name):
@@ -200,9 +276,10 @@ def _split_impl(x, indices, axis):
     return tuple(np.split(x, list(indices), axis=axis))
 
 
-_split = defprim("split", _split_impl, multiple_results=True,
+_split = defprim("split", _split_impl, multiple_results=True, linear=True,
                  vjp=(lambda g, ans, x, indices, axis: _concatenate.bind(*g, axis=axis),),
-                 jvp=(lambda t, ans, x, indices, axis: _split.bind(t, indices=indices, axis=axis),))
+                 jvp=(lambda t, ans, x, indices, axis: _split.bind(t, indices=indices, axis=axis),),
+                 batch=_split_batch)
 
 
 def _offsets(args, argnum, axis):
@@ -225,7 +302,7 @@ def _concatenate_jvp(argnum, t, ans, *args, axis):
 
 
 _concatenate = defprim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                       vjp=_concatenate_vjp, jvp=_concatenate_jvp)
+                       vjp=_concatenate_vjp, jvp=_concatenate_jvp, linear=True, batch=_concatenate_batch)
 
 
 def _sequence(arrays):
@@ -238,7 +315,6 @@ def _sequence(arrays):
         arrays = list(arrays)
     is_array = [isinstance(a, Tracer) or hasattr(a, "shape") for a in arrays]
     if not all(is_array):
-        from ._util import array_module
         xp = array_module(*[a for a, ok in zip(arrays, is_array) if ok])
         arrays = [a if ok else xp.asarray(a) for a, ok in zip(arrays, is_array)]
     return arrays
@@ -252,8 +328,7 @@ def _check_casting(arrays, dtype_, casting, name):
                             f"according to the rule {casting!r}")
     if dtype_ is None:
         return arrays
-    from . import astype
-    return [astype(a, target) for a in arrays]
+    return [_creation.astype(a, target) for a in arrays]
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -387,7 +462,8 @@ def _bounds(n, indices_or_sections, equal, name, axis):
         sizes = [each + 1] * extra + [each] * (sections - extra)
         points = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
-        points = [0] + [int(i) for i in np.asarray(concrete(indices_or_sections)).ravel().tolist()] + [n]
+        indices = _static(indices_or_sections, f"{name}: indices_or_sections")
+        points = [0] + [int(i) for i in np.asarray(indices).ravel().tolist()] + [n]
 
     def clip(i):  # Python slice semantics for step 1
         return min(max(i + n if i < 0 else i, 0), n)
@@ -477,7 +553,7 @@ def swapaxes(a, axis1, axis2):
 
 _flip = defprim("flip", lambda x, axes: np.flip(x, axes),
                 vjp=(lambda g, ans, x, axes: _flip.bind(g, axes=axes),),
-                jvp=(lambda t, ans, x, axes: _flip.bind(t, axes=axes),))
+                jvp=(lambda t, ans, x, axes: _flip.bind(t, axes=axes),), linear=True, batch=_flip_batch)
 
 
 def flip(m, axis=None):
@@ -512,7 +588,7 @@ def roll(a, shift, axis=None):
     s = shape(x)
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), s)
-    pairs = np.broadcast(np.asarray(concrete(shift)), np.asarray(axis))
+    pairs = np.broadcast(np.asarray(backend.to_host(_static(shift, "roll: shift"))), np.asarray(axis))
     if pairs.ndim > 1:
         raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
     total = {}
@@ -559,7 +635,6 @@ def _repeat_impl(x, repeats, axis):
 
 def _repeat_sum_impl(g, repeats, axis, length):
     """The transpose of repeat: the copies of each element summed back into it."""
-    from ._util import array_module
     s = g.shape
     if isinstance(repeats, int) and repeats:
         return g.reshape(s[:axis] + (length, repeats) + s[axis + 1:]).sum(axis=axis + 1)
@@ -574,11 +649,12 @@ def _repeat_sum_impl(g, repeats, axis, length):
 _repeat = defprim("repeat", _repeat_impl,
                   vjp=(lambda g, ans, x, repeats, axis: _repeat_sum.bind(
                       g, repeats=repeats, axis=axis, length=shape(x)[axis]),),
-                  jvp=(lambda t, ans, x, repeats, axis: _repeat.bind(t, repeats=repeats, axis=axis),))
+                  jvp=(lambda t, ans, x, repeats, axis: _repeat.bind(t, repeats=repeats, axis=axis),),
+                  linear=True, batch=_repeat_batch)
 _repeat_sum = defprim("repeat_sum", _repeat_sum_impl,
                       vjp=(lambda g, ans, x, repeats, axis, length: _repeat.bind(g, repeats=repeats, axis=axis),),
                       jvp=(lambda t, ans, x, repeats, axis, length: _repeat_sum.bind(
-                          t, repeats=repeats, axis=axis, length=length),))
+                          t, repeats=repeats, axis=axis, length=length),), linear=True, batch=_repeat_batch)
 
 
 def repeat(a, repeats, axis=None):
@@ -593,7 +669,7 @@ def repeat(a, repeats, axis=None):
     s = shape(x)
     ax = _axis(axis, len(s), "repeat")
     n = s[ax]
-    r = np.asarray(backend.to_host(concrete(repeats)))
+    r = np.asarray(backend.to_host(_static(repeats, "repeat: repeats")))
     if r.ndim > 1:
         raise ValueError(f"repeat: repeats must be an int or a 1-D sequence, got shape {r.shape}")
     if r.size not in (1, n):
@@ -677,12 +753,12 @@ def _crop(g, pad_width):
 _pad = defprim("pad", _pad_impl,
                vjp=(lambda g, ans, x, pad_width, constant_values: _crop(g, pad_width),),
                jvp=(lambda t, ans, x, pad_width, constant_values: _pad.bind(
-                   t, pad_width=pad_width, constant_values=0),))
+                   t, pad_width=pad_width, constant_values=0),), linear=True, batch=_pad_batch)
 
 
 def _as_pairs(value, nd, name, as_index):
     """NumPy's broadcasting of pad_width/constant_values to ``nd`` (before, after) pairs."""
-    v = np.asarray(backend.to_host(concrete(value)))
+    v = np.asarray(backend.to_host(_static(value, f"pad: {name}")))
     if as_index:
         if v.size and v.dtype.kind not in "iu":
             raise TypeError(f"pad: `pad_width` must be of integral type, got dtype {v.dtype}")
@@ -740,11 +816,9 @@ def _pad_constant(x, widths, values):
     if isinstance(values, Tracer):
         if shape(values) != ():
             raise NotImplementedError("pad: traced constant_values must be a scalar")
-        from ._util import array_module
-        from . import astype
         base = _pad.bind(x, pad_width=widths, constant_values=0)
         mask = np.pad(array_module(x).zeros(shape(x), dtype(base)), widths, constant_values=1)
-        return base + astype(values, dtype(base)) * mask
+        return base + _creation.astype(values, dtype(base)) * mask
     values = _as_pairs(values, len(shape(x)), "constant_values", False)
     if not any(a or b for a, b in widths):
         return x

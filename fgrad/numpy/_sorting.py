@@ -7,9 +7,15 @@ returns positions or counts (argsort, searchsorted, unique, ...) has no derivati
 """
 import numpy as np
 
-from .. import backend
+from .. import backend, batching
 from ..core import Tracer, concrete
-from ._indexing import _as_array, _no_out, gather_along_axis, scatter_along_axis, stable_argsort
+from . import _elementwise
+from ._creation import astype
+from ._elementwise import where
+from ._indexing import (_as_array, _batch_traced, _no_out, gather_along_axis, getitem, scatter_along_axis,
+                        stable_argsort, take_along_axis)
+from ._reductions import keepdims_shape, mean, normalize_axis
+from ._shape import _norm_axes, broadcast_to, ravel, reshape, transpose
 from ._util import array_module, defprim, dtype as dtype_of, shape
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "searchsorted", "unique", "lexsort",
@@ -17,7 +23,6 @@ __all__ = ["sort", "argsort", "partition", "argpartition", "searchsorted", "uniq
 
 
 def _axis(axis, nd, name):
-    from ._shape import _norm_axes
     return _norm_axes(axis, nd, name)[0]
 
 
@@ -25,7 +30,6 @@ def _flat_or_axis(a, axis, name):
     """(array, non-negative axis); axis=None means the flattened array."""
     a = _as_array(a)
     if axis is None:
-        from . import ravel
         return ravel(a), 0
     return a, _axis(axis, len(shape(a)), name)
 
@@ -40,11 +44,14 @@ def _sort_impl(x, axis):
 
 
 def _sort_permutation(x, ans, axis):
-    """The stable sorting permutation of raw ``x`` (``ans`` is ``x`` sorted).
+    """The stable sorting permutation of ``x`` (``ans`` is ``x`` sorted): raw, or traced when ``x``
+    varies over a ``vmap`` batch.
 
     NumPy's stable argsort is a few times slower than its default one, and both
     agree unless there are ties (or NaNs), which ``ans`` shows.
     """
+    if isinstance(_batch_traced(x), Tracer):
+        return _argsort.bind(x, axis=axis)
     x, ans = concrete(x), concrete(ans)
     if backend.is_cupy_array(x) or x.shape[axis] < 2:
         return stable_argsort(x, axis)
@@ -64,7 +71,15 @@ def _sort_jvp(t, ans, x, axis):
     return gather_along_axis(t, _sort_permutation(x, ans, axis), axis, trusted=True)
 
 
-_sort = defprim("sort", _sort_impl, vjp=(_sort_vjp,), jvp=(_sort_jvp,))
+def _along_axis_batch(prim, args, dims, params):
+    """One array argument worked along ``params['axis']`` (an axis >= 0), the output shaped like it:
+    the batch axis stays where it is."""
+    d = dims[0]
+    axis = params["axis"]
+    return prim.bind(args[0], *args[1:], **dict(params, axis=axis + (axis >= d))), d
+
+
+_sort = defprim("sort", _sort_impl, vjp=(_sort_vjp,), jvp=(_sort_jvp,), batch=_along_axis_batch)
 
 
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
@@ -81,7 +96,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     return _sort.bind(a, axis=axis)
 
 
-_argsort = defprim("argsort", lambda x, axis: stable_argsort(x, axis), nondiff=True)
+_argsort = defprim("argsort", lambda x, axis: stable_argsort(x, axis), nondiff=True, batch=_along_axis_batch)
 
 
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
@@ -95,7 +110,7 @@ def _argpartition_impl(x, kth, axis):
     return np.argpartition(x, kth, axis=axis)
 
 
-_argpartition = defprim("argpartition", _argpartition_impl, nondiff=True)
+_argpartition = defprim("argpartition", _argpartition_impl, nondiff=True, batch=_along_axis_batch)
 
 
 def _kth(kth):
@@ -120,7 +135,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     """
     _no_order(order, "partition")
     a, axis = _flat_or_axis(a, axis, "partition")
-    perm = _argpartition.bind(concrete(a), kth=_kth(kth), axis=axis)
+    perm = _argpartition.bind(a, kth=_kth(kth), axis=axis)  # (binding drops a's derivative)
     return gather_along_axis(a, perm, axis, trusted=True)
 
 
@@ -129,7 +144,55 @@ def _searchsorted_impl(a, v, sorter, side):
     return np.searchsorted(a, xp.asarray(v), side=side, sorter=None if sorter is None else xp.asarray(sorter))
 
 
-_searchsorted = defprim("searchsorted", _searchsorted_impl, nondiff=True)
+def _searchsorted_batch(prim, args, dims, params):
+    """Only the queries mapped: one searchsorted, shaped like them. A mapped sorted array (or
+    sorter): a binary search of each example's row, batch-wide: log2(n) rounds of whole-array ops."""
+    a, v, sorter = args
+    da, dv, ds = dims
+    if da is None and ds is None:
+        return prim.bind(a, v, sorter, **params), dv
+    size = batching.axis_size(args, dims)
+    a = _batch_first(a, da, size)
+    if sorter is not None:
+        a = take_along_axis(a, _batch_first(sorter, ds, size), axis=1)
+    v = _batch_first(v, dv, size)
+    vshape = batching._shape(v)[1:]
+    n = batching._shape(a)[1]
+    v = reshape(v, (size, -1))
+    xp = array_module(a)
+    lo = xp.zeros((size, batching._shape(v)[1]), dtype=np.intp)
+    hi = lo + n
+    for _ in range(int(n).bit_length()):  # the interval [lo, hi) halves each round: empty after these
+        mid = (lo + hi) // 2
+        at = take_along_axis(a, _elementwise.minimum(mid, n - 1), axis=1)  # (clipped: finished rows)
+        below = _sorts_before(at, v) if params["side"] == "left" else _elementwise.logical_not(_sorts_before(v, at))
+        live = _elementwise.less(lo, hi)
+        lo = where(_elementwise.logical_and(live, below), mid + 1, lo)
+        hi = where(_elementwise.logical_and(live, _elementwise.logical_not(below)), mid, hi)
+    return reshape(lo, (size,) + vshape), 0
+
+
+def _batch_first(x, d, size):
+    """A batched argument with its batch axis first; an unmapped one broadcast along a new first axis."""
+    if d is not None:
+        return batching.to_front(x, d)
+    x = _as_array(x)
+    s = batching._shape(x)
+    return broadcast_to(reshape(x, (1,) + s), (size,) + s)
+
+
+def _sorts_before(p, q):
+    """``p < q`` in NumPy's sort order: NaNs last."""
+    if np.issubdtype(np.result_type(dtype_of(p), dtype_of(q)), np.complexfloating):
+        raise NotImplementedError("vmap: searchsorted in complex sorted arrays that vary over the batch")
+    lt = _elementwise.less(p, q)
+    if not np.issubdtype(np.result_type(dtype_of(p), dtype_of(q)), np.inexact):
+        return lt
+    return _elementwise.logical_or(lt, _elementwise.logical_and(_elementwise.isnan(q),
+                                                                _elementwise.logical_not(_elementwise.isnan(p))))
+
+
+_searchsorted = defprim("searchsorted", _searchsorted_impl, nondiff=True, batch=_searchsorted_batch)
 
 
 def searchsorted(a, v, side="left", sorter=None):
@@ -154,7 +217,8 @@ def _unique_impl(x, return_index, return_inverse, return_counts, axis, equal_nan
     return out
 
 
-_unique = defprim("unique", _unique_impl, nondiff=True)
+_unique = defprim("unique", _unique_impl, nondiff=True,
+                  batch=batching.not_batchable("the number of unique values varies over the batch"))
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
@@ -186,7 +250,26 @@ def lexsort_by_stable_sorts(keys, axis):
     return order
 
 
-_lexsort = defprim("lexsort", _lexsort_impl, nondiff=True)
+def _lexsort_batch(prim, args, dims, params):
+    """Every key batch-first (an unmapped one broadcast), the axis shifted past the batch; stacked
+    keys get the batch axis right after the key axis. (0-d keys: each example's one element gets
+    an axis of its own to be sorted along.)"""
+    size = batching.axis_size(args, dims)
+    if params["stacked"]:
+        keys = batching.moveaxis(args[0], dims[0], 1)
+        nd = len(batching._shape(keys)) - 2  # one key's dimensions, per example
+        keys = [keys]
+    else:
+        keys = [_batch_first(k, d, size) for k, d in zip(args, dims)]
+        nd = len(batching._shape(keys[0])) - 1
+    if nd == 0:
+        keys = [reshape(k, batching._shape(k) + (1,)) for k in keys]
+        return reshape(prim.bind(*keys, **dict(params, axis=-1)), (size,)), 0
+    axis = _norm_axes(params["axis"], nd, "lexsort")[0] + 1
+    return prim.bind(*keys, **dict(params, axis=axis)), 0
+
+
+_lexsort = defprim("lexsort", _lexsort_impl, nondiff=True, batch=_lexsort_batch)
 
 
 def lexsort(keys, axis=-1):
@@ -203,8 +286,6 @@ def _sorted_over(a, axis, name):
 
     Returns (sorted array, shape kept by the reduction, shape with keepdims).
     """
-    from . import astype, reshape, transpose
-    from ._reductions import keepdims_shape, normalize_axis
     a = _as_array(a)
     if not np.issubdtype(dtype_of(a), np.inexact):
         a = astype(a, np.float64)
@@ -221,12 +302,10 @@ def _sorted_over(a, axis, name):
 
 def _nan_if_any(res, ranked, trailing=0):
     """NaN where a reduced slice holds a NaN (sorting puts NaNs last)."""
-    from . import where
-    xp = array_module(ranked)
-    bad = xp.isnan(concrete(ranked)[..., -1])
-    if not bad.any():
+    bad = _elementwise.isnan(ranked[..., -1])
+    if not array_module(ranked).any(concrete(bad)):  # (under vmap: in any example)
         return res
-    return where(bad.reshape(tuple(bad.shape) + (1,) * trailing), np.nan, res)
+    return where(reshape(bad, shape(bad) + (1,) * trailing), np.nan, res)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -235,7 +314,6 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     >>> fnp.median(np.array([3., 1., 2., 10.]))
     2.5
     """
-    from . import mean, reshape
     _no_out(out, "median")
     ranked, kept_shape, keep_shape = _sorted_over(a, axis, "median")
     n = shape(ranked)[-1]
@@ -280,7 +358,6 @@ def _check_q(q, top, name, message):
 
 
 def _quantile(a, q, qv, axis, method, keepdims, weights, name):
-    from . import reshape, transpose, where
     if method != "linear":
         raise NotImplementedError(f"{name}: only method='linear' is supported, got {method!r}")
     if weights is not None:
@@ -290,6 +367,8 @@ def _quantile(a, q, qv, axis, method, keepdims, weights, name):
     n = shape(ranked)[-1]
     if n == 0:
         raise ValueError(f"{name}: cannot take a quantile of an empty array")
+    if isinstance(_batch_traced(q), Tracer):  # q varies over a vmap batch: so do its positions
+        return _quantile_traced_q(ranked, q, n, kept_shape, keep_shape, keepdims)
     virtual = qv * (n - 1)
     lo = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
@@ -311,3 +390,19 @@ def _quantile(a, q, qv, axis, method, keepdims, weights, name):
     if m:
         res = transpose(res, tuple(range(k, k + m)) + tuple(range(k)))
     return reshape(res, qv.shape + keep_shape) if keepdims else res
+
+
+def _quantile_traced_q(ranked, q, n, kept_shape, keep_shape, keepdims):
+    """``_quantile`` for a ``q`` that varies over a ``vmap`` batch: the positions are traced index arrays."""
+    lo = astype(_elementwise.clip(_elementwise.floor(_batch_traced(q) * float(n - 1)), 0, n - 1), np.intp)
+    hi = _elementwise.minimum(lo + 1, n - 1)
+    below, above = getitem(ranked, (Ellipsis, lo)), getitem(ranked, (Ellipsis, hi))  # (ranked may be raw)
+    diff = above - below
+    gamma = q * float(n - 1) - astype(lo, np.float64)
+    res = where(gamma >= 0.5, above - diff * (1.0 - gamma), below + diff * gamma)
+    m = len(shape(q))
+    res = _nan_if_any(res, ranked, trailing=m)
+    k = len(kept_shape)
+    if m:
+        res = transpose(res, tuple(range(k, k + m)) + tuple(range(k)))
+    return reshape(res, shape(q) + keep_shape) if keepdims else res

@@ -4,37 +4,32 @@ import numpy as np
 from .. import backend
 from ..core import Primitive, concrete
 
-__all__ = ["array_module", "shape", "dtype", "unbroadcast", "public", "defprim"]
+__all__ = ["get_array_module", "array_module", "shape", "dtype", "public", "defprim"]
 
 
-def array_module(*xs):
-    """numpy or cupy, from the raw arrays underneath ``xs``."""
+def get_array_module(*xs):
+    """numpy or cupy, from the raw arrays underneath ``xs`` (traced values count as their arrays).
+
+    ``fgrad.backend.get_array_module`` is the same for raw arrays only.
+    """
     return backend.get_array_module(*[concrete(x) for x in xs])
 
 
-def shape(x):
-    s = getattr(x, "shape", None)
-    return np.shape(x) if s is None else tuple(s)
+array_module = get_array_module
+
+
+def shape(a):
+    """The shape of ``a``, a traced value or anything NumPy takes, as a tuple.
+
+    A traced value answers for itself: under ``vmap`` its shape is one example's.
+    """
+    s = getattr(a, "shape", None)
+    return np.shape(a) if s is None else tuple(s)
 
 
 def dtype(x):
     x = concrete(x)
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
-
-
-def unbroadcast(g, target):
-    """Sum ``g`` down to the shape of ``target`` (undoing NumPy broadcasting)."""
-    tshape = shape(target)
-    gshape = shape(g)
-    if gshape == tshape:
-        return g
-    from . import reshape, sum as fsum
-    lead = len(gshape) - len(tshape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(tshape) if n == 1 and gshape[lead + i] != 1)
-    if axes:
-        g = fsum(g, axis=axes, keepdims=True)
-    return reshape(g, tshape) if shape(g) != tshape else g
 
 
 def public(prim, name=None, doc=None):

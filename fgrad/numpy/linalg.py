@@ -19,15 +19,18 @@ import operator
 
 import numpy as np
 
+from .. import batching
 from ..core import Tracer, concrete
-from ._creation import astype
-from ._elementwise import absolute, equal, power, sqrt, where
-from ._reductions import normalize_axis, sum as _sum
+from . import _linalg_ops
+from ._creation import astype, stop_gradient
+from ._elementwise import (absolute, equal, greater, isnan, logical_and, logical_not, not_equal, power, sqrt,
+                           unbroadcast, where)
+from ._reductions import any as _any, count_nonzero, max as _max, min as _min, normalize_axis, sum as _sum
 from ._shape import _norm_axes, expand_dims, reshape, transpose
-from ._util import array_module, defprim, dtype as dtype_of, shape, unbroadcast
+from ._util import array_module, defprim, dtype as dtype_of, shape
 from ._decompositions import (EighResult, QRResult, SlogdetResult, SVDResult, cholesky, eigh,  # noqa: F401
                               eigvalsh, qr, svd, svdvals, _as_inexact, _check_matrix, _check_square, _matmul,
-                              _mT, _xp)
+                              _matrix_batch, _mT, _xp)
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "solve", "det", "slogdet", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "matrix_power", "pinv", "multi_dot", "cond",
@@ -53,39 +56,33 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """The ``offset`` diagonal of each matrix in the last two axes."""
-    from . import diagonal as fdiagonal
     _check_matrix(x, "diagonal")
-    return fdiagonal(x, offset, axis1=-2, axis2=-1)
+    return _linalg_ops.diagonal(x, offset, axis1=-2, axis2=-1)
 
 
 def trace(x, /, *, offset=0, dtype=None):
     """The sum of the ``offset`` diagonal of each matrix in the last two axes."""
-    from . import trace as ftrace
     _check_matrix(x, "trace")
-    return ftrace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
+    return _linalg_ops.trace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
 
 
 def outer(x1, x2, /):
     """The outer product of two vectors."""
-    from . import outer as fouter
     if len(shape(x1)) != 1 or len(shape(x2)) != 1:
         raise ValueError(f"outer: expected two 1-D arrays, got shapes {shape(x1)} and {shape(x2)}")
-    return fouter(x1, x2)
+    return _linalg_ops.outer(x1, x2)
 
 
 def tensordot(x1, x2, /, *, axes=2):
-    from . import tensordot as ftensordot
-    return ftensordot(x1, x2, axes)
+    return _linalg_ops.tensordot(x1, x2, axes)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
-    from . import vecdot as fvecdot
-    return fvecdot(x1, x2, axis=axis)
+    return _linalg_ops.vecdot(x1, x2, axis=axis)
 
 
 def cross(x1, x2, /, *, axis=-1):
-    from . import cross as fcross
-    return fcross(x1, x2, axis=axis)
+    return _linalg_ops.cross(x1, x2, axis=axis)
 
 
 # ------------------------------------------------------------------ inv, solve, det
@@ -99,7 +96,7 @@ def _inv_jvp(t, ans, a):
     return -_matmul(_matmul(ans, t), ans)
 
 
-_inv = defprim("inv", lambda a: _xp(a).inv(a), vjp=(_inv_vjp,), jvp=(_inv_jvp,))
+_inv = defprim("inv", lambda a: _xp(a).inv(a), vjp=(_inv_vjp,), jvp=(_inv_jvp,), batch=_matrix_batch)
 
 
 def inv(a):
@@ -128,9 +125,34 @@ def _solve_vjp_b(g, ans, a, b):
     return unbroadcast(_solve.bind(_mT(a), g), b)
 
 
+def _solve_batch(prim, args, dims, params):
+    """``solve(a, b)`` on matrices ``b (..., n, k)`` (the public ``solve`` has made a vector ``b`` a
+    column already, per example). A mapped ``b`` with an unmapped ``a`` joins the batch to its
+    columns: one factorisation of ``a`` for the whole batch. Otherwise both go batch-first, each
+    padded with unit axes to the same number of stack axes, and broadcast as the stacks do."""
+    (a, b), (da, db) = args, dims
+    if da is None:
+        s = shape(b)
+        size, per = s[db], s[:db] + s[db + 1:]
+        b = batching.moveaxis(b, db, len(s) - 2)          # (..., n, B, k)
+        x = prim.bind(a, batching.reshape(b, per[:-1] + (size * per[-1],)), **params)
+        xs = shape(x)
+        return batching.reshape(x, xs[:-1] + (size, per[-1])), len(xs) - 1
+    nd = max(len(shape(v)) - (d is not None) for v, d in zip(args, dims))
+    moved = []
+    for v, d in zip(args, dims):
+        if d is not None:
+            v = batching.to_front(v, d)
+            s = shape(v)
+            v = batching.reshape(v, s[:1] + (1,) * (nd + 1 - len(s)) + s[1:])
+        moved.append(v)
+    return prim.bind(*moved, **params), 0
+
+
 _solve = defprim("solve", _solve_impl, vjp=(_solve_vjp_a, _solve_vjp_b),
                  jvp=(lambda t, ans, a, b: -_solve.bind(a, _matmul(t, ans)),
-                      lambda t, ans, a, b: _solve.bind(a, t)))
+                      lambda t, ans, a, b: _solve.bind(a, t)),
+                 batch=_solve_batch)
 
 
 def solve(a, b):
@@ -173,7 +195,8 @@ def _matrix_scale(c):
 
 _det = defprim("det", lambda a: _xp(a).det(a),
                vjp=(lambda g, ans, a: _matrix_scale(g * ans) * _mT(inv(a)),),
-               jvp=(lambda t, ans, a: ans * _trace_of_solve(a, t),))
+               jvp=(lambda t, ans, a: ans * _trace_of_solve(a, t),),
+               batch=_matrix_batch)
 
 
 def det(a):
@@ -192,7 +215,8 @@ def _slogdet_impl(a):
 
 _slogdet = defprim("slogdet", _slogdet_impl, multiple_results=True,
                    vjp=(lambda g, ans, a: _matrix_scale(g[1]) * _mT(inv(a)),),
-                   jvp=(lambda t, ans, a: (None, _trace_of_solve(a, t)),))
+                   jvp=(lambda t, ans, a: (None, _trace_of_solve(a, t)),),
+                   batch=_matrix_batch)
 
 
 def slogdet(a):
@@ -230,7 +254,7 @@ def _pinv_impl(a, rcond, hermitian):
     return xp.linalg.pinv(a, rcond=rcond)
 
 
-_pinv = defprim("pinv", _pinv_impl, vjp=(_pinv_vjp,), jvp=(_pinv_jvp,))
+_pinv = defprim("pinv", _pinv_impl, vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), batch=_matrix_batch)
 
 _NO_RTOL = object()
 
@@ -296,15 +320,17 @@ def cond(x, p=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             r = small / big if p == -2 else big / small
         # A singular matrix has condition number inf (0/0 included), as in NumPy.
-        raw = concrete(x)
-        singular = array_module(raw).isnan(concrete(r)) & ~array_module(raw).isnan(raw).any(axis=(-2, -1))
-        return where(singular, np.inf, r) if singular.any() else r
+        singular = logical_and(isnan(r), logical_not(_any(isnan(x), axis=(-2, -1))))
+        raw = concrete(singular)  # (the whole batch under vmap: the branch is taken for all or none)
+        return where(singular, np.inf, r) if array_module(raw).any(raw) else r
     _check_square(x, "cond")
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     """The number of singular values above the tolerance (an integer: no derivative)."""
+    if isinstance(A, Tracer) or isinstance(tol, Tracer) or isinstance(rtol, Tracer):
+        return _traced_matrix_rank(A, tol, hermitian, rtol)
     raw = concrete(A)
     xp = array_module(raw)
     if xp is np:
@@ -312,6 +338,24 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     if rtol is not None:
         raise NotImplementedError("matrix_rank: rtol= is not supported for CuPy arrays; pass tol=")
     return xp.linalg.matrix_rank(raw, tol)
+
+
+def _traced_matrix_rank(A, tol, hermitian, rtol):
+    """NumPy's ``matrix_rank`` in fgrad operations, so that it batches (under ``vmap``)."""
+    A = stop_gradient(_as_inexact(A))
+    s = shape(A)
+    if len(s) < 2:
+        return astype(_any(not_equal(A, 0)), np.int64)
+    S = absolute(eigvalsh(A)) if hermitian else svdvals(A)
+    if tol is None:
+        if rtol is None:
+            rtol = max(s[-2:]) * float(np.finfo(dtype_of(S)).eps)
+        else:
+            rtol = expand_dims(rtol, -1) if len(shape(rtol)) else rtol
+        tol = _max(S, axis=-1, keepdims=True) * rtol
+    elif len(shape(tol)):
+        tol = expand_dims(tol, -1)
+    return count_nonzero(greater(S, tol), axis=-1)
 
 
 def multi_dot(arrays, *, out=None):
@@ -370,17 +414,15 @@ def _chain(arrays, split, i, j):
 # ------------------------------------------------------------------ norms
 
 def _reduce_max(x, axis, keepdims):
-    from . import max as fmax
     s = shape(x)
     axes = range(len(s)) if axis is None else (axis,) if isinstance(axis, int) else axis
     if any(s[a] == 0 for a in axes):  # NumPy's norms of nothing are 0 (x >= 0 here)
         return _sum(x, axis=axis, keepdims=keepdims)
-    return fmax(x, axis=axis, keepdims=keepdims)
+    return _max(x, axis=axis, keepdims=keepdims)
 
 
 def _reduce_min(x, axis, keepdims):
-    from . import min as fmin
-    return fmin(x, axis=axis, keepdims=keepdims)
+    return _min(x, axis=axis, keepdims=keepdims)
 
 
 def _root(s, p):
@@ -397,7 +439,6 @@ def _scaled_norm(x, p, axis, keepdims):
     """(sum |x|**p) ** (1/p) computed as m * (sum (|x|/m)**p) ** (1/p), m = max|x|, for p > 0:
     no underflow or overflow (NumPy's own 2-norm of [1e-200] is 0). m is a constant to the
     derivative, which is unchanged."""
-    from ..transforms import stop_gradient
     if any(n == 0 for i, n in enumerate(shape(x)) if axis is None or i in axis):
         return _root(_sum(power(absolute(x), p), axis=axis, keepdims=keepdims), p)
     m = stop_gradient(_reduce_max(absolute(x), axis, True))
@@ -421,7 +462,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return _reduce_min(absolute(x), axis, keepdims)
     if ord == 0:
-        return _sum(astype(concrete(x) != 0, dtype_of(x)), axis=axis, keepdims=keepdims)
+        return _sum(astype(not_equal(x, 0), dtype_of(x)), axis=axis, keepdims=keepdims)
     if ord == 1:
         return _sum(absolute(x), axis=axis, keepdims=keepdims)
     p = float(ord)

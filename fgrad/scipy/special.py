@@ -16,10 +16,10 @@ import operator
 
 import numpy as np
 
-from .. import numpy as fnp
-from ..core import concrete
+from .. import batching, numpy as fnp
+from ..core import Primitive, Tracer, concrete
+from ..numpy import get_array_module, shape
 from ..numpy._reductions import keepdims_shape, normalize_axis
-from ..numpy._util import array_module, defprim, shape
 from . import _kernels
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "erfcinv", "expit", "logit", "log_expit", "ndtr", "ndtri",
@@ -37,7 +37,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _float_input(x, name):
     """``(float64 array, output dtype)``: integers compute as float64, float16/32 stay."""
-    xp = array_module(x)
+    xp = get_array_module(x)
     x = xp.asarray(x)
     kind = x.dtype.kind
     if kind == "c":
@@ -64,11 +64,15 @@ def _kernel_impl(name, kernel):
     return impl
 
 
-def _unary(name, kernel, deriv):
-    """Register ``name`` with derivative ``deriv(ans, x, **params)`` (written in fgrad.numpy)."""
-    return defprim(name, _kernel_impl(name, kernel),
-                   vjp=(lambda g, ans, x, **p: g * deriv(ans, x, **p),),
-                   jvp=(lambda t, ans, x, **p: t * deriv(ans, x, **p),))
+def _unary(name, kernel, deriv, **flags):
+    """Register ``name`` with derivative ``deriv(ans, x, **params)`` (written in fgrad.numpy).
+
+    ``flags`` (``reads_output=False``) go to ``Primitive``: they must match what ``deriv`` reads.
+    """
+    flags.setdefault("batch", batching.elementwise)
+    return Primitive(name, _kernel_impl(name, kernel),
+                     vjp=(lambda g, ans, x, **p: g * deriv(ans, x, **p),),
+                     jvp=(lambda t, ans, x, **p: t * deriv(ans, x, **p),), **flags)
 
 
 def _safe(cond, x, fill):
@@ -79,8 +83,8 @@ def _safe(cond, x, fill):
 
 # ------------------------------------------------------------------ error functions
 
-_erf = _unary("erf", _kernels.erf, lambda ans, x: (2.0 / _SQRT_PI) * fnp.exp(-(x * x)))
-_erfc = _unary("erfc", _kernels.erfc, lambda ans, x: (-2.0 / _SQRT_PI) * fnp.exp(-(x * x)))
+_erf = _unary("erf", _kernels.erf, lambda ans, x: (2.0 / _SQRT_PI) * fnp.exp(-(x * x)), reads_output=False)
+_erfc = _unary("erfc", _kernels.erfc, lambda ans, x: (-2.0 / _SQRT_PI) * fnp.exp(-(x * x)), reads_output=False)
 
 
 def _erfcx_deriv(ans, x):
@@ -189,14 +193,14 @@ def log_ndtr(x):
 # ------------------------------------------------------------------ logistic
 
 def _expit_kernel(x):
-    xp = array_module(x)
+    xp = get_array_module(x)
     e = xp.exp(-xp.abs(x))
     r = 1.0 / (1.0 + e)
     return xp.where(x >= 0, r, e * r)
 
 
 def _expit_impl(x):
-    xp = array_module(x)
+    xp = get_array_module(x)
     x = xp.asarray(x)
     if x.dtype.kind in "biu":
         x = x.astype(np.float64)
@@ -207,9 +211,9 @@ def _expit_impl(x):
 
 
 # The rule ans * (1 - ans) is the one torch and JAX use, so derivatives agree with them exactly.
-_expit = defprim("expit", _expit_impl,
-                 vjp=(lambda g, ans, x: g * (ans * (1.0 - ans)),),
-                 jvp=(lambda t, ans, x: t * (ans * (1.0 - ans)),))
+_expit = Primitive("expit", _expit_impl,
+                   vjp=(lambda g, ans, x: g * (ans * (1.0 - ans)),),
+                   jvp=(lambda t, ans, x: t * (ans * (1.0 - ans)),), batch=batching.elementwise)
 
 
 def expit(x):
@@ -255,7 +259,7 @@ def _check_order(n):
 
 
 _polygamma = _unary("polygamma", lambda x, n: _kernels.polygamma(n, x), lambda ans, x, n: polygamma(n + 1, x))
-_gammaln = _unary("gammaln", _kernels.gammaln, lambda ans, x: digamma(x))
+_gammaln = _unary("gammaln", _kernels.gammaln, lambda ans, x: digamma(x), reads_output=False)
 
 
 def gammaln(x):
@@ -325,9 +329,16 @@ def _max_shift(x, axis, values=None):
 
     A constant (the raw max, never traced): the shift that keeps exp from
     overflowing. Every function below is invariant to it, so no gradient is lost.
+    Under ``vmap`` each example gets its own shift (a batched constant).
     """
-    raw = concrete(x)
-    xp = array_module(raw)
+    raw, values = _constant(x), _constant(values)
+    if isinstance(raw, Tracer) or isinstance(values, Tracer):
+        kshape = keepdims_shape(shape(raw), axis)
+        if 0 in shape(raw) or 0 in kshape:
+            return fnp.zeros_like(raw, shape=kshape)
+        m = fnp.max(raw if values is None else values, axis=axis, keepdims=True)
+        return fnp.astype(fnp.where(fnp.isfinite(m), m, 0), concrete(raw).dtype)
+    xp = get_array_module(raw)
     raw = xp.asarray(raw)
     values = raw if values is None else values
     kshape = keepdims_shape(raw.shape, axis)
@@ -335,6 +346,11 @@ def _max_shift(x, axis, values=None):
         return xp.zeros(kshape, dtype=raw.dtype)
     m = xp.max(values, axis=axis, keepdims=True)
     return xp.where(xp.isfinite(m), m, 0).astype(raw.dtype, copy=False)
+
+
+def _constant(x):
+    """``x`` without its derivative tracers: a raw array, or under ``vmap`` a batch tracer of one."""
+    return x._nondiff_value() if isinstance(x, Tracer) else x
 
 
 def _drop_axes(out, xshape, axis, keepdims):
@@ -364,9 +380,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     else:
         # Entries with b == 0 do not count, also not for the shift (as in SciPy); they are
         # capped at the shift so that exp cannot overflow into 0 * inf = nan.
-        counts = concrete(b) != 0
-        xp = array_module(counts)
-        m = _max_shift(a, ax, xp.where(counts, concrete(a), -np.inf))
+        counts = _constant(b) != 0
+        m = _max_shift(a, ax, fnp.where(counts, _constant(a), -np.inf))
         e = b * fnp.exp(fnp.where(counts, a, fnp.minimum(a, m)) - m)
     s = fnp.sum(e, axis=ax, keepdims=True)
     sign = None

@@ -1,50 +1,11 @@
-"""Helpers shared by the op families: fgrad lookups, casting, dims, method tables."""
+"""Helpers shared by the op families: casting, dims, shape arguments."""
 import numpy as np
 
 import fgrad.numpy as fnp
+from fgrad.core import concrete
 
 from .. import _dtypes
-from .._tensor import Tensor, apply, raw_of
-
-METHODS = {}  # Tensor method name -> function(self, ...); installed by fgrad_nn._ops
-
-
-def method(*names):
-    """Register a function as Tensor method(s) too (defined once, used both ways)."""
-    def deco(fn):
-        for n in names or (fn.__name__,):
-            METHODS[n] = fn
-        return fn
-    return deco
-
-
-def lazy(path):
-    """An fgrad function looked up at call time (``"numpy.matmul"``, ``"nn.softmax"``, ...).
-
-    Other parts of fgrad may be written after this module is imported.
-    """
-    cache = []
-
-    def fn(*args, **kwargs):
-        if not cache:
-            import importlib
-            mod, _, name = path.rpartition(".")
-            try:
-                m = importlib.import_module("fgrad." + mod)
-            except ModuleNotFoundError:
-                m = None
-            f = getattr(m, name, None)
-            if f is None:
-                raise NotImplementedError(f"fgrad.{path} is not available yet (needed by fgrad_nn)")
-            cache.append(f)
-        return cache[0](*args, **kwargs)
-
-    fn.__name__ = path.rpartition(".")[2]
-    return fn
-
-
-def npdt(t):
-    return t._np_dtype()
+from .._tensor import apply, transform_traced
 
 
 def cast(t, np_dtype):
@@ -52,6 +13,19 @@ def cast(t, np_dtype):
     if t._np_dtype() == np_dtype:
         return t
     return apply(fnp.astype, (t,), {"dtype": np_dtype}, "ToCopyBackward0")
+
+
+def nondiff(t):
+    """The value of ``t`` where no derivative flows (an index, a mask, a condition): its raw array, or under an
+    fgrad transform its traced value with the derivatives stopped (under vmap: one example, the raw array being
+    the whole batch)."""
+    d = t._data
+    return fnp.stop_gradient(d) if transform_traced(d) else concrete(d)
+
+
+def array_ops(t):
+    """The module to compute on ``nondiff(t)`` with: NumPy for a raw array, fgrad.numpy for a traced value."""
+    return fnp if transform_traced(t._data) else np
 
 
 def to_float(t):
@@ -84,12 +58,10 @@ def one_dim(dim, nd):
     return int(dim) % n
 
 
-def as_tensor_arg(x, like=None):
-    """Python scalars/lists/arrays met where a Tensor is expected."""
-    if isinstance(x, Tensor):
-        return x
-    from .creation import tensor
-    return tensor(x, device=like.device if like is not None else None)
+def no_out(out):
+    """torch's ``out=``: not supported, rather than ignored (fgrad_nn's tensors are values)."""
+    if out is not None:
+        raise NotImplementedError("out= is not supported by fgrad_nn (tensors are values; use the result)")
 
 
 def shape_args(shape):
@@ -98,6 +70,3 @@ def shape_args(shape):
         shape = shape[0]
     return tuple(int(s) for s in shape)
 
-
-def raw(t):
-    return raw_of(t._data)

@@ -1,13 +1,16 @@
 """Creation functions: tensor, zeros, arange, randn, ... and dtype/device conversion methods."""
 import numpy as np
 
+import fgrad
 import fgrad.numpy as fnp
 from fgrad import backend
+from fgrad.core import Tracer
 
 from .. import _dtypes, random as _random
-from .._device import as_device, of_raw, put, device as _device_cls
-from .._tensor import Tensor, apply, raw_of, wrap, _is_tape
-from ._common import METHODS, cast, shape_args
+from .._device import as_device, put, device as _device_cls
+from .._tensor import Tensor, _init, apply, inplace, wrap
+from ..autograd.grad_mode import no_grad
+from ._common import cast, no_out, nondiff, shape_args
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
            "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
@@ -63,7 +66,7 @@ def _finish(arr, requires_grad, device=None):
 
 
 def _tracers_in(data):
-    if hasattr(data, "_trace"):
+    if isinstance(data, Tracer):
         return True
     if isinstance(data, (list, tuple)):
         return any(_tracers_in(v) for v in data)
@@ -78,7 +81,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """
     npd = _dtypes.to_np(dtype)
     if isinstance(data, Tensor):
-        arr = raw_of(data._data).copy()
+        arr = data._raw().copy()
         if npd is not None:
             arr = arr.astype(npd)
         return _finish(arr, requires_grad, device)
@@ -118,8 +121,8 @@ def _flat(v):
 def _to_py(v):
     if isinstance(v, Tensor):
         if v.ndim:
-            return _to_py(list(raw_of(v._data)))
-        return raw_of(v._data).item()
+            return _to_py(list(v._raw()))
+        return v._raw().item()
     if isinstance(v, (list, tuple)):
         return [_to_py(x) for x in v]
     if isinstance(v, np.generic):
@@ -137,7 +140,7 @@ def as_tensor(data, dtype=None, device=None):
         if device is not None and t.device != as_device(device):
             t = t.to(device)
         return t
-    if hasattr(data, "_trace"):  # an fgrad tracer: the facade computes on it, fgrad differentiates
+    if isinstance(data, Tracer):  # an fgrad tracer: the facade computes on it, fgrad differentiates
         return wrap(fnp.astype(data, npd) if npd is not None else data)
     if isinstance(data, np.ndarray) and (npd is None or data.dtype == npd) and device is None:
         return wrap(data)
@@ -175,24 +178,28 @@ def _alloc(fill, shape, dtype, device, requires_grad, default=None):
         with xp.cuda.Device(d.index or 0):
             arr = xp.full(shape, fill, dtype=npd)
         return _finish(arr, requires_grad)
-    return _finish(np.full(shape, fill, dtype=npd), requires_grad)
+    return _finish(np.full(shape, fill, dtype=npd), requires_grad, d if d is not None and d.type == "meta" else None)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    no_out(out)
     return _alloc(0, size, dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    no_out(out)
     return _alloc(1, size, dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     """Zeros (uninitialised memory would make results depend on luck)."""
+    no_out(out)
     return _alloc(0, size, dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    no_out(out)
     if dtype is None:
         default = np.dtype(np.bool_) if isinstance(fill_value, bool) else np.dtype(np.int64) if \
             isinstance(fill_value, int) else None
@@ -229,6 +236,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    no_out(out)
     if end is None:
         start, end = 0, start
     vals = [_to_py(v) for v in (start, end, step)]
@@ -244,6 +252,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     start, end = _to_py(start), _to_py(end)
     # torch computes the second half backwards from ``end`` (symmetric rounding)
@@ -261,6 +270,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     return _finish(np.eye(n, n if m is None else m, dtype=npd), requires_grad, device)
 
@@ -273,6 +283,7 @@ def _rand_shape(size):
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False):
+    no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = _random.rng(generator).random(_rand_shape(size)).astype(npd)
     return _finish(arr, requires_grad, device)
@@ -280,6 +291,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
+    no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = _random.rng(generator).standard_normal(_rand_shape(size)).astype(npd)
     return _finish(arr, requires_grad, device)
@@ -287,6 +299,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
+    no_out(out)
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
@@ -295,6 +308,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    no_out(out)
     npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
     return _finish(_random.rng(generator).permutation(n).astype(npd), requires_grad, device)
 
@@ -317,9 +331,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = raw_of(mean._data) if isinstance(mean, Tensor) else mean
-        s = raw_of(std._data) if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        m = nondiff(mean) if isinstance(mean, Tensor) else mean
+        s = nondiff(std) if isinstance(std, Tensor) else std
+        shape = np.broadcast_shapes(fnp.shape(m), fnp.shape(s))
         like = mean if isinstance(mean, Tensor) else std
         arr = (m + s * _random.rng(generator).standard_normal(shape)).astype(like._np_dtype())
         return _finish(arr, False)
@@ -329,13 +343,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def bernoulli(input, p=None, *, generator=None):
-    probs = raw_of(input._data) if p is None else np.full(tuple(input.shape), p)
-    arr = (_random.rng(generator).random(np.shape(probs)) < probs).astype(input._np_dtype())
+    probs = nondiff(input) if p is None else np.full(tuple(input.shape), p)
+    arr = (_random.rng(generator).random(fnp.shape(probs)) < probs).astype(input._np_dtype())
     return wrap(arr)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    p = raw_of(input._data).astype(np.float64)
+    p = input._raw().astype(np.float64)
     g = _random.rng(generator)
     rows = p.reshape(-1, p.shape[-1])
     out = np.stack([g.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
@@ -344,12 +358,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 def tril(input, diagonal=0):
     mask = np.tri(*input.shape[-2:], k=diagonal, dtype=bool)
-    return apply(lambda x: fnp.where(mask, x, np.zeros((), raw_of(x).dtype)), (input,), None, "TrilBackward0")
+    return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TrilBackward0")
 
 
 def triu(input, diagonal=0):
     mask = ~np.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)
-    return apply(lambda x: fnp.where(mask, x, np.zeros((), raw_of(x).dtype)), (input,), None, "TriuBackward0")
+    return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TriuBackward0")
 
 
 def diag(input, diagonal=0):
@@ -362,18 +376,13 @@ def diag(input, diagonal=0):
         p_col = np.zeros((n, m), input._np_dtype())
         p_col[i + max(diagonal, 0), i] = 1
         # out[r, c] = sum_i p_row[r, i] v[i] p_col[c, i]: linear in v, exact
-        return apply(lambda v: lazy_matmul(p_row * fnp.reshape(v, (1, m)), p_col.T), (input,), None,
+        return apply(lambda v: fnp.matmul(p_row * fnp.reshape(v, (1, m)), p_col.T), (input,), None,
                      "DiagEmbedBackward0")
     r = input.shape
     idx_r = np.arange(max(0, min(r[0], r[1] - diagonal) if diagonal >= 0 else min(r[0] + diagonal, r[1])))
     rows = idx_r + max(-diagonal, 0)
     cols = idx_r + max(diagonal, 0)
-    from .indexing import _getitem
-    return apply(lambda x: _getitem(x, (rows, cols)), (input,), None, "DiagonalBackward0")
-
-
-def lazy_matmul(a, b):
-    return fnp.matmul(a, b)
+    return apply(lambda x: fnp.getitem(x, (rows, cols)), (input,), None, "DiagonalBackward0")
 
 
 def meshgrid(*tensors, indexing="ij"):
@@ -415,7 +424,8 @@ def to(self, *args, **kwargs):
         if dev.type == "cuda" and dev.index is None:
             dev = _device_cls("cuda", 0)
         if t.device != dev:
-            t = apply(lambda x: _device_put(x, dev), (t,), None, "ToCopyBackward0")
+            t = wrap(put(t._raw(), dev)) if dev.type == "meta" else \
+                apply(lambda x: _device_put(x, dev), (t,), None, "ToCopyBackward0")
     if dtype is not None and t._np_dtype() != _dtypes.to_np(dtype):
         t = cast(t, _dtypes.to_np(dtype))
     if copy and t is self:
@@ -424,7 +434,6 @@ def to(self, *args, **kwargs):
 
 
 def _device_put(x, dev):
-    import fgrad
     return fgrad.device_put(x, dev._fgrad())
 
 
@@ -465,32 +474,37 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):
-    from .._tensor import inplace
     v = _random.rng(generator).uniform(a, b, tuple(self.shape)).astype(self._np_dtype())
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    from .._tensor import inplace
     v = (mean + std * _random.rng(generator).standard_normal(tuple(self.shape))).astype(self._np_dtype())
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
 
 
 def _put_like(v, s):
-    r = raw_of(s)
-    return backend.get_array_module(r).asarray(v) if backend.is_cupy_array(r) else v
+    """The host array ``v`` on the device of ``s`` (a batched draw of vmap's randomness='different' as it is)."""
+    return v if isinstance(v, Tracer) else fnp.get_array_module(s).asarray(v)
 
 
-for _n, _f in {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "float": _caster(_dtypes.float32),
-               "double": _caster(_dtypes.float64), "half": _caster(_dtypes.float16),
-               "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32), "bool": _caster(_dtypes.bool),
-               "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
-               "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones),
-               "new_empty": _new(empty), "new_full": new_full, "uniform_": _uniform_, "normal_": _normal_,
-               "tril": tril, "triu": triu, "diag": diag, "bernoulli": bernoulli,
-               "type_as": lambda self, other: to(self, other.dtype)}.items():
-    METHODS[_n] = _f
+def _init_tensor(self, *args, dtype=None, device=None):
+    """``torch.Tensor(data)`` (default float dtype) or ``torch.Tensor(2, 3)`` (uninitialised: zeros)."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        t = tensor(args[0], dtype=dtype or _dtypes.get_default_dtype(), device=device)
+    else:
+        t = zeros(*args, dtype=dtype, device=device)
+    _init(self, t._data)
+
+
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "__init__": _init_tensor, "to": to, "cpu": cpu, "cuda": cuda, "type": type_,
+    "float": _caster(_dtypes.float32), "double": _caster(_dtypes.float64), "half": _caster(_dtypes.float16),
+    "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32), "bool": _caster(_dtypes.bool),
+    "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
+    "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones), "new_empty": _new(empty),
+    "new_full": new_full, "uniform_": _uniform_, "normal_": _normal_, "tril": tril, "triu": triu, "diag": diag,
+    "bernoulli": bernoulli, "type_as": lambda self, other: to(self, other.dtype),
+}

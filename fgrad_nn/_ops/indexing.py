@@ -3,15 +3,13 @@ import numpy as np
 
 import fgrad.numpy as fnp
 
-from .._tensor import Tensor, apply, inplace, raw_of, wrap
-from ._common import METHODS, cast, lazy, one_dim
+from .._tensor import Tensor, apply, batched, check_inplace, inplace, on_tape, transform_traced, wrap
+from ..autograd.grad_mode import STATE
+from ._common import cast, nondiff, one_dim
 from .shape import view_op
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "take", "take_along_dim", "nonzero",
            "masked_select", "index_add"]
-
-_getitem = lazy("numpy.getitem")
-
 
 def _norm_index(idx):
     """Tensors in an index become raw arrays; returns (index, is_basic)."""
@@ -20,8 +18,11 @@ def _norm_index(idx):
     out, basic = [], True
     for i in idx:
         if isinstance(i, Tensor):
-            r = raw_of(i._data)
-            if r.ndim == 0 and r.dtype.kind in "iu":
+            r = nondiff(i)
+            if batched(i._data):  # one index per example: an advanced index, batched
+                i = r
+                basic = False
+            elif r.ndim == 0 and r.dtype.kind in "iu":
                 i = int(r)
             else:
                 i = r
@@ -54,10 +55,6 @@ def _check_bounds(shape, idx):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
-def _getitem_copy(t, idx, name="IndexBackward0"):
-    return apply(lambda x: _getitem(x, idx), (t,), None, name)
-
-
 def getitem(self, idx):
     idx, basic = _norm_index(idx)
     if basic:
@@ -65,7 +62,7 @@ def getitem(self, idx):
         return view_op(self, [("index", idx)], "SelectBackward0" if len(idx) == 1 and isinstance(idx[0], int)
                        else "SliceBackward0")
     try:
-        return _getitem_copy(self, idx)
+        return apply(lambda x: fnp.getitem(x, idx), (self,), None, "IndexBackward0")  # advanced: a copy
     except IndexError:
         raise
     except Exception as e:  # NumPy's messages for bad advanced indices
@@ -74,43 +71,35 @@ def getitem(self, idx):
 
 def setitem(self, idx, value):
     idx, _ = _norm_index(idx)
-    from .._tensor import _is_tape, transform_traced
-    from ..autograd.grad_mode import STATE
-    r = raw_of(self._data)
-    tracked = STATE.enabled and (_is_tape(self._data) or (isinstance(value, Tensor) and value.requires_grad))
+    tracked = STATE.enabled and (on_tape(self._data) or (isinstance(value, Tensor) and value.requires_grad))
     # a value traced by an fgrad transform must go through the functional update too
     traced = transform_traced(self._data) or (isinstance(value, Tensor) and transform_traced(value._data))
     if not tracked and not traced:
-        from .._tensor import check_inplace
         check_inplace(self)
-        v = raw_of(value._data) if isinstance(value, Tensor) else value
-        if isinstance(value, Tensor) and value._np_dtype().kind == "f" and r.dtype.kind in "iub":
-            pass
         try:
-            r[idx] = v
+            self._assign(value._raw() if isinstance(value, Tensor) else value, idx)
         except ValueError as e:
             raise RuntimeError(str(e)) from None
-        self._version[0] += 1
-        self._gv = self._version[0]
         return
+    dt = self._np_dtype()
     if not isinstance(value, Tensor):
-        value = np.asarray(value, dtype=r.dtype)
-    elif value._np_dtype() != r.dtype:
-        value = cast(value, r.dtype)
+        value = np.asarray(value, dtype=dt)
+    elif value._np_dtype() != dt:
+        value = cast(value, dt)
     inplace(self, lambda s, v: fnp.at(s)[idx].set(v), (value,), "IndexPutBackward0")
 
 
 def index_select(input, dim, index):
     d = one_dim(dim, input.ndim)
-    ix = raw_of(index._data)
+    ix = nondiff(index)
     if ix.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    return apply(lambda x: lazy("numpy.take")(x, ix, axis=d), (input,), None, "IndexSelectBackward0")
+    return apply(lambda x: fnp.take(x, ix, axis=d), (input,), None, "IndexSelectBackward0")
 
 
 def take(input, index):
-    ix = raw_of(index._data)
-    return apply(lambda x: lazy("numpy.take")(fnp.reshape(x, (-1,)), ix), (input,), None, "TakeBackward0")
+    ix = nondiff(index)
+    return apply(lambda x: fnp.take(fnp.reshape(x, (-1,)), ix), (input,), None, "TakeBackward0")
 
 
 def _crop(x_shape, ix_shape, d):
@@ -119,7 +108,7 @@ def _crop(x_shape, ix_shape, d):
 
 def gather(input, dim, index, *, sparse_grad=False):
     d = one_dim(dim, input.ndim)
-    ix = raw_of(index._data)
+    ix = nondiff(index)
     if ix.dtype != np.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
     if ix.ndim != input.ndim:
@@ -128,18 +117,18 @@ def gather(input, dim, index, *, sparse_grad=False):
 
     def f(x):
         if any(s != slice(None) for s in crop):
-            x = _getitem(x, crop)
-        return lazy("numpy.take_along_axis")(x, ix, axis=d)
+            x = fnp.getitem(x, crop)
+        return fnp.take_along_axis(x, ix, axis=d)
     return apply(f, (input,), None, "GatherBackward0")
 
 
 def take_along_dim(input, indices, dim=None):
-    ix = raw_of(indices._data)
+    ix = nondiff(indices)
     if dim is None:
-        return apply(lambda x: lazy("numpy.take_along_axis")(fnp.reshape(x, (-1,)), ix.reshape(-1), axis=0),
+        return apply(lambda x: fnp.take_along_axis(fnp.reshape(x, (-1,)), ix.reshape(-1), axis=0),
                      (input,), None, "TakeAlongDimBackward0")
     d = one_dim(dim, input.ndim)
-    return apply(lambda x: lazy("numpy.take_along_axis")(x, ix, axis=d), (input,), None, "TakeAlongDimBackward0")
+    return apply(lambda x: fnp.take_along_axis(x, ix, axis=d), (input,), None, "TakeAlongDimBackward0")
 
 
 def _scatter_index(ix, d):
@@ -149,7 +138,7 @@ def _scatter_index(ix, d):
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     d = one_dim(dim, input.ndim)
-    ix = raw_of(index._data)
+    ix = nondiff(index)
     full = _scatter_index(ix, d)
     if src is None:
         src = value
@@ -158,7 +147,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src = cast(src, input._np_dtype())
 
         def f(x, s):
-            sv = _getitem(s, crop)
+            sv = fnp.getitem(s, crop)
             at = fnp.at(x)[full]
             return at.add(sv) if reduce == "add" else at.set(sv)
         return apply(f, (input, src), None, "ScatterBackward0")
@@ -173,7 +162,7 @@ def scatter_add(input, dim, index, src):
 
 def index_add(input, dim, index, source, *, alpha=1):
     d = one_dim(dim, input.ndim)
-    ix = raw_of(index._data)
+    ix = nondiff(index)
     idx = (slice(None),) * d + (ix,)
     if alpha != 1:
         source = source * alpha
@@ -182,7 +171,11 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def nonzero(input, *, as_tuple=False):
-    r = raw_of(input._data)
+    if batched(input._data):
+        raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
+                           "to vmap over aten::nonzero. Please voice your support in "
+                           "https://github.com/pytorch/functorch/issues/256")
+    r = input._raw()
     nz = np.nonzero(r) if r.ndim else np.nonzero(np.atleast_1d(r))
     if as_tuple:
         return tuple(wrap(a.astype(np.int64)) for a in nz)
@@ -190,8 +183,12 @@ def nonzero(input, *, as_tuple=False):
 
 
 def masked_select(input, mask):
-    m = raw_of(mask._data)
-    return apply(lambda x: _getitem(fnp.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)),
+    if batched(input._data) or batched(mask._data):
+        raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
+                           "to vmap over aten::masked_select. Please voice your support in "
+                           "https://github.com/pytorch/functorch/issues/256")
+    m = mask._raw()
+    return apply(lambda x: fnp.getitem(fnp.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)),
                                     np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))),
                  (input,), None, "MaskedSelectBackward0")
 
@@ -199,24 +196,18 @@ def masked_select(input, mask):
 def _scatter_(self, dim, index, src=None, value=None, reduce=None):
     new = scatter(self.detach() if not self.requires_grad else self, dim, index, src, value=value, reduce=reduce)
     return inplace(self, lambda s, n: n, (new,), "ScatterBackward0") if self.requires_grad or \
-        (isinstance(src, Tensor) and src.requires_grad) else _assign_raw(self, new)
-
-
-def _assign_raw(self, new):
-    raw_of(self._data)[...] = raw_of(new._data)
-    self._version[0] += 1
-    return self
+        (isinstance(src, Tensor) and src.requires_grad) else self._assign(new._data)
 
 
 def _index_add_(self, dim, index, source, *, alpha=1):
     new = index_add(self, dim, index, source, alpha=alpha)
     if self.requires_grad or source.requires_grad:
         return inplace(self, lambda s, n: n, (new,), "IndexAddBackward0")
-    return _assign_raw(self, new)
+    return self._assign(new._data)
 
 
-for _n, _f in {"__getitem__": getitem, "__setitem__": setitem, "index_select": index_select, "take": take,
-               "gather": gather, "take_along_dim": take_along_dim, "scatter": scatter,
-               "scatter_add": scatter_add, "index_add": index_add, "nonzero": nonzero,
-               "masked_select": masked_select, "scatter_": _scatter_, "index_add_": _index_add_}.items():
-    METHODS[_n] = _f
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "__getitem__": getitem, "__setitem__": setitem, "index_select": index_select, "take": take, "gather": gather,
+    "take_along_dim": take_along_dim, "scatter": scatter, "scatter_add": scatter_add, "index_add": index_add,
+    "nonzero": nonzero, "masked_select": masked_select, "scatter_": _scatter_, "index_add_": _index_add_,
+}

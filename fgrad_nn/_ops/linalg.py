@@ -1,14 +1,11 @@
 """Matrix products: matmul, mm, bmm, mv, dot, outer, einsum."""
 import numpy as np
 
+import fgrad.numpy as fnp
+
 from .._tensor import apply
-from ._common import METHODS, lazy
-from .pointwise import promote
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "einsum", "inner", "addmm", "tensordot"]
-
-_matmul = lazy("numpy.matmul")
-
 
 def _same_dtype(a, b, what):
     if a._np_dtype() != b._np_dtype():
@@ -26,7 +23,7 @@ def matmul(input, other):
     if a != b:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_rows(input)}x{a} and {b}x"
                            f"{other.shape[-1] if other.ndim > 1 else 1})")
-    return apply(_matmul, (input, other), None, "MmBackward0" if input.ndim == other.ndim == 2 else
+    return apply(fnp.matmul, (input, other), None, "MmBackward0" if input.ndim == other.ndim == 2 else
                  "MatmulBackward0" if False else ("DotBackward0" if input.ndim == other.ndim == 1 else
                                                   "MvBackward0" if other.ndim == 1 and input.ndim == 2 else
                                                   "UnsafeViewBackward0" if input.ndim > 2 else "MmBackward0"))
@@ -74,7 +71,7 @@ def dot(input, other):
     return matmul(input, other)
 
 
-vdot = inner_1d = dot
+vdot = dot
 
 
 def inner(input, other):
@@ -91,18 +88,18 @@ ger = outer
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return apply(lambda *xs: lazy("numpy.einsum")(equation, *xs), operands, None, "EinsumBackward0")
+    return apply(lambda *xs: fnp.einsum(equation, *xs), operands, None, "EinsumBackward0")
 
 
 def tensordot(a, b, dims=2):
-    return apply(lambda x, y: lazy("numpy.tensordot")(x, y, axes=dims), (a, b), None, "TensordotBackward0")
+    return apply(lambda x, y: fnp.tensordot(x, y, axes=dims), (a, b), None, "TensordotBackward0")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return input * beta + mm(mat1, mat2) * alpha
 
 
-for _n, _f in {"matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer,
-               "inner": inner, "addmm": addmm, "__matmul__": matmul,
-               "__rmatmul__": lambda self, other: matmul(other, self)}.items():
-    METHODS[_n] = _f
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "inner": inner,
+    "addmm": addmm, "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
+}

@@ -1,11 +1,16 @@
 """Elementwise ops and operators, with torch's type promotion."""
 import numpy as np
 
+import fgrad.nn as fnn
 import fgrad.numpy as fnp
+import fgrad.scipy.special as fsp
 
 from .. import _dtypes
-from .._tensor import Tensor, apply, inplace, raw_of, wrap
-from ._common import METHODS, cast, lazy, method, to_float
+from .._device import put
+from .._tensor import Tensor, apply, inplace, wrap
+from ._common import cast, no_out, nondiff, to_float
+from .creation import tensor
+from .indexing import nonzero
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
            "negative", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin",
@@ -15,7 +20,7 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "remainder", "fmod", "floor_divide", "atan2", "asin", "acos", "atan", "sinh", "cosh", "erf",
            "lerp", "equal", "allclose", "isclose", "exp2", "logaddexp", "addcmul", "addcdiv",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "positive", "arcsin", "arccos",
-           "arctan", "absolute"]
+           "arctan", "absolute", "result_type"]
 
 _float, _int, _bool = float, int, bool
 
@@ -57,8 +62,18 @@ def promote(a, b):
     return promote(a, b)
 
 
+def result_type(a, b):
+    """torch.result_type: the dtype torch's promotion gives an op on ``a`` and ``b`` (Tensors or scalars)."""
+    dims, zerod, scalars = [], [], []
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            (dims if x.ndim else zerod).append(x._np_dtype())
+        else:
+            scalars.append(x)
+    return _dtypes.from_np(_dtypes.result_np(dims, zerod, scalars))
+
+
 def _tensor_arg(x, like):
-    from .creation import tensor
     return tensor(x, device=like.device if like is not None else None)
 
 
@@ -76,8 +91,7 @@ def binary(fn, name, divide=False):
                     return wrap(fn(da, db))
                 except ValueError:
                     pass  # the general path raises torch's error
-        if out is not None:
-            raise TypeError("out= is not supported by fgrad_nn (tensors are values; use the result)")
+        no_out(out)
         a, b, dt = promote(input, other)
         if divide and dt.kind in "biu":
             want = _dtypes.get_default_dtype().np
@@ -89,6 +103,7 @@ def binary(fn, name, divide=False):
 
 def compare(fn, name):
     def op(input, other, *, out=None):
+        no_out(out)
         if not isinstance(input, Tensor):
             input = _tensor_arg(input, other)
         other = _scalar(other)
@@ -100,8 +115,7 @@ def compare(fn, name):
 
 def unary(fn, name, floating=True):
     def op(input, *, out=None):
-        if out is not None:
-            raise TypeError("out= is not supported by fgrad_nn (tensors are values; use the result)")
+        no_out(out)
         if floating:
             input = to_float(input)
         return apply(fn, (input,), None, name)
@@ -143,6 +157,7 @@ subtract = sub
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         return div_(input, other, out=out)
+    no_out(out)
     a, b, _ = promote(input, other)
     q = apply(fnp.true_divide if rounding_mode == "trunc" else fnp.floor_divide, (a, b))
     if rounding_mode == "trunc":
@@ -198,9 +213,9 @@ sinh = unary(fnp.sinh, "SinhBackward0")
 cosh = unary(fnp.cosh, "CoshBackward0")
 tanh = unary(fnp.tanh, "TanhBackward0")
 reciprocal = unary(fnp.reciprocal, "ReciprocalBackward0")
-sigmoid = unary(lazy("scipy.special.expit"), "SigmoidBackward0")
-erf = unary(lazy("scipy.special.erf"), "ErfBackward0")
-relu = unary(lazy("nn.relu"), "ReluBackward0", floating=False)
+sigmoid = unary(fsp.expit, "SigmoidBackward0")
+erf = unary(fsp.erf, "ErfBackward0")
+relu = unary(fnn.relu, "ReluBackward0", floating=False)
 neg = negative = unary(fnp.negative, "NegBackward0", floating=False)
 positive = unary(fnp.positive, "PositiveBackward0", floating=False)
 abs = absolute = unary(fnp.absolute, "AbsBackward0", floating=False)
@@ -225,9 +240,10 @@ def round(input, *, decimals=0):
 
 
 def clamp(input, min=None, max=None, *, out=None):
+    no_out(out)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    lo, hi = (raw_of(v._data) if isinstance(v, Tensor) and not v.requires_grad else v for v in (min, max))
+    lo, hi = (nondiff(v) if isinstance(v, Tensor) and not v.requires_grad else v for v in (min, max))
     t = input
     if t._np_dtype().kind in "biu" and any(isinstance(v, float) for v in (lo, hi)):
         t = to_float(t)
@@ -242,10 +258,9 @@ clip = clamp
 
 def where(condition, input=None, other=None):
     if input is None and other is None:
-        from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
     a, b, _ = promote(input, other)
-    cond = raw_of(condition._data) if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = nondiff(condition) if isinstance(condition, Tensor) else np.asarray(condition)
     return apply(fnp.where, (cond, a, b), None, "WhereBackward0")
 
 
@@ -261,7 +276,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype}")
     v = value if isinstance(value, Tensor) else np.asarray(value, dtype=input._np_dtype())
-    return apply(fnp.where, (raw_of(mask._data), v, input), None, "MaskedFillBackward0")
+    return apply(fnp.where, (nondiff(mask), v, input), None, "MaskedFillBackward0")
 
 
 def lerp(input, end, weight):
@@ -277,58 +292,22 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return wrap(np.isclose(raw_of(input._data), raw_of(other._data), rtol, atol, equal_nan))
+    return wrap(fnp.isclose(nondiff(input), nondiff(other), rtol, atol, equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(raw_of(input._data), raw_of(other._data), rtol, atol, equal_nan))
+    return bool(np.allclose(input._raw(), other._raw(), rtol, atol, equal_nan))
 
 
 def equal(input, other):
-    a, b = raw_of(input._data), raw_of(other._data)
+    a, b = input._raw(), other._raw()
     return a.shape == b.shape and bool((a == b).all())
-
-
-# ------------------------------------------------------------------ methods and operators
-
-def _r(fn):
-    return lambda self, other: fn(other, self)
-
-
-for _n, _f in {"add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
-               "divide": div, "true_divide": div, "pow": pow, "remainder": remainder, "fmod": fmod,
-               "floor_divide": floor_divide, "atan2": atan2, "arctan2": atan2, "maximum": maximum,
-               "minimum": minimum, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
-               "not_equal": ne, "less": lt, "greater": gt, "less_equal": le, "greater_equal": ge,
-               "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
-               "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
-               "bitwise_not": bitwise_not, "bitwise_xor": bitwise_xor,
-               "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
-               "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tan": tan,
-               "asin": asin, "acos": acos, "atan": atan, "arcsin": asin, "arccos": acos, "arctan": atan,
-               "sinh": sinh, "cosh": cosh, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "erf": erf,
-               "neg": neg, "negative": neg, "abs": abs, "absolute": abs, "square": square, "sign": sign,
-               "floor": floor, "ceil": ceil, "trunc": trunc, "round": round, "reciprocal": reciprocal,
-               "clamp": clamp, "clip": clamp, "masked_fill": masked_fill, "isnan": isnan, "isinf": isinf,
-               "isfinite": isfinite, "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
-               "isclose": isclose, "allclose": allclose, "equal": equal, "positive": positive,
-               "logaddexp": logaddexp,
-               "__add__": add_, "__radd__": _r(add_), "__sub__": sub, "__rsub__": _r(sub), "__mul__": mul,
-               "__rmul__": _r(mul), "__truediv__": div, "__rtruediv__": _r(div), "__pow__": pow,
-               "__rpow__": _r(pow), "__mod__": remainder, "__rmod__": _r(remainder),
-               "__floordiv__": floor_divide, "__rfloordiv__": _r(floor_divide), "__neg__": neg,
-               "__pos__": positive, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
-               "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__rand__": _r(bitwise_and),
-               "__or__": bitwise_or, "__ror__": _r(bitwise_or), "__xor__": bitwise_xor,
-               "__rxor__": _r(bitwise_xor), "__invert__": bitwise_not}.items():
-    METHODS[_n] = _f
-METHODS["where"] = lambda self, condition, other: where(condition, self, other)
 
 
 # ------------------------------------------------------------------ in-place variants
 
 def _same_shape(new, old, name):
-    s_new, s_old = np.shape(raw_of(new)), np.shape(raw_of(old))
+    s_new, s_old = fnp.shape(new), fnp.shape(old)
     if s_new != s_old:
         try:
             b = np.broadcast_shapes(s_new, s_old)
@@ -357,9 +336,9 @@ def _inplace_unary(fn, name):
 
 
 def _fill_value(s, value):
-    v = fnp.astype(value, raw_of(s).dtype) if not isinstance(value, (int, float, bool)) else \
-        np.asarray(value, dtype=raw_of(s).dtype)
-    new = fnp.broadcast_to(v, np.shape(raw_of(s)))
+    dt = fnp.result_type(s)
+    v = fnp.astype(value, dt) if not isinstance(value, (int, float, bool)) else np.asarray(value, dtype=dt)
+    new = fnp.broadcast_to(v, fnp.shape(s))
     return fnp.where(np.ones((), bool), new, s)  # keeps s in the graph with a zero gradient
 
 
@@ -375,8 +354,7 @@ def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = _tensor_arg(src, self)
     if src.device != self.device:
-        from .._device import put
-        src = wrap(put(raw_of(src._data), self.device)) if not src.requires_grad else src.to(self.device)
+        src = wrap(put(src._raw(), self.device)) if not src.requires_grad else src.to(self.device)
     return inplace(self, lambda s, o: _fill_value(s, o), (src,), "CopyBackwards")
 
 
@@ -386,11 +364,11 @@ def clamp_(self, min=None, max=None):
 
 
 def masked_fill_(self, mask, value):
-    m = raw_of(mask._data)
+    m = nondiff(mask)
     if isinstance(value, Tensor):
-        return inplace(self, lambda s, v: fnp.where(m, fnp.astype(v, raw_of(s).dtype), s), (value,),
+        return inplace(self, lambda s, v: fnp.where(m, fnp.astype(v, fnp.result_type(s)), s), (value,),
                        "MaskedFillBackward0")
-    return inplace(self, lambda s: fnp.where(m, np.asarray(value, raw_of(s).dtype), s), (),
+    return inplace(self, lambda s: fnp.where(m, np.asarray(value, fnp.result_type(s)), s), (),
                    "MaskedFillBackward0")
 
 
@@ -402,8 +380,8 @@ _INPLACE = {
     "sqrt_": _inplace_unary(fnp.sqrt, "SqrtBackward0"), "neg_": _inplace_unary(fnp.negative, "NegBackward0"),
     "abs_": _inplace_unary(fnp.absolute, "AbsBackward0"), "tanh_": _inplace_unary(fnp.tanh, "TanhBackward0"),
     "sin_": _inplace_unary(fnp.sin, "SinBackward0"), "cos_": _inplace_unary(fnp.cos, "CosBackward0"),
-    "sigmoid_": _inplace_unary(lazy("scipy.special.expit"), "SigmoidBackward0"),
-    "relu_": _inplace_unary(lazy("nn.relu"), "ReluBackward0"),
+    "sigmoid_": _inplace_unary(fsp.expit, "SigmoidBackward0"),
+    "relu_": _inplace_unary(fnn.relu, "ReluBackward0"),
     "zero_": zero_, "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
     "masked_fill_": masked_fill_,
 }
@@ -411,6 +389,42 @@ _INPLACE["__iadd__"] = _INPLACE["add_"]
 _INPLACE["__isub__"] = _INPLACE["sub_"]
 _INPLACE["__imul__"] = _INPLACE["mul_"]
 _INPLACE["__itruediv__"] = _INPLACE["div_"]
-METHODS.update(_INPLACE)
 relu_ = _INPLACE["relu_"]
 sigmoid_ = _INPLACE["sigmoid_"]
+
+
+# ------------------------------------------------------------------ methods and operators
+
+def _r(fn):
+    return lambda self, other: fn(other, self)
+
+
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": div, "pow": pow, "remainder": remainder, "fmod": fmod,
+    "floor_divide": floor_divide, "atan2": atan2, "arctan2": atan2, "maximum": maximum,
+    "minimum": minimum, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "not_equal": ne, "less": lt, "greater": gt, "less_equal": le, "greater_equal": ge,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_not": bitwise_not, "bitwise_xor": bitwise_xor,
+    "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10,
+    "log1p": log1p, "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tan": tan,
+    "asin": asin, "acos": acos, "atan": atan, "arcsin": asin, "arccos": acos, "arctan": atan,
+    "sinh": sinh, "cosh": cosh, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "erf": erf,
+    "neg": neg, "negative": neg, "abs": abs, "absolute": abs, "square": square, "sign": sign,
+    "floor": floor, "ceil": ceil, "trunc": trunc, "round": round, "reciprocal": reciprocal,
+    "clamp": clamp, "clip": clamp, "masked_fill": masked_fill, "isnan": isnan, "isinf": isinf,
+    "isfinite": isfinite, "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
+    "isclose": isclose, "allclose": allclose, "equal": equal, "positive": positive,
+    "logaddexp": logaddexp,
+    "__add__": add_, "__radd__": _r(add_), "__sub__": sub, "__rsub__": _r(sub), "__mul__": mul,
+    "__rmul__": _r(mul), "__truediv__": div, "__rtruediv__": _r(div), "__pow__": pow,
+    "__rpow__": _r(pow), "__mod__": remainder, "__rmod__": _r(remainder),
+    "__floordiv__": floor_divide, "__rfloordiv__": _r(floor_divide), "__neg__": neg,
+    "__pos__": positive, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,
+    "__gt__": gt, "__ge__": ge, "__and__": bitwise_and, "__rand__": _r(bitwise_and),
+    "__or__": bitwise_or, "__ror__": _r(bitwise_or), "__xor__": bitwise_xor,
+    "__rxor__": _r(bitwise_xor), "__invert__": bitwise_not,
+    "where": lambda self, condition, other: where(condition, self, other), **_INPLACE,
+}

@@ -1,13 +1,18 @@
 """Reductions with torch's ``dim``/``keepdim``, namedtuple results and dtype rules."""
+import builtins
 import collections
 
 import numpy as np
 
+import fgrad.nn as fnn
 import fgrad.numpy as fnp
+import fgrad.scipy.special as fsp
 
 from .. import _dtypes
-from .._tensor import Tensor, apply, raw_of, wrap
-from ._common import METHODS, cast, lazy, norm_dim, one_dim, to_float
+from .._tensor import Tensor, apply, wrap
+from ._common import array_ops, cast, no_out, nondiff, norm_dim, one_dim, to_float
+from .pointwise import maximum, minimum
+from .shape import narrow
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "std", "var", "norm",
            "logsumexp", "all", "any", "cumsum", "cumprod", "topk", "sort", "argsort", "softmax", "log_softmax",
@@ -65,18 +70,15 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dt is not None:
         input = cast(input, dt)
     ax = None if dim is None else (one_dim(dim, input.ndim),)
-    return apply(lambda x: lazy("numpy.prod")(x, axis=ax, keepdims=keepdim), (input,), None, "ProdBackward0")
+    return apply(lambda x: fnp.prod(x, axis=ax, keepdims=keepdim), (input,), None, "ProdBackward0")
 
 
 def _var(x, ax, correction, keepdim):
-    n = int(np.prod([np.shape(raw_of(x))[a] for a in ax] if ax is not None else np.shape(raw_of(x)),
-                    dtype=np.int64))
+    shape = fnp.shape(x)
+    n = int(np.prod([shape[a] for a in ax] if ax is not None else shape, dtype=np.int64))
     m = fnp.mean(x, axis=ax, keepdims=True)
     d = x - m
-    return fnp.sum(d * d, axis=ax, keepdims=keepdim) / builtins_max(n - correction, 0)
-
-
-builtins_max = max
+    return fnp.sum(d * d, axis=ax, keepdims=keepdim) / builtins.max(n - correction, 0)
 
 
 def _correction(unbiased, correction):
@@ -112,10 +114,10 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def _argext(input, dim, keepdim, largest):
-    r = raw_of(input._data)
-    f = np.argmax if largest else np.argmin
+    r, xp = nondiff(input), array_ops(input)
+    f = xp.argmax if largest else xp.argmin
     if dim is None:
-        return wrap(np.asarray(f(r.reshape(-1))).astype(np.int64))
+        return wrap(xp.asarray(f(r.reshape(-1))).astype(np.int64))
     d = one_dim(dim, input.ndim)
     if r.ndim == 0:
         return wrap(np.asarray(0, np.int64))
@@ -135,7 +137,6 @@ def argmin(input, dim=None, keepdim=False):
 
 def _ext(input, dim, keepdim, largest, other):
     if isinstance(dim, Tensor):
-        from .pointwise import maximum, minimum
         return (maximum if largest else minimum)(input, dim)
     if dim is None:
         if input.numel() == 0:
@@ -143,46 +144,48 @@ def _ext(input, dim, keepdim, largest, other):
                                "the reduction dim with the 'dim' argument.")
         # torch spreads the gradient evenly over ties here, as fgrad.numpy.max does
         name = "MaxBackward1" if largest else "MinBackward1"
-        return apply(lambda x: lazy("numpy.max" if largest else "numpy.min")(x), (input,), None, name)
+        return apply(lambda x: (fnp.max if largest else fnp.min)(x), (input,), None, name)
     d = one_dim(dim, input.ndim)
     idx = _argext(input, d, True, largest)
-    ix = raw_of(idx._data)
+    ix = nondiff(idx)
     if input.ndim == 0:
         vals = apply(fnp.positive, (input,), None, "MaxBackward0")
         return (_max_t if largest else _min_t)(vals, wrap(np.asarray(0, np.int64)))
     # the value at the chosen index (torch sends the gradient to that index only)
     vals = apply(lambda x: _pick(x, ix, d, keepdim), (input,), None, "MaxBackward0" if largest else "MinBackward0")
     if not keepdim:
-        idx = wrap(np.squeeze(ix, axis=d))
+        idx = wrap(array_ops(idx).squeeze(ix, axis=d))
     return (_max_t if largest else _min_t)(vals, idx)
 
 
 def _pick(x, ix, d, keepdim):
-    v = lazy("numpy.take_along_axis")(x, ix, axis=d)
+    v = fnp.take_along_axis(x, ix, axis=d)
     return v if keepdim else fnp.squeeze(v, axis=d)
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
+    no_out(out)
     return _ext(input, dim, keepdim, True, None)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
+    no_out(out)
     return _ext(input, dim, keepdim, False, None)
 
 
 def amax(input, dim=(), keepdim=False):
     ax = norm_dim(dim, input.ndim) if dim != () else None
-    return apply(lambda x: lazy("numpy.max")(x, axis=ax, keepdims=keepdim), (input,), None, "AmaxBackward0")
+    return apply(lambda x: fnp.max(x, axis=ax, keepdims=keepdim), (input,), None, "AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
     ax = norm_dim(dim, input.ndim) if dim != () else None
-    return apply(lambda x: lazy("numpy.min")(x, axis=ax, keepdims=keepdim), (input,), None, "AminBackward0")
+    return apply(lambda x: fnp.min(x, axis=ax, keepdims=keepdim), (input,), None, "AminBackward0")
 
 
 def logsumexp(input, dim, keepdim=False):
     ax = norm_dim(dim, input.ndim)
-    return apply(lambda x: lazy("scipy.special.logsumexp")(x, axis=ax, keepdims=keepdim), (to_float(input),),
+    return apply(lambda x: fsp.logsumexp(x, axis=ax, keepdims=keepdim), (to_float(input),),
                  None, "LogsumexpBackward0")
 
 
@@ -207,24 +210,24 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def _pnorm2(v, ax, keepdim):
     """fgrad's 2-norm: scaled by max|v| (no underflow/overflow), zero gradient at v == 0 like torch."""
-    return fnp.astype(fnp.linalg.vector_norm(v, axis=ax, keepdims=keepdim), raw_of(v).dtype)
+    return fnp.astype(fnp.linalg.vector_norm(v, axis=ax, keepdims=keepdim), fnp.result_type(v))
 
 
 def all(input, dim=None, keepdim=False):
-    r = raw_of(input._data)
+    r, xp = nondiff(input), array_ops(input)
     ax = norm_dim(dim, input.ndim)
-    return wrap(np.asarray(np.all(r, axis=ax, keepdims=keepdim)))
+    return wrap(xp.asarray(xp.all(r, axis=ax, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
-    r = raw_of(input._data)
+    r, xp = nondiff(input), array_ops(input)
     ax = norm_dim(dim, input.ndim)
-    return wrap(np.asarray(np.any(r, axis=ax, keepdims=keepdim)))
+    return wrap(xp.asarray(xp.any(r, axis=ax, keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
-    r = raw_of(input._data)
-    return wrap(np.asarray(np.count_nonzero(r, axis=norm_dim(dim, input.ndim)), dtype=np.int64))
+    r, xp = nondiff(input), array_ops(input)
+    return wrap(xp.asarray(xp.count_nonzero(r, axis=norm_dim(dim, input.ndim))).astype(np.int64))
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -232,24 +235,24 @@ def cumsum(input, dim, *, dtype=None):
     if dt is not None:
         input = cast(input, dt)
     d = one_dim(dim, input.ndim)
-    return apply(lambda x: lazy("numpy.cumsum")(x, axis=d), (input,), None, "CumsumBackward0")
+    return apply(lambda x: fnp.cumsum(x, axis=d), (input,), None, "CumsumBackward0")
 
 
 def cumprod(input, dim, *, dtype=None):
     d = one_dim(dim, input.ndim)
-    return apply(lambda x: lazy("numpy.cumprod")(x, axis=d), (input,), None, "CumprodBackward0")
+    return apply(lambda x: fnp.cumprod(x, axis=d), (input,), None, "CumprodBackward0")
 
 
 def sort(input, dim=-1, descending=False, stable=False):
     d = one_dim(dim, input.ndim)
-    r = raw_of(input._data)
+    r, xp = nondiff(input), array_ops(input)
     if r.ndim == 0:
         return _sort_t(apply(fnp.positive, (input,)), wrap(np.asarray(0, np.int64)))
     key = -r if descending and r.dtype.kind != "b" else r
-    ix = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+    ix = xp.argsort(key, axis=d, kind="stable").astype(np.int64)
     if descending and r.dtype.kind == "b":
-        ix = np.flip(np.argsort(r, axis=d, kind="stable"), axis=d).astype(np.int64)
-    vals = apply(lambda x: lazy("numpy.take_along_axis")(x, ix, axis=d), (input,), None, "SortBackward0")
+        ix = xp.flip(xp.argsort(r, axis=d, kind="stable"), axis=d).astype(np.int64)
+    vals = apply(lambda x: fnp.take_along_axis(x, ix, axis=d), (input,), None, "SortBackward0")
     return _sort_t(vals, wrap(ix))
 
 
@@ -264,9 +267,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     s = sort(input, d, descending=largest)
     sl = (slice(None),) * d + (slice(0, k),)
-    ix = raw_of(s.indices._data)[sl]
-    vals = apply(lambda x: lazy("numpy.take_along_axis")(x, ix, axis=d), (input,), None, "TopkBackward0")
-    return _topk_t(vals, wrap(np.ascontiguousarray(ix)))
+    ix = nondiff(s.indices)[sl]
+    vals = apply(lambda x: fnp.take_along_axis(x, ix, axis=d), (input,), None, "TopkBackward0")
+    return _topk_t(vals, wrap(ix if array_ops(s.indices) is fnp else np.ascontiguousarray(ix)))
 
 
 def median(input, dim=None, keepdim=False):
@@ -278,7 +281,6 @@ def median(input, dim=None, keepdim=False):
     d = one_dim(dim, input.ndim)
     s = sort(input, d)
     k = (input.shape[d] - 1) // 2
-    from .shape import narrow
     v = narrow(s.values, d, k, 1)
     i = narrow(s.indices, d, k, 1)
     if not keepdim:
@@ -290,19 +292,19 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
     if dtype is not None:
         input = cast(input, _dtypes.to_np(dtype))
     d = one_dim(dim if dim is not None else -1, input.ndim)
-    return apply(lambda x: lazy("nn.softmax")(x, axis=d), (to_float(input),), None, "SoftmaxBackward0")
+    return apply(lambda x: fnn.softmax(x, axis=d), (to_float(input),), None, "SoftmaxBackward0")
 
 
 def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
     if dtype is not None:
         input = cast(input, _dtypes.to_np(dtype))
     d = one_dim(dim if dim is not None else -1, input.ndim)
-    return apply(lambda x: lazy("nn.log_softmax")(x, axis=d), (to_float(input),), None, "LogSoftmaxBackward0")
+    return apply(lambda x: fnn.log_softmax(x, axis=d), (to_float(input),), None, "LogSoftmaxBackward0")
 
 
-for _n, _f in {"sum": sum, "nansum": sum, "mean": mean, "prod": prod, "var": var, "std": std, "max": max,
-               "min": min, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "norm": norm,
-               "logsumexp": logsumexp, "all": all, "any": any, "count_nonzero": count_nonzero,
-               "cumsum": cumsum, "cumprod": cumprod, "sort": sort, "argsort": argsort, "topk": topk,
-               "median": median, "softmax": softmax, "log_softmax": log_softmax}.items():
-    METHODS[_n] = _f
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "sum": sum, "nansum": sum, "mean": mean, "prod": prod, "var": var, "std": std, "max": max, "min": min,
+    "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "norm": norm, "logsumexp": logsumexp,
+    "all": all, "any": any, "count_nonzero": count_nonzero, "cumsum": cumsum, "cumprod": cumprod, "sort": sort,
+    "argsort": argsort, "topk": topk, "median": median, "softmax": softmax, "log_softmax": log_softmax,
+}

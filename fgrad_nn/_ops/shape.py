@@ -3,10 +3,14 @@ import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad import backend
-from fgrad.core import VJPTracer
+from fgrad.core import VJPTracer, concrete
 
-from .._tensor import Tensor, apply, raw_of, wrap, wrap_view_of, _is_tape, _view_fwd, STATE, TAPE
-from ._common import METHODS, cast, lazy, norm_dim, one_dim, shape_args
+from .. import _dtypes
+from .._tensor import (apply, on_tape, transform_traced, wrap, wrap_view_of, _refresh_view,
+                       _view_fwd)
+from ..autograd._tape import TAPE
+from ..autograd.grad_mode import STATE
+from ._common import cast, no_out, norm_dim, one_dim, shape_args
 
 __all__ = ["reshape", "t", "transpose", "permute", "flatten", "squeeze", "unsqueeze", "cat", "concat",
            "concatenate", "stack", "split", "chunk", "unbind", "narrow", "movedim", "swapaxes", "swapdims",
@@ -34,22 +38,22 @@ def _raw_view(r, kind, p):
 def view_op(t, steps, name):
     """A view of ``t``: same storage and version counter, graph through fgrad's view ops."""
     if t._base is not None and t._gv != t._version[0]:
-        from .._tensor import _refresh_view
         _refresh_view(t)
     d = t._data
-    r = raw_of(d)
+    if transform_traced(d):  # traced: the view is the traced value's (the raw array may be a whole batch)
+        for kind, p in steps:
+            d = _view_fwd(d, kind, p)
+        return wrap_view_of(t, d, steps, name)
+    r = concrete(d)
     for kind, p in steps:
         r = _raw_view(r, kind, p)
-    if _is_tape(d):
+    if on_tape(d):
         if STATE.enabled:
             for kind, p in steps:
                 d = _view_fwd(d, kind, p)
-            d = VJPTracer(TAPE, r, d._node, d._index) if _is_tape(d) else r
+            d = VJPTracer(TAPE, r, d._node, d._index) if on_tape(d) else r
         else:
             d = r
-    elif d is not r and not isinstance(d, np.ndarray) and hasattr(d, "_trace"):
-        for kind, p in steps:
-            d = _view_fwd(d, kind, p)
     else:
         d = r
     return wrap_view_of(t, d, steps, name)
@@ -70,15 +74,10 @@ def _infer(shape, size):
 
 
 def view(input, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) :
-        from .. import _dtypes
-        if isinstance(shape[0], _dtypes.dtype):
-            raise NotImplementedError("view(dtype) is not supported by fgrad_nn")
+    if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
+        raise NotImplementedError("view(dtype) is not supported by fgrad_nn")
     shape = _infer(shape_args(shape), input.numel())
-    r = raw_of(input._data)
-    try:
-        _raw_view(r, "reshape", shape)
-    except AttributeError:
+    if not _viewable(input, shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                            "dimension spans across two contiguous subspaces). Use .reshape(...) "
                            "instead.") from None
@@ -89,11 +88,21 @@ def reshape(input, *shape):
     shape = _infer(shape_args(shape), input.numel())
     if shape == tuple(input.shape):
         return view_op(input, [("reshape", shape)], "ViewBackward0")
-    try:
-        _raw_view(raw_of(input._data), "reshape", shape)
-    except AttributeError:
+    if not _viewable(input, shape):
         return apply(fnp.reshape, (input, shape), None, "UnsafeViewBackward0")  # a copy, like torch
     return view_op(input, [("reshape", shape)], "ViewBackward0")
+
+
+def _viewable(input, shape):
+    """Whether ``input``'s storage can be viewed with ``shape``. A value traced by an fgrad transform has no
+    storage of its own to view (under vmap the raw array is the whole batch): its reshape is traced."""
+    if transform_traced(input._data):
+        return True
+    try:
+        _raw_view(input._raw(), "reshape", shape)
+    except AttributeError:
+        return False
+    return True
 
 
 def view_as(input, other):
@@ -292,7 +301,6 @@ def unbind(input, dim=0):
 
 
 def _promote_all(tensors, what):
-    from .. import _dtypes
     if not tensors:
         raise RuntimeError(f"{what}(): expected a non-empty list of Tensors")
     dts = {t._np_dtype() for t in tensors}
@@ -305,6 +313,7 @@ def _promote_all(tensors, what):
 
 
 def cat(tensors, dim=0, *, out=None):
+    no_out(out)
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
     ts = _promote_all(list(tensors), "cat")
     nd = ts[0].ndim
@@ -323,6 +332,7 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
+    no_out(out)
     ts = _promote_all(list(tensors), "stack")
     s0 = tuple(ts[0].shape)
     for i, x in enumerate(ts[1:], 1):
@@ -348,16 +358,15 @@ def atleast_1d(t):
 def flip(input, dims):
     dims = norm_dim(dims, input.ndim) or ()
     idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(input.ndim))
-    from .indexing import _getitem_copy
-    return _getitem_copy(input, idx, "FlipBackward0")
+    return apply(lambda x: fnp.getitem(x, idx), (input,), None, "FlipBackward0")
 
 
 def roll(input, shifts, dims=None):
-    return apply(lambda x: lazy("numpy.roll")(x, shifts, dims), (input,), None, "RollBackward0")
+    return apply(lambda x: fnp.roll(x, shifts, dims), (input,), None, "RollBackward0")
 
 
 def tile(input, dims):
-    return apply(lambda x: lazy("numpy.tile")(x, tuple(dims)), (input,), None, "TileBackward0")
+    return apply(lambda x: fnp.tile(x, tuple(dims)), (input,), None, "TileBackward0")
 
 
 def repeat(input, *sizes):
@@ -388,7 +397,7 @@ def contiguous(self, memory_format=None):
 
 def _contig(x):
     y = fnp.positive(x)
-    r = raw_of(y)
+    r = concrete(y)
     if hasattr(r, "flags") and not r.flags.c_contiguous:
         xp = backend.get_array_module(r)
         c = xp.ascontiguousarray(r)
@@ -399,18 +408,15 @@ def _contig(x):
 def clone(input, *, memory_format=None):
     if input._np_dtype().kind in "fc":
         return apply(_contig, (input,), None, "CloneBackward0")
-    return wrap(raw_of(input._data).copy())
+    return wrap(input._raw().copy())
 
 
-for _n, _f in {"view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as,
-               "transpose": transpose, "swapaxes": transpose, "swapdims": transpose, "t": t,
-               "permute": permute, "movedim": movedim, "moveaxis": movedim, "flatten": flatten, "ravel": ravel,
-               "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand, "expand_as": expand_as,
-               "broadcast_to": broadcast_to, "narrow": narrow, "split": split, "chunk": chunk,
-               "tensor_split": tensor_split, "unbind": unbind, "flip": flip, "roll": roll, "tile": tile,
-               "repeat": repeat, "contiguous": contiguous, "clone": clone}.items():
-    METHODS[_n] = _f
-METHODS["T"] = property(_T)
-METHODS["mT"] = property(_mT)
-METHODS["H"] = property(_T)
-METHODS["mH"] = property(_mT)
+TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
+    "view": view, "reshape": reshape, "view_as": view_as, "reshape_as": reshape_as, "transpose": transpose,
+    "swapaxes": transpose, "swapdims": transpose, "t": t, "permute": permute, "movedim": movedim,
+    "moveaxis": movedim, "flatten": flatten, "ravel": ravel, "squeeze": squeeze, "unsqueeze": unsqueeze,
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "narrow": narrow, "split": split,
+    "chunk": chunk, "tensor_split": tensor_split, "unbind": unbind, "flip": flip, "roll": roll, "tile": tile,
+    "repeat": repeat, "contiguous": contiguous, "clone": clone,
+    "T": property(_T), "mT": property(_mT), "H": property(_T), "mH": property(_mT),
+}

@@ -1,9 +1,15 @@
 """``Tensor.backward`` and ``torch.autograd.grad`` on ``fgrad.core.backward_pass``."""
+import warnings
+
 import numpy as np
 
-from fgrad.core import VJPTracer, backward_pass
+import fgrad.numpy as fnp
+from fgrad import backend
+from fgrad.core import BackwardHooks, Tracer, VJPTracer, backward_pass, concrete
 
-from ._tape import TAPE, TapeNode, LINEAR, NO_ANS
+from .._tensor import Tensor, wrap
+from ._tape import TAPE, TapeNode
+from .function import node_name
 from .grad_mode import STATE
 
 __all__ = ["backward", "grad"]
@@ -15,7 +21,6 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 def _modified(node, counter, expected, what):
-    from .function import node_name
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{what}] which is used by {node_name(node)}, is at version {counter[0]}; expected version "
@@ -23,12 +28,8 @@ def _modified(node, counter, expected, what):
         "compute its gradient.")
 
 
-# x / y and x ** y read their output only for the derivative with respect to y
-_ANS_FOR_SECOND = frozenset({"divide", "power"})
-
-
-class _Hooks:
-    """torch's bookkeeping around fgrad's backward pass (see core._hooked_backward_pass)."""
+class _Hooks(BackwardHooks):
+    """torch's bookkeeping around fgrad's backward pass (see fgrad.core.BackwardHooks)."""
 
     __slots__ = ("retain", "create", "accumulate", "only")
 
@@ -45,14 +46,14 @@ class _Hooks:
             raise RuntimeError(_FREED)
         s = node.saved
         if s is not None:
-            name = node.prim.name
-            if name not in LINEAR:
+            prim = node.prim
+            if not prim.linear:
                 for counter, v in s[0]:
                     if counter[0] != v:
                         raise _modified(node, counter, v, "an input")
-                if s[1][0] != s[2] and name not in NO_ANS and not (
-                        name in _ANS_FOR_SECOND and all(p[0] == 0 for p in node.parents)):
-                    raise _modified(node, s[1], s[2], "its output")
+            reads = prim.reads_output  # True, False, or the argnums whose rules read it
+            if s[1][0] != s[2] and (reads is True or reads and any(p[0] in reads for p in node.parents)):
+                raise _modified(node, s[1], s[2], "its output")
         if not self.create:
             return node.args, node.ans
         # create_graph: the rules run on tape tracers, so the backward pass is recorded too.
@@ -87,36 +88,35 @@ class _Hooks:
 
 def _owned(g):
     """A fresh, writable array with ``g``'s values (cotangents may alias each other or be views)."""
-    from fgrad import backend
-    if isinstance(g, VJPTracer) or hasattr(g, "_trace"):
+    if isinstance(g, Tracer):
         return g
     if backend.is_cupy_array(g):
         return g.copy()
     return np.array(g, copy=True)
 
 
-def _accumulate_grad(t, g):
-    from .._tensor import wrap, raw_of
-    import fgrad.numpy as fnp
+def _like(t, g):
+    """The cotangent ``g`` with the dtype and shape of ``t``."""
     want = t._np_dtype()
-    if np.result_type(raw_of(g)) != want:
+    if fnp.result_type(g) != want:
         g = fnp.astype(g, want)
-    if np.shape(raw_of(g)) != tuple(t.shape):
+    if fnp.shape(g) != tuple(t.shape):
         g = fnp.broadcast_to(g, tuple(t.shape))
+    return g
+
+
+def _accumulate_grad(t, g):
+    g = _like(t, g)
     old = t._grad
     if old is None:
         t._grad = wrap(_owned(g))
     elif STATE.enabled and (old.requires_grad or isinstance(g, VJPTracer)):
         t._grad = wrap(fnp.add(old._data, g))  # create_graph: out of place, recorded
     else:
-        raw = raw_of(old._data)
-        raw += raw_of(g)
-        old._version[0] += 1
+        old._assign(old._raw() + concrete(g))
 
 
 def _roots(outputs, grad_outputs, create_graph):
-    from .._tensor import Tensor, raw_of
-    import fgrad.numpy as fnp
     roots = []
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(t, Tensor):
@@ -130,26 +130,25 @@ def _roots(outputs, grad_outputs, create_graph):
             if t._np_dtype().kind not in "fc":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{t.dtype}")
-            ct = fnp.ones_like(raw_of(d))
+            ct = fnp.ones_like(concrete(d))
         else:
             if isinstance(g, Tensor):
                 if tuple(g.shape) != tuple(t.shape):
                     raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                                        f"output[{i}] has a shape of {t.shape}.")
-                ct = g._data if create_graph else raw_of(g._data)
+                ct = g._data if create_graph else g._raw()
             else:
                 ct = np.asarray(g, dtype=t._np_dtype())
                 if ct.shape != tuple(t.shape):
                     raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {ct.shape} and "
                                        f"output[{i}] has a shape of {tuple(t.shape)}.")
-            if np.result_type(raw_of(ct)) != t._np_dtype():
+            if fnp.result_type(ct) != t._np_dtype():
                 ct = fnp.astype(ct, t._np_dtype())
         roots.append((d._node, d._index, ct))
     return roots
 
 
 def _seq(x):
-    from .._tensor import Tensor
     if x is None or isinstance(x, Tensor):
         return [x]
     return list(x)
@@ -158,6 +157,12 @@ def _seq(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """torch.autograd.backward: accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
     outputs = _seq(tensors)
     grads = _seq(grad_tensors) if grad_tensors is not None else [None] * len(outputs)
     if len(grads) != len(outputs):
@@ -187,11 +192,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """torch.autograd.grad: the gradients of ``outputs`` w.r.t. ``inputs`` (``.grad`` is left alone)."""
-    from .._tensor import wrap
-    import fgrad.numpy as fnp
+    """torch.autograd.grad: the gradients of ``outputs`` w.r.t. ``inputs`` (``.grad`` is left alone).
+
+    ``only_inputs`` is ignored, as by torch (deprecated there).
+    """
+    if is_grads_batched:
+        raise NotImplementedError("torch.autograd.grad(is_grads_batched=True) is not supported by fgrad_nn")
     outs = _seq(outputs)
-    single = not isinstance(inputs, (list, tuple))
     ins = _seq(inputs)
     gouts = _seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(gouts) != len(outs):
@@ -221,10 +228,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             continue
         if isinstance(g, list):
             g = g[t._data._index]
-        from .._tensor import raw_of
-        if np.result_type(raw_of(g)) != t._np_dtype():
-            g = fnp.astype(g, t._np_dtype())
-        if np.shape(raw_of(g)) != tuple(t.shape):
-            g = fnp.broadcast_to(g, tuple(t.shape))
-        result.append(wrap(_owned(g)))
+        result.append(wrap(_owned(_like(t, g))))
     return tuple(result)
+
+
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """``Tensor.backward``: accumulate d(self)/d(leaf) into each leaf's ``.grad``."""
+    backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+TENSOR_METHODS = {"backward": _tensor_backward}  # added to Tensor by fgrad_nn._ops

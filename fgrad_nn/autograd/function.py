@@ -1,8 +1,10 @@
 """``torch.autograd.Function`` on ``fgrad.custom_vjp``, and ``grad_fn`` objects."""
 import fgrad
-from fgrad.core import CustomRule, Tracer
+import fgrad.numpy as fnp
+from fgrad.core import PRIMITIVES, Tracer, concrete
 
-from .grad_mode import STATE
+from .._tensor import Tensor, on_tape, wrap
+from .grad_mode import STATE, no_grad
 
 __all__ = ["Function", "FunctionCtx", "GradFn", "node_name", "once_differentiable"]
 
@@ -19,7 +21,7 @@ _TORCH_NAMES = {
 
 def node_name(node, index=0):
     prim = node.prim
-    if isinstance(prim, CustomRule):
+    if PRIMITIVES.get(prim.name) is not prim:  # an unregistered one: a custom rule's call (a Function)
         return f"{prim.name}Backward"
     base = _TORCH_NAMES.get(prim.name) or "".join(p.capitalize() for p in prim.name.split("_"))
     return f"{base}Backward0"
@@ -87,9 +89,6 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        if self._saved is None:
-            from .engine import _FREED
-            raise RuntimeError(_FREED)
         return tuple(self._saved)
 
     def mark_non_differentiable(self, *tensors):
@@ -135,8 +134,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor, wrap, raw_of
-        from .grad_mode import no_grad
         ctx = FunctionCtx()
         # a Tensor over an fgrad transform's tracer is being differentiated too (gradcheck, fgrad.grad)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and (a.requires_grad or isinstance(a._data, Tracer))
@@ -152,7 +149,7 @@ class Function(metaclass=_FunctionMeta):
             outs = (out,) if single else out
             out_info["single"] = single
             out_info["outs"] = outs
-            return tuple(raw_of(o._data) if isinstance(o, Tensor) else o for o in outs)
+            return tuple(o._raw() if isinstance(o, Tensor) else o for o in outs)
 
         def fun(*vals):
             return run_forward()
@@ -165,8 +162,7 @@ class Function(metaclass=_FunctionMeta):
             grads = []
             for gi, o in zip(g, out_info["outs"]):
                 if gi is None and ctx.materialize_grads and isinstance(o, Tensor):
-                    import fgrad.numpy as fnp
-                    gi = fnp.zeros_like(raw_of(o._data))
+                    gi = fnp.zeros_like(o._raw())
                 grads.append(None if gi is None else wrap(gi))
             res = cls.backward(ctx, *grads)
             res = res if isinstance(res, tuple) else (res,)
@@ -185,7 +181,7 @@ class Function(metaclass=_FunctionMeta):
                     raise RuntimeError(f"Function {cls.__name__}Backward returned an invalid gradient at index "
                                        f"{i} - got {list(r.shape)} but expected shape compatible with "
                                        f"{list(args[i].shape)}")
-                cts.append(r._data if STATE.enabled else raw_of(r._data))
+                cts.append(r._data if STATE.enabled else r._raw())
             return tuple(cts)
 
         fun.__name__ = cls.__name__
@@ -195,7 +191,7 @@ class Function(metaclass=_FunctionMeta):
         if STATE.enabled:
             call_args = [a._data if isinstance(a, Tensor) else a for a in args]
         else:
-            call_args = [raw_of(a._data) if isinstance(a, Tensor) else a for a in args]
+            call_args = [a._raw() if isinstance(a, Tensor) else a for a in args]
         res = cv(*call_args)
         outs = out_info["outs"]
         wrapped = []
@@ -203,7 +199,7 @@ class Function(metaclass=_FunctionMeta):
             if not isinstance(o, Tensor):
                 wrapped.append(o)
             elif id(o) in ctx._non_diff:
-                wrapped.append(wrap(raw_of(r)))
+                wrapped.append(wrap(concrete(r)))
             else:
                 wrapped.append(wrap(r, f"{cls.__name__}Backward"))
         return wrapped[0] if out_info["single"] else tuple(wrapped)
@@ -211,3 +207,14 @@ class Function(metaclass=_FunctionMeta):
 
 def once_differentiable(fn):
     return fn
+
+
+def _grad_fn(self):
+    """``Tensor.grad_fn``: the node that computed the tensor (None for leaves and untracked tensors)."""
+    d = self._data
+    if not on_tape(d) or d._node.prim is None:
+        return None
+    return GradFn(d._node, self._fn, d._index)
+
+
+TENSOR_METHODS = {"grad_fn": property(_grad_fn)}  # added to Tensor by fgrad_nn._ops

@@ -1,5 +1,11 @@
 """``torch.autograd.gradcheck`` / ``gradgradcheck`` on ``fgrad.testing.check_grads``."""
+import warnings
+
 import numpy as np
+
+from fgrad.testing import check_grads
+
+from .._tensor import Tensor, wrap
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -10,7 +16,6 @@ class GradcheckError(RuntimeError):
 
 def _pure(func, inputs):
     """func as a function of the raw values of the inputs that require grad (others fixed)."""
-    from .._tensor import Tensor, wrap, raw_of
     pos = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
     def f(*vals):
@@ -19,23 +24,20 @@ def _pure(func, inputs):
             args[i] = wrap(v)
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and i not in pos:
-                args[i] = wrap(raw_of(a._data))
+                args[i] = wrap(a._raw())
         out = func(*args)
         outs = out if isinstance(out, (tuple, list)) else (out,)
         res = tuple(o._data for o in outs if isinstance(o, Tensor) and o._np_dtype().kind in "fc")
         return res[0] if len(res) == 1 else res
 
-    vals = tuple(np.array(raw_of(inputs[i]._data)) for i in pos)
+    vals = tuple(np.array(inputs[i]._raw()) for i in pos)
     return f, vals
 
 
 def _check(func, inputs, order, eps, atol, rtol, raise_exception):
-    from fgrad.testing import check_grads
-    from .._tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for x in inputs:
         if isinstance(x, Tensor) and x.requires_grad and x._np_dtype() != np.float64:
-            import warnings
             warnings.warn("Input #0 requires gradient and is not a double precision floating point. This "
                           "check will likely fail if all the inputs are not of double precision floating point. ")
     f, vals = _pure(func, inputs)
@@ -51,15 +53,48 @@ def _check(func, inputs, order, eps, atol, rtol, raise_exception):
     return True
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **unused):
+def _supported_only(what, options, supported):
+    """torch's options that change what is checked: only the values this check honours are accepted."""
+    for name, value in options.items():
+        if not any(value is v or (type(value) is type(v) and value == v) for v in supported[name]):
+            raise NotImplementedError(f"{what}({name}={value!r}) is not supported by fgrad_nn")
+
+
+# option -> the values that describe what fgrad_nn checks: dense inputs, reverse mode, the full Jacobian
+# (check_undefined_grad is accepted either way: that check is not made)
+_GRADCHECK = {"nondet_tol": (0.0, 0), "check_undefined_grad": (True, False), "check_grad_dtypes": (False,),
+              "check_batched_grad": (False,), "check_batched_forward_grad": (False,), "check_forward_ad": (False,),
+              "check_backward_ad": (True,), "fast_mode": (False,), "masked": (None, False)}
+_GRADGRADCHECK = dict(_GRADCHECK, grad_outputs=(None,), gen_non_contig_grad_outputs=(False,),
+                      check_fwd_over_rev=(False,), check_rev_over_rev=(True,))
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None):
     """True when ``func``'s backward agrees with finite differences (raises GradcheckError otherwise).
 
     Checks the tape's rules through fgrad's reverse mode on the same code (Tensors over
-    fgrad tracers), with fgrad.testing.check_grads.
+    fgrad tracers), with fgrad.testing.check_grads. torch's other options are supported at
+    their defaults only (NotImplementedError otherwise); undefined output gradients are not checked.
     """
+    _supported_only("gradcheck", dict(
+        nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,
+        check_batched_grad=check_batched_grad, check_batched_forward_grad=check_batched_forward_grad,
+        check_forward_ad=check_forward_ad, check_backward_ad=check_backward_ad, fast_mode=fast_mode,
+        masked=masked), _GRADCHECK)
     return _check(func, inputs, 1, eps, atol, rtol, raise_exception)
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-                  **unused):
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
+    """Second-order ``gradcheck``; torch's other options are supported at their defaults only."""
+    _supported_only("gradgradcheck", dict(
+        grad_outputs=grad_outputs, gen_non_contig_grad_outputs=gen_non_contig_grad_outputs,
+        nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,
+        check_batched_grad=check_batched_grad, check_fwd_over_rev=check_fwd_over_rev,
+        check_rev_over_rev=check_rev_over_rev, fast_mode=fast_mode, masked=masked), _GRADGRADCHECK)
     return _check(func, inputs, 2, eps, atol, rtol, raise_exception)

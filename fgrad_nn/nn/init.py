@@ -17,8 +17,9 @@ import numpy as np
 
 import fgrad.random as fr
 from fgrad import backend
+from fgrad.core import concrete
 
-from .._tensor import Tensor, inplace, raw_of
+from .._tensor import Tensor, inplace
 from ..autograd.grad_mode import no_grad
 from fgrad.nn import base as _b
 from fgrad.nn.base import calculate_gain
@@ -43,7 +44,11 @@ def next_key(generator=None):
         src = _KEY_SOURCES[-1]
         src[0], k = fr.split(src[0])
         return k
-    return fr.key(int(rng(generator).integers(0, 2 ** 63)))
+    g = rng(generator)
+    per_example = getattr(g, "keys", None)
+    if per_example is not None:  # inside torch.func.vmap(randomness='different'): one key per example
+        return per_example()
+    return fr.key(int(g.integers(0, 2 ** 63)))
 
 
 @contextlib.contextmanager
@@ -58,7 +63,7 @@ def key_source(key):
 
 def _write(tensor, value):
     """Copy the raw array ``value`` into ``tensor`` in place (no grad); returns ``tensor``."""
-    r = raw_of(tensor._data)
+    r = concrete(tensor._data)
     if backend.is_cupy_array(r) and not backend.is_cupy_array(value):
         value = backend.get_array_module(r).asarray(value)
     elif not backend.is_cupy_array(r) and backend.is_cupy_array(value):

@@ -7,10 +7,11 @@ True
 """
 import numpy as np
 
-from fgrad.core import VJPTracer
+from fgrad import backend
+from fgrad.core import concrete
 
-from .._tensor import Tensor, _as_storage, _init, raw_of, wrap
-from ..autograd._tape import TAPE
+from .._ops.creation import as_tensor, empty
+from .._tensor import Tensor, _as_storage, _init, on_tape, wrap
 
 __all__ = ["Parameter", "Buffer", "is_lazy"]
 
@@ -18,13 +19,11 @@ __all__ = ["Parameter", "Buffer", "is_lazy"]
 def _share(cls, data):
     """A new ``cls`` instance over ``data``'s storage and version counter (no graph)."""
     if data is None:
-        from .._ops.creation import empty
         data = empty(0)
     elif not isinstance(data, Tensor):
-        from .._ops.creation import as_tensor
         data = as_tensor(data)
     d = data._data
-    if type(d) is VJPTracer and d._trace is TAPE:
+    if on_tape(d):
         d = d._value
     self = object.__new__(cls)
     _init(self, _as_storage(d), version=data._version)
@@ -52,13 +51,12 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        from fgrad import backend
-        return (_rebuild_parameter, (np.asarray(backend.to_host(raw_of(self._data))), self.requires_grad))
+        return (_rebuild_parameter, (np.asarray(backend.to_host(concrete(self._data))), self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(wrap(raw_of(self._data).copy()), self.requires_grad)
+        p = Parameter(wrap(concrete(self._data).copy()), self.requires_grad)
         if self._grad is not None:
             p._grad = self._grad.clone()
         memo[id(self)] = p

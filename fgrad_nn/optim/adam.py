@@ -27,11 +27,11 @@ class Adam(Optimizer):
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
         _check_lr_tensor(lr)
-        _pure.adam(_to_scalar(lr), tuple(_to_scalar(b) for b in betas), eps, weight_decay)
-        betas = _betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused, decoupled_weight_decay=decoupled_weight_decay)
+        self._make_rule(defaults)
+        defaults["betas"] = _betas(betas)
         super().__init__(params, defaults)
         _check_flags(fused, foreach, differentiable)
 
@@ -60,9 +60,9 @@ class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr_tensor(lr)
-        _pure.adamax(_to_scalar(lr), betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
+        self._make_rule(defaults)
         super().__init__(params, defaults)
 
 
@@ -76,10 +76,10 @@ class NAdam(Optimizer):
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
         _check_lr_tensor(lr)
-        _pure.nadam(_to_scalar(lr), betas, eps, weight_decay, momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)
+        self._make_rule(defaults)
         super().__init__(params, defaults)
 
 
@@ -93,8 +93,8 @@ class RAdam(Optimizer):
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
         _check_lr_tensor(lr)
-        _pure.radam(_to_scalar(lr), betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
+        self._make_rule(defaults)
         super().__init__(params, defaults)

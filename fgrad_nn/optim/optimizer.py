@@ -1,21 +1,26 @@
 """``torch.optim.Optimizer``: param groups, per-parameter state and torch's state_dict format.
 
 No update rule lives here: each subclass names its pure optimizer from
-``fgrad.optim`` and the hyperparameters it takes from a group; ``step``
-runs that pure ``update`` on each parameter's arrays and writes the result into
-the parameter's storage. ``self.state[p]`` holds the pure state's fields as
-Tensors under torch's names (``step``, ``exp_avg`` ...).
+``fgrad.optim`` and the hyperparameters it takes from a group. The constructor
+makes that optimizer once (``fgrad.optim.inject_hyperparams``: torch's argument
+checks run there, once) and keeps it; ``step`` hands it each group's current
+hyperparameters (a scheduler may have changed them) with each parameter's state,
+and writes the result into the parameter's storage. ``self.state[p]`` holds the
+pure state's fields as Tensors under torch's names (``step``, ``exp_avg`` ...).
 """
+import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
 
 import numpy as np
 
-from .. import _dtypes
-from .._tensor import Tensor, inplace, raw_of, wrap
-from ..autograd.grad_mode import enable_grad, no_grad
 from fgrad import optim as _pure
+from fgrad.core import concrete
+
+from .. import _dtypes
+from .._tensor import Tensor, inplace, reset_grads, wrap
+from ..autograd.grad_mode import enable_grad, no_grad
 
 __all__ = ["Optimizer", "required"]
 
@@ -44,26 +49,7 @@ def _typename(o):
 
 
 def _raw(t):
-    return raw_of(t._data) if isinstance(t, Tensor) else np.asarray(t)
-
-
-def _fields(state):
-    """``(name, value)`` for every field of the (nested) pure state."""
-    if isinstance(state, tuple) and hasattr(state, "_fields"):
-        for name, value in zip(state._fields, state):
-            yield name, value
-    elif isinstance(state, tuple):
-        for s in state:
-            yield from _fields(s)
-
-
-def _fill(template, values):
-    """The pure state shaped like ``template`` with each field taken from ``values`` by name."""
-    if isinstance(template, tuple) and hasattr(template, "_fields"):
-        return type(template)(*(values.get(name) for name in template._fields))
-    if isinstance(template, tuple):
-        return tuple(_fill(t, values) for t in template)
-    return template
+    return concrete(t._data) if isinstance(t, Tensor) else np.asarray(t)
 
 
 class _Handle:
@@ -85,7 +71,8 @@ class _Handle:
 
 
 class Optimizer:
-    """Base class: subclasses set ``_rule`` (a pure optimizer) and ``_rule_keys`` (its group keys)."""
+    """Base class: subclasses set ``_rule`` (a pure optimizer) and ``_rule_keys`` (its group keys), and
+    call ``_make_rule(defaults)`` before ``Optimizer.__init__`` (torch checks its arguments first)."""
 
     _rule = None
     _rule_keys = ()
@@ -109,23 +96,20 @@ class Optimizer:
 
     # ------------------------------------------------------------------ the update
     def _hyperparameters(self, group):
-        """The pure optimizer's keyword arguments from ``group`` (Tensor lr/betas as floats)."""
-        out = {}
-        for k in self._rule_keys:
-            v = group[k] if k in group else self.defaults[k]
-            out[k] = tuple(_to_scalar(b) for b in v) if k == "betas" else _to_scalar(v)
-        return out
+        """The pure optimizer's hyperparameters from ``group`` (Tensor lr/betas as floats)."""
+        return {k: tuple(_to_scalar(b) for b in group[k]) if k == "betas" else _to_scalar(group[k])
+                for k in self._rule_keys}
 
-    def _transform(self, group):
-        with _pure._unchecked():  # torch validates at construction only
-            return type(self)._rule(**self._hyperparameters(group))
+    def _make_rule(self, defaults, validate=True):
+        """The pure optimizer, made once from ``defaults`` (checking them as torch does) and kept."""
+        self._pure_optimizer = _pure.inject_hyperparams(type(self)._rule)(**self._hyperparameters(defaults),
+                                                                   validate=validate)
 
-    def _init_state(self, p, group, tx):
+    def _init_state(self, p):
         """torch's lazy state: the pure init's fields, scalars on the host in the default dtype."""
         state = {}
-        scalar = _dtypes.to_np(_dtypes.get_default_dtype())
-        scalar = np.float64 if scalar == np.float64 else np.float32
-        for name, value in _fields(tx.init(_raw(p))):
+        scalar = np.float64 if _dtypes.get_default_dtype().np == np.float64 else np.float32
+        for name, value in _pure.state_fields(self._pure_optimizer.init(_raw(p)).inner_state).items():
             if value is None:
                 continue
             if name in _SCALAR_STATE:
@@ -152,22 +136,17 @@ class Optimizer:
         return loss
 
     def _step_group(self, group):
-        tx = self._transform(group)
-        template = None
+        hyperparams = self._hyperparameters(group)
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state.get(p)
-            if not state:
-                state = self._init_state(p, group, tx)
-            if template is None:
-                template = tx.init(np.zeros((), dtype=_raw(p).dtype))
+            state = self.state.get(p) or self._init_state(p)
             praw = _raw(p)
-            pure_state = _fill(template, {k: _raw(v) for k, v in state.items()})
-            updates, new_state = tx.update(_raw(p.grad), pure_state, praw)
+            fields = _pure.InjectHyperparamsState(hyperparams, {k: _raw(v) for k, v in state.items()})
+            updates, new_state = self._pure_optimizer.update(_raw(p.grad), fields, praw)
             new_p = _pure.apply_updates(praw, updates)
             inplace(p, lambda old: new_p)
-            for name, value in _fields(new_state):
+            for name, value in _pure.state_fields(new_state.inner_state).items():
                 if value is not None:
                     state[name] = wrap(value)
             if state or p in self.state:
@@ -176,7 +155,6 @@ class Optimizer:
     # ------------------------------------------------------------------ groups and grads
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's ``.grad`` (to None by default, else to zeros in place)."""
-        from .._tensor import reset_grads
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def add_param_group(self, param_group):
@@ -213,7 +191,6 @@ class Optimizer:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
         if len(tensors) != len({id(t) for t in tensors}):
-            import warnings
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
                           "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
                           stacklevel=3)
@@ -280,6 +257,8 @@ class Optimizer:
         self.__dict__.update(state)
         self.__dict__.setdefault("_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_step_post_hooks", OrderedDict())
+        if type(self)._rule is not None:  # the pure optimizer (closures) is not pickled: made again
+            self._make_rule(self.defaults, validate=False)
 
     # ------------------------------------------------------------------ hooks and repr
     def register_step_pre_hook(self, hook):

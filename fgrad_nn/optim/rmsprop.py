@@ -1,6 +1,6 @@
 """Per-coordinate adaptive rates: ``RMSprop``, ``Adagrad``, ``Adadelta`` over their pure rules."""
 from fgrad import optim as _pure
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer
 from .sgd import _check_flags, _check_lr_tensor
 
 __all__ = ["RMSprop", "Adagrad", "Adadelta"]
@@ -15,10 +15,10 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr_tensor(lr)
-        _pure.rmsprop(_to_scalar(lr), alpha, eps, weight_decay, momentum)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
+        self._make_rule(defaults)
         super().__init__(params, defaults)
 
 
@@ -31,21 +31,15 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr_tensor(lr)
-        _pure.adagrad(_to_scalar(lr), lr_decay, weight_decay, initial_accumulator_value, eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
+        self._make_rule(defaults)
         super().__init__(params, defaults)
         _check_flags(fused, foreach, differentiable)
-        for group in self.param_groups:
-            tx = self._transform(self.defaults)
+        for group in self.param_groups:  # the pure optimizer starts with the constructor's values, as torch
             for p in group["params"]:
-                self.state[p] = self._init_state(p, group, tx)
-
-    def _init_state(self, p, group, tx):
-        # torch fills the accumulator with the constructor's value, whatever the group says
-        return super()._init_state(p, group, _pure.scale_by_adagrad(
-            initial_accumulator_value=self.defaults["initial_accumulator_value"]))
+                self.state[p] = self._init_state(p)
 
 
 class Adadelta(Optimizer):
@@ -57,7 +51,7 @@ class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         _check_lr_tensor(lr)
-        _pure.adadelta(_to_scalar(lr), rho, eps, weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
+        self._make_rule(defaults)
         super().__init__(params, defaults)

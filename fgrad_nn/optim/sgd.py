@@ -1,6 +1,6 @@
 """``torch.optim.SGD`` over :func:`fgrad.optim.sgd`."""
 from fgrad import optim as _pure
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
@@ -35,9 +35,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         _check_lr_tensor(lr)
-        _pure.sgd(_to_scalar(lr), momentum, dampening, _to_scalar(weight_decay), nesterov, maximize)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)
+        self._make_rule(defaults)
         super().__init__(params, defaults)
         _check_flags(fused, foreach, differentiable)

@@ -237,6 +237,70 @@ except RuntimeError:
     both(src, "ok", "err")
 
 
+
+def test_autograd_functional_jacobian_and_hessian():
+    both("""
+def f(a):
+    return torch.tanh(a) @ torch.ones(3, 2, dtype=torch.float64) * (a ** 2).sum()
+def g(a, b):
+    return (a.sin() * b).sum() + (a * a * b).sum()
+x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], dtype=torch.float64)
+y = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 4.0]], dtype=torch.float64)
+j = torch.autograd.functional.jacobian(f, x)
+ja, jb = torch.autograd.functional.jacobian(g, (x, y))
+h = torch.autograd.functional.hessian(lambda a: g(a, y), x)
+(haa, hab), (hba, hbb) = torch.autograd.functional.hessian(g, (x, y))
+""", "j", "ja", "jb", "h", "haa", "hab", "hba", "hbb")
+
+
+@pytest.mark.parametrize("fn, option", [
+    ("jacobian", {"create_graph": True}), ("jacobian", {"strict": True}), ("jacobian", {"vectorize": True}),
+    ("jacobian", {"strategy": "forward-mode", "vectorize": True}), ("hessian", {"create_graph": True}),
+    ("hessian", {"vectorize": True}), ("hessian", {"outer_jacobian_strategy": "forward-mode", "vectorize": True}),
+])
+def test_autograd_functional_options_not_honoured_raise(fn, option):
+    x = fgrad_nn.tensor([1.0, 2.0], dtype=fgrad_nn.float64)
+    getattr(torch.autograd.functional, fn)(lambda a: (a ** 3).sum(), torch.tensor([1.0, 2.0]), **option)
+    with pytest.raises(NotImplementedError, match="|".join(option)):
+        getattr(fgrad_nn.autograd.functional, fn)(lambda a: (a ** 3).sum(), x, **option)
+    defaults = {"create_graph": False, "strict": False, "vectorize": False}
+    defaults = {k: defaults.get(k, "reverse-mode") for k in option}
+    getattr(fgrad_nn.autograd.functional, fn)(lambda a: (a ** 3).sum(), x, **defaults)
+
+
+@pytest.mark.parametrize("fn, option", [
+    ("gradcheck", {"fast_mode": True}), ("gradcheck", {"check_forward_ad": True}),
+    ("gradcheck", {"check_batched_grad": True}), ("gradcheck", {"nondet_tol": 1e-3}),
+    ("gradgradcheck", {"check_fwd_over_rev": True}), ("gradgradcheck", {"grad_outputs": "given"}),
+])
+def test_gradcheck_options_not_honoured_raise(fn, option):
+    x = fgrad_nn.tensor([0.5, 1.0], dtype=fgrad_nn.float64, requires_grad=True)
+    if option.get("grad_outputs") == "given":
+        option = {"grad_outputs": (fgrad_nn.ones(2, dtype=fgrad_nn.float64),)}
+    with pytest.raises(NotImplementedError, match=next(iter(option))):
+        getattr(fgrad_nn.autograd, fn)(lambda v: v.exp(), (x,), **option)
+    assert getattr(fgrad_nn.autograd, fn)(lambda v: v.exp(), (x,), check_undefined_grad=False, masked=False)
+
+
+def test_grad_variables_and_is_grads_batched():
+    both("""
+import warnings
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    torch.autograd.backward([x * x], grad_variables=[torch.tensor([1.0, -2.0])])
+deprecated = [type(m.message).__name__ for m in w]
+g = x.grad
+both_given = None
+try:
+    torch.autograd.backward([x * x], [torch.ones(2)], grad_variables=[torch.ones(2)])
+except RuntimeError as e:
+    both_given = "grad_variables" in str(e)
+""", "deprecated", "g", "both_given")
+    x = fgrad_nn.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="is_grads_batched"):
+        fgrad_nn.autograd.grad(x * x, x, fgrad_nn.eye(2), is_grads_batched=True)
+
 # ------------------------------------------------------------------ in-place and versions
 
 def test_inplace_on_leaf_raises():

@@ -102,7 +102,11 @@ def test_creation_errors():
 def test_device_api_without_gpu():
     if fgrad_nn.cuda.is_available():
         pytest.skip("a GPU is present (see test_cuda_device)")
-    assert fgrad_nn.cuda.is_available() is False
+    assert fgrad_nn.cuda.is_available() is False and fgrad_nn.cuda.device_count() == torch.cuda.device_count() == 0
+    fgrad_nn.cuda.manual_seed_all(3)  # CUDA tensors are sampled on the host: the global generator
+    first = fgrad_nn.rand(3).tolist()
+    fgrad_nn.manual_seed(3)
+    assert fgrad_nn.rand(3).tolist() == first
     assert fgrad_nn.device("cpu") == fgrad_nn.tensor([1.0]).device
     assert str(fgrad_nn.device("cuda:1")) == str(torch.device("cuda:1"))
     assert repr(fgrad_nn.device("cuda", 0)) == repr(torch.device("cuda", 0))

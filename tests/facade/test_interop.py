@@ -86,3 +86,21 @@ def test_inplace_methods_inside_fgrad_transforms_keep_exact_derivatives():
     x = np.array([1.0, 2.0])
     expected = 2 * x + 1 + np.array([0.0, 2 * (x[1] ** 2 + x[1]) * (2 * x[1] + 1)])
     np.testing.assert_allclose(fgrad.grad(f)(x), expected)
+
+
+def test_untracked_inplace_writes_follow_fgrad_transforms():
+    # index_add_ and scatter_ on tensors that do not require grad: inside an fgrad transform the
+    # tensor follows the traced result (Tensor._assign), so derivatives flow through the write
+    def f(x):
+        t = fgrad_nn.as_tensor(x)
+        u = fgrad_nn.zeros(3, dtype=t.dtype)
+        u.index_add_(0, fgrad_nn.tensor([0, 2]), t[:2] * t[:2])
+        v = fgrad_nn.zeros(3, dtype=t.dtype)
+        v.scatter_(0, fgrad_nn.tensor([1]), t[2:] * 3.0)
+        return (u * u).sum()._data + v.sum()._data
+
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(fgrad.grad(f)(x), [4 * x[0] ** 3, 4 * x[1] ** 3, 3.0])
+    u = fgrad_nn.zeros(3)
+    u.index_add_(0, fgrad_nn.tensor([0, 2]), fgrad_nn.ones(2))
+    assert u.tolist() == [1.0, 0.0, 1.0] and u._version[0] == 1

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 import fgrad_nn as ft
-from fgrad_nn._tensor import raw_of
+from fgrad.core import concrete
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 TORCH_DT = {np.float64: torch.float64, np.float32: torch.float32}
@@ -18,7 +18,7 @@ FT_DT = {np.float64: ft.float64, np.float32: ft.float32}
 
 def host(t):
     """A facade Tensor's data as a NumPy array (CuPy copied to the host)."""
-    r = raw_of(t._data)
+    r = concrete(t._data)
     return r.get() if hasattr(r, "get") else np.asarray(r)
 
 
@@ -102,8 +102,8 @@ def compare_modules(tm, fm, inputs, dtype=np.float64, train=True, steps=1, devic
 def _pure_run(fm, xs, train, device, kwargs):
     """The pure layer's (outputs, new_state) on the Module's current params/buffers (all raw arrays)."""
     import fgrad
-    params = {k: raw_of(p._data) for k, p in fm._parameters.items() if p is not None}
-    state = {k: raw_of(b._data).copy() for k, b in fm._buffers.items() if b is not None}
+    params = {k: concrete(p._data) for k, p in fm._parameters.items() if p is not None}
+    state = {k: concrete(b._data).copy() for k, b in fm._buffers.items() if b is not None}
     xs = [fgrad.device_put(x, device) for x in xs]
     y, new_state = fm._layer.apply(params, state, *xs, train=train, **kwargs)
     ys = [np.asarray(v.get() if hasattr(v, "get") else v) for v in _outs(y)]

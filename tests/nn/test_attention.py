@@ -10,7 +10,7 @@ import fgrad_nn as ft
 import fgrad_nn.nn.functional as F
 import fgrad.nn as L
 import fgrad.nn.functional as LF
-from fgrad_nn._tensor import raw_of
+from fgrad.core import concrete
 from fgrad.nn.base import flatten_params, unflatten_params
 
 from _layer_compare import close, host
@@ -156,7 +156,7 @@ def test_multihead_attention_matches_torch(cfg, seed):
     for name, p in tm.named_parameters():
         close(host(fp[name].grad), p.grad.numpy(), dtype, f"grad of {name}")
     # pure face == Module face
-    params = unflatten_params({n: raw_of(p._data) for n, p in fm.named_parameters()})
+    params = unflatten_params({n: concrete(p._data) for n, p in fm.named_parameters()})
     fm_layer = fm._layer
     pk, pv = (q, q) if self_attn else (k, v)
     (yp, _), _ = fm_layer.apply(params, {}, q, pk, pv, **extra, **call)

@@ -116,7 +116,7 @@ def test_functional_call_strict_messages_equal_torchs():
 
 def test_pure_init_returns_the_modules_current_values():
     _, f = paired()
-    init, _ = pure(f)
+    init = pure(f).init
     params, state = init(fgrad.random.key(0))
     assert sorted(params) == ["fc1", "fc2", "fc3", "scale"] and sorted(params["fc1"]) == ["bias", "weight"]
     assert sorted(state) == ["calls", "offset"]
@@ -126,7 +126,8 @@ def test_pure_init_returns_the_modules_current_values():
 
 def test_pure_grad_matches_torch_and_the_facade_backward():
     t, f = paired()
-    init, apply = pure(f)
+    layer = pure(f)
+    init, apply = layer.init, layer.apply
     params, state = init()
 
     def loss(p, x):
@@ -147,14 +148,14 @@ def test_pure_grad_matches_torch_and_the_facade_backward():
 
 def test_pure_jvp_and_hessian_match_torch_func():
     t, f = paired()
-    _, apply = pure(f)
+    apply = pure(f).apply
     tparams = {n: p.detach() for n, p in t.named_parameters()}
     xt = torch.tensor(X)
 
     def torch_loss(w1):  # a fresh "calls" buffer: torch.func refuses in-place updates of captured tensors
         fresh = {"calls": torch.zeros((), dtype=torch.int64)}
         return torch.func.functional_call(t, {**tparams, **fresh, "fc1.weight": w1}, (xt,)).sum()
-    init, _ = pure(f)
+    init = pure(f).init
     params, state = init()
 
     def our_loss(w1):
@@ -173,7 +174,8 @@ def test_pure_jvp_and_hessian_match_torch_func():
 
 def test_pure_hessian_over_whole_param_tree():
     _, f = paired()
-    init, apply = pure(f)
+    layer = pure(f)
+    init, apply = layer.init, layer.apply
     params, state = init()
     x = X[:2]
     H = fgrad.hessian(lambda p: apply(p, state, x)[0].sum())(params)
@@ -191,7 +193,8 @@ def test_pure_hessian_over_whole_param_tree():
 
 def test_pure_returns_new_state_and_leaves_module_alone():
     _, f = paired()
-    init, apply = pure(f)
+    layer = pure(f)
+    init, apply = layer.init, layer.apply
     params, state = init()
     out, new_state = apply(params, state, X)
     assert new_state["calls"] == 1 and state["calls"] == 0 and f.calls.item() == 0
@@ -204,7 +207,8 @@ def test_pure_returns_new_state_and_leaves_module_alone():
 def test_pure_train_flag_and_dropout_key():
     nn = fgrad_nn.nn
     m = nn.Sequential(nn.Linear(4, 50), nn.Dropout(0.5), nn.Linear(50, 1))
-    init, apply = pure(m)
+    layer = pure(m)
+    init, apply = layer.init, layer.apply
     p, s = init()
     x = np.ones((3, 4), np.float32)
     y_eval, _ = apply(p, s, x)
@@ -221,6 +225,30 @@ def test_pure_train_flag_and_dropout_key():
     assert g["0"]["weight"].shape == (50, 4)
 
 
+def test_pure_of_a_one_layer_module_is_its_layer():
+    """A Module over one fgrad.nn layer hands back that layer (with the Module's current settings); its
+    apply on the Module's arrays is the Module's forward."""
+    nn = fgrad_nn.nn
+    bn = nn.BatchNorm1d(3, momentum=0.5)
+    bn.momentum = 0.25
+    layer = pure(bn)
+    assert layer is bn._layer and isinstance(layer, fgrad.nn.BatchNorm1d) and layer.momentum == 0.25
+    lin = nn.Linear(3, 2)
+    params = {k: v.detach().numpy() for k, v in lin.named_parameters()}
+    x = np.ones((4, 3), np.float32)
+    np.testing.assert_array_equal(pure(lin).apply(params, {}, x)[0], lin(fgrad_nn.tensor(x)).detach().numpy())
+    fresh, _ = pure(lin).init(fgrad.random.key(0))
+    assert fresh["weight"].shape == (2, 3)
+
+    class Twice(nn.Linear):  # a forward of its own: not the layer's
+        def forward(self, x):
+            return super().forward(x) * 2
+    assert isinstance(pure(Twice(3, 2)), fgrad_nn.func.ModuleLayer)
+    hooked = nn.Linear(3, 2)
+    hooked.register_forward_hook(lambda m, a, out: out * 3)
+    assert isinstance(pure(hooked), fgrad_nn.func.ModuleLayer)
+
+
 def test_pure_with_inplace_activations_differentiates_correctly():
     """F's inplace=True under an fgrad transform re-points the Tensor at the traced result."""
     nn = fgrad_nn.nn
@@ -230,7 +258,8 @@ def test_pure_with_inplace_activations_differentiates_correctly():
         fgrad_nn.manual_seed(0)
         m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=inplace), nn.Linear(4, 4), nn.LeakyReLU(0.1, inplace),
                           nn.Linear(4, 1)).double()
-        init, apply = pure(m)
+        layer = pure(m)
+        init, apply = layer.init, layer.apply
         p, s = init()
         f = lambda q: apply(q, s, x)[0].sum()  # noqa: E731
         tangent = fgrad.tree_util.tree_map(np.ones_like, p)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import fgrad.nn as L
 import fgrad_nn
 from fgrad_nn.nn import init
 
@@ -215,3 +216,33 @@ def test_deprecated_aliases_warn():
         warnings.simplefilter("always")
         init.xavier_uniform(fgrad_nn.empty(3, 3))
     assert any(issubclass(x.category, FutureWarning) and "xavier_uniform_" in str(x.message) for x in w)
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Linear(5, 3), lambda nn: nn.Bilinear(2, 3, 4), lambda nn: nn.Conv2d(2, 4, 3),
+    lambda nn: nn.ConvTranspose1d(2, 3, 2), lambda nn: nn.LSTM(3, 4, 2, proj_size=2), lambda nn: nn.GRUCell(3, 4),
+    lambda nn: nn.BatchNorm1d(3), lambda nn: nn.LayerNorm(4), lambda nn: nn.GroupNorm(2, 4),
+    lambda nn: nn.Embedding(5, 2, padding_idx=1), lambda nn: nn.PReLU(3, 0.1)])
+def test_one_init_rule_per_layer(make):
+    """Construction and ``reset_parameters`` both draw with the pure layer's own ``init``, keyed from the
+    global generator: seeded alike, they give the same numbers as ``layer.init`` itself."""
+    m = make(fgrad_nn.nn)
+    with fgrad_nn.no_grad():
+        for p in m.parameters():
+            p.add_(1.0)
+    for b in m.buffers():
+        if b.is_floating_point():
+            b.add_(1.0)
+    fgrad_nn.manual_seed(11)
+    m.reset_parameters()
+    fgrad_nn.manual_seed(11)
+    params, state = m._layer.init(fgrad_nn.nn.init.next_key())
+    expected = {**L.flatten_params(params), **L.flatten_params(state)}
+    got = m.state_dict()
+    assert sorted(got) == sorted(expected)
+    for k, v in expected.items():
+        np.testing.assert_array_equal(got[k].numpy(), np.asarray(v), err_msg=k)
+    fgrad_nn.manual_seed(11)
+    fresh = make(fgrad_nn.nn)
+    for k, v in fresh.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), got[k].numpy(), err_msg=k)

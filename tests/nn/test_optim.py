@@ -264,3 +264,30 @@ def test_device(name, device):
         assert all(v.device.type == dev for k, v in opt.state[p].items() if k not in ("step", "mu_product"))
         return p.detach().cpu().numpy()
     np.testing.assert_allclose(run(device), run("cpu"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,group_kw,later", [
+    ("SGD", dict(momentum=0.9, weight_decay=0.1), dict(lr=0.02, momentum=0.5, weight_decay=0.0)),
+    ("Adam", dict(amsgrad=True, weight_decay=0.05), dict(lr=0.03, betas=(0.8, 0.99), weight_decay=0.0)),
+    ("RMSprop", dict(momentum=0.5, centered=True), dict(lr=0.002, alpha=0.9)),
+    ("NAdam", dict(weight_decay=0.1), dict(lr=0.01, momentum_decay=0.01)),
+])
+def test_group_hyperparameters_are_read_at_every_step(name, group_kw, later):
+    """A group may differ from the defaults in kind (momentum, amsgrad), and any hyperparameter may be
+    changed between steps without re-validation, as torch's schedulers do: the trajectories stay torch's."""
+    def make(lib):
+        ps = [lib.tensor(p, requires_grad=True) for p in initial(3)]
+        opt = getattr(lib.optim, name)([{"params": ps[:1]}, {"params": ps[1:], **group_kw}], lr=0.05)
+        return ps, opt
+
+    (tps, topt), (fps, fopt) = make(torch), make(ft)
+    for step in range(8):
+        if step == 4:
+            for opt in (topt, fopt):
+                opt.param_groups[1].update(later)
+                opt.param_groups[0]["lr"] = -0.01  # torch does not check values set after construction
+        for ps, lib, opt in ((tps, torch, topt), (fps, ft, fopt)):
+            set_grads(ps, lib, step, skip=False)
+            opt.step()
+        assert_close(tps, fps)
+    assert sorted(fopt.state[fps[1]]) == sorted(topt.state[tps[1]])

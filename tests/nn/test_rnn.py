@@ -12,7 +12,7 @@ import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
 import fgrad.nn as L
-from fgrad_nn._tensor import raw_of
+from fgrad.core import concrete
 from fgrad_nn.nn.utils import rnn as R
 
 from _layer_compare import close, host
@@ -110,7 +110,7 @@ def test_recurrent_layers_match_torch(cfg, seed):
     assert tuple(yf[0].shape) == lead + (D * h_out,)
     assert tuple(yf[1].shape) == (D * kw["num_layers"],) + batch + (h_out,)
     # the pure face on the Module's arrays gives the Module's output, and fgrad.grad works over it
-    params = {k: raw_of(p._data) for k, p in fm.named_parameters()}
+    params = {k: concrete(p._data) for k, p in fm.named_parameters()}
     (out, hid), _ = fm._layer.apply(params, {}, x, hx)
     np.testing.assert_array_equal(np.asarray(out), host(yf[0].detach()))
     g = fgrad.grad(lambda p: fm._layer.apply(p, {}, x, hx)[0][0].sum())(params)

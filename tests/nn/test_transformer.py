@@ -10,7 +10,7 @@ import fgrad
 import fgrad.random as fr
 import fgrad_nn as ft
 import fgrad.nn as L
-from fgrad_nn._tensor import raw_of
+from fgrad.core import concrete
 from fgrad.nn.base import flatten_params, unflatten_params
 
 from _layer_compare import close, host
@@ -95,7 +95,7 @@ def test_encoder_layer_matches_torch(cfg, mask_kind, seed):
     masks = {("is_causal" if k == "src_is_causal" else k): v for k, v in masks.items()}
     y = _compare(tm, fm, [x], masks, dtype, seed)
     # the pure face on the Module's parameters gives the Module's output
-    params = unflatten_params({n: raw_of(p._data) for n, p in fm.named_parameters()})
+    params = unflatten_params({n: concrete(p._data) for n, p in fm.named_parameters()})
     yp, _ = L.TransformerEncoderLayer(**kw, dtype=dtype).apply(params, {}, x, **masks)
     np.testing.assert_array_equal(np.asarray(yp), host(y.detach()))
 

@@ -17,6 +17,8 @@ class Spec:
     modes     -- ("fwd", "rev") or a subset
     nondiff   -- the primitive has no derivative: only its value (and that it stops tracing)
                  are checked
+    tags      -- "value_dependent_shape": a mask made from the first argument picks the elements, so
+                 vmap over that argument is refused (with a ValueError, as JAX refuses it)
     """
     name: str
     fun: Callable

@@ -65,9 +65,10 @@ SPECS = [
     Spec("getitem", lambda x: x[REPEATS], _at_least(1, extra_dims=2), reference=lambda x: x[REPEATS]),
     Spec("getitem", lambda x: x[np.array([[1, 1], [0, -1]])], _at_least(2, extra_dims=1),
          reference=lambda x: x[np.array([[1, 1], [0, -1]])]),
-    Spec("getitem", lambda x: x[x > 0], _one(avoid=(0.0,)), reference=lambda x: x[x > 0]),
+    Spec("getitem", lambda x: x[x > 0], _one(avoid=(0.0,)), reference=lambda x: x[x > 0],
+         tags=("value_dependent_shape",)),
     Spec("getitem", lambda x: x[x[..., 0] > 0], _one(min_dims=2, avoid=(0.0,)),
-         reference=lambda x: x[x[..., 0] > 0]),
+         reference=lambda x: x[x[..., 0] > 0], tags=("value_dependent_shape",)),
     Spec("getitem", lambda x: x[MIXED], _at_least(2, 1, 2), reference=lambda x: x[MIXED]),
     Spec("getitem", lambda x: x[ADJACENT], _at_least(1, 3, 2), reference=lambda x: x[ADJACENT]),
     Spec("getitem", lambda x: x[MASK_AND_INT], _at_least(3, 2, 1, exact=1), reference=lambda x: x[MASK_AND_INT]),
@@ -82,6 +83,7 @@ SPECS = [
     Spec("index_add", lambda x, v: fnp.at(x)[1:, ::-1].add(v), _x_and_values((2, 1), lambda s: (s[0] - 1, s[1])),
          reference=lambda x, v: _np_add((slice(1, None), slice(None, None, -1)))(x, v)),
     Spec("index_add", lambda x, v: fnp.at(x)[x > 0].add(v), _x_and_values((1, 1), lambda s: (), avoid=(0.0,)),
+         tags=("value_dependent_shape",),
          reference=lambda x, v: np.where(x > 0, x + v, x)),
 
     # index_set: with repeats the last write wins, so earlier values get no derivative

@@ -270,8 +270,7 @@ class PReLU(Module):
         self._init_layer(L.PReLU(num_parameters, init, np_dtype(dtype)), device)
 
     def reset_parameters(self):
-        from .. import init as _init
-        _init.constant_(self.weight, self.init)
+        self._reset_from_layer()
 
     def forward(self, input):
         return F.prelu(input, self.weight)

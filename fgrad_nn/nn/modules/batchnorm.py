@@ -11,8 +11,7 @@ its new running statistics back into the buffers (in place, no grad), as torch d
 1
 """
 from fgrad import nn as L
-from .. import init
-from ._run import run_layer
+
 from .module import Module, np_dtype
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
@@ -52,20 +51,15 @@ class _NormBase(Module):
             self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
-        self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        self._reset_from_layer()  # the layer's init: running statistics reset, weight 1, bias 0
 
-    def _sync(self):
-        # torch reads these attributes at every call (users change momentum after construction)
+    def _current_layer(self):
         lay = self._layer
         lay.eps, lay.momentum, lay.track_running_stats = self.eps, self.momentum, self.track_running_stats
+        return lay
 
     def forward(self, input):
-        self._sync()
-        return run_layer(self, input)
+        return self._run_layer(input)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -8,11 +8,11 @@ Each builds the pure layer (which checks torch's constructor errors), registers 
 >>> conv(torch.ones(2, 3, 10, 10)).shape
 torch.Size([2, 8, 10, 10])
 """
-import math
-
 from fgrad import nn as L
-from .. import init
-from ._run import check_same_dtype, run_layer
+from fgrad.nn.torch_rules import dtype_name
+
+from ..._tensor import Tensor
+from .. import functional as F
 from .module import Module, np_dtype
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -36,15 +36,13 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        self._reset_from_layer()
 
     def _check_dtype(self, input):
-        check_same_dtype(input, self.weight)
+        """torch's error for an input whose float dtype differs from the weight's."""
+        if isinstance(input, Tensor) and input._np_dtype() != self.weight._np_dtype():
+            raise RuntimeError(f"Input type ({dtype_name(input._np_dtype()).lower()}) and bias type "
+                               f"({dtype_name(self.weight._np_dtype()).lower()}) should be the same")
 
     def extra_repr(self):
         return self._layer.extra_repr()
@@ -62,7 +60,6 @@ class _Conv(_ConvNd):
 
     def _conv_forward(self, input, weight, bias):
         """torch's hook for subclasses: this convolution with another weight/bias."""
-        from .. import functional as F
         fn = getattr(F, self._fn_name)
         if self.padding_mode != "zeros":
             return fn(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), weight, bias,
@@ -71,7 +68,7 @@ class _Conv(_ConvNd):
 
     def forward(self, input):
         self._check_dtype(input)
-        return run_layer(self, input)
+        return self._run_layer(input)
 
 
 class Conv1d(_Conv):
@@ -107,7 +104,7 @@ class _ConvTranspose(_ConvNd):
         self._check_dtype(input)
         if output_size is not None:
             output_size = [int(s) for s in output_size]
-        return run_layer(self, input, output_size=output_size)
+        return self._run_layer(input, output_size=output_size)
 
 
 class ConvTranspose1d(_ConvTranspose):

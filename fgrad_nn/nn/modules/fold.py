@@ -5,6 +5,7 @@
 torch.Size([1, 12, 9])
 """
 from fgrad import nn as L
+
 from .pooling import _Pool
 
 __all__ = ["Unfold", "Fold"]
@@ -15,10 +16,7 @@ class Fold(_Pool):
 
     __constants__ = ["output_size", "kernel_size", "dilation", "padding", "stride"]
     _attrs = tuple(__constants__)
-
-    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
-        super().__init__()
-        self._build(L.Fold(output_size, kernel_size, dilation, padding, stride))
+    _layer_cls = L.Fold
 
 
 class Unfold(_Pool):
@@ -26,7 +24,4 @@ class Unfold(_Pool):
 
     __constants__ = ["kernel_size", "dilation", "padding", "stride"]
     _attrs = tuple(__constants__)
-
-    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
-        super().__init__()
-        self._build(L.Unfold(kernel_size, dilation, padding, stride))
+    _layer_cls = L.Unfold

@@ -9,13 +9,12 @@ The pattern every facade layer follows:
 2. ``forward`` calls ``self._run_layer(*inputs)`` (the pure ``apply`` on the
    Parameters/buffers, recorded on the tape, new state written back; ``Bilinear``
    below) or the ``F`` function of the same math (``Linear``: the hot path of MLPs).
-3. ``extra_repr`` gives torch's repr; ``reset_parameters`` re-draws with nn.init.
+3. ``extra_repr`` gives torch's repr; ``reset_parameters`` draws again with the
+   layer's own ``init`` (``_reset_from_layer``): one init rule per layer.
 """
-import math
-
 from fgrad import nn as L
+
 from .. import functional as F
-from .. import init
 from .module import Module, np_dtype
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -45,11 +44,7 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        self._reset_from_layer()
 
     def forward(self, input):
         # F.linear runs the same pure function as the layer's apply, with less overhead (the MLP hot path)
@@ -74,10 +69,7 @@ class Bilinear(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        bound = 1 / math.sqrt(self.weight.size(1))
-        init.uniform_(self.weight, -bound, bound)
-        if self.bias is not None:
-            init.uniform_(self.bias, -bound, bound)
+        self._reset_from_layer()
 
     def forward(self, input1, input2):
         return self._run_layer(input1, input2)

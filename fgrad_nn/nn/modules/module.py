@@ -1,9 +1,11 @@
 """``torch.nn.Module``: registration of parameters, buffers and submodules, state_dict, hooks.
 
 A facade layer keeps no math: it builds a pure layer (``fgrad.nn``) and
-registers that layer's params/state as Parameters/buffers with ``_init_layer``;
-``forward`` runs the layer through ``_run_layer`` (or an ``F`` function), which
-records on the autograd tape and writes the new state back into the buffers.
+registers that layer's params/state as Parameters/buffers with ``_init_layer``
+(``reset_parameters`` draws them again with the same ``init``); ``forward`` runs the
+layer through ``_run_layer`` (or an ``F`` function), both over the one bridge
+``call_pure``, which records on the autograd tape and writes the new state back
+into the buffers.
 
 >>> import fgrad_nn as torch
 >>> class Net(torch.nn.Module):
@@ -18,16 +20,19 @@ records on the autograd tape and writes the new state back into the buffers.
 import itertools
 import weakref
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
-from fgrad.core import Tracer, VJPTracer
-from fgrad.tree_util import tree_flatten, tree_unflatten
+from fgrad import backend
+from fgrad.core import concrete
+from fgrad.nn.base import flatten_params, unflatten_params
 
 from ... import _dtypes
-from ..._tensor import Tensor, apply, wrap
-from ...autograd._tape import TAPE
+from ..._tensor import Tensor, reset_grads, wrap
 from ...autograd.grad_mode import no_grad
+from .._bridge import call_pure
+from ..init import next_key
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -98,26 +103,6 @@ def np_dtype(dtype):
     if isinstance(dtype, _dtypes.dtype):
         return dtype.np
     return np.dtype(dtype)
-
-
-def _strip_tape(v):
-    while type(v) is VJPTracer and v._trace is TAPE:
-        v = v._value
-    return v
-
-
-def _assign_state(buf, value):
-    """Write a layer's new state into buffer ``buf`` (in place, no grad, version bumped)."""
-    value = _strip_tape(value)
-    if isinstance(value, Tracer) or isinstance(buf._data, Tracer):
-        buf._data = value  # inside an fgrad transform: the buffer follows the traced value
-        return
-    storage = buf._data
-    if getattr(storage, "shape", None) == np.shape(value) and not isinstance(storage, np.generic):
-        storage[...] = value
-    else:
-        buf._data = value
-    buf._version[0] += 1
 
 
 class Module:
@@ -428,7 +413,6 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        from ..._tensor import reset_grads
         reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
@@ -456,6 +440,10 @@ class Module:
         for key, b in self._buffers.items():
             if b is not None:
                 self._buffers[key] = fn(b)
+        layer = self.__dict__.get("_layer")
+        floats = [p._np_dtype() for p in self._parameters.values() if p is not None and p.is_floating_point()]
+        if floats and hasattr(layer, "dtype"):
+            layer.dtype = floats[0]  # the pure layer draws (reset_parameters, func.pure) in the Module's dtype
         return self
 
     def to(self, *args, **kwargs):
@@ -681,7 +669,6 @@ class Module:
         ``strict`` raises RuntimeError (torch's message) on missing or unexpected keys;
         shape mismatches always raise.
         """
-        from collections.abc import Mapping
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
@@ -741,54 +728,44 @@ class Module:
         """Register the pure ``layer``'s params as Parameters and its state as buffers.
 
         Draws the layer's init key from fgrad_nn's global generator (torch.manual_seed
-        makes it reproducible). Nested param dicts are left to the caller.
+        makes it reproducible). Nested param dicts (a submodule's) are left to the caller.
         """
-        from ..init import next_key
         object.__setattr__(self, "_layer", layer)
         params, state = layer.init(next_key())
         for name, v in params.items():
-            t = wrap(np.asarray(v) if not hasattr(v, "shape") else v)
-            self.register_parameter(name, Parameter(t.to(device) if device is not None else t))
+            if not isinstance(v, dict):
+                t = wrap(np.asarray(v) if not hasattr(v, "shape") else v)
+                self.register_parameter(name, Parameter(t.to(device) if device is not None else t))
         for name, v in state.items():
             t = wrap(v)
             self.register_buffer(name, t.to(device) if device is not None else t)
         return params, state
 
-    def _run_layer(self, *inputs, key=None, layer=None, out_kind="one", **kwargs):
-        """Run the pure layer on ``inputs`` with this module's Parameters and buffers.
+    def _reset_from_layer(self):
+        """torch's ``reset_parameters`` for a Module over a pure layer: the layer's own ``init`` (one rule per
+        layer), with a key from the global generator, written into the Parameters and buffers in place."""
+        params, state = self._layer.init(next_key())
+        named = dict(self.named_parameters(remove_duplicate=False))
+        named.update(self.named_buffers(remove_duplicate=False))
+        for name, value in {**flatten_params(params), **flatten_params(state)}.items():
+            t = named.get(name)
+            if t is not None:
+                t._assign(backend.get_array_module(concrete(t._data)).asarray(value))
 
-        Records on the tape like any op; the layer's new state is written back into the
-        buffers (no grad). ``key``: an fgrad.random key (draw one with ``nn.init.next_key()``
-        for random layers in training). ``out_kind``: "one" (a Tensor) or "tree" (any nest of
-        arrays -> same nest of Tensors).
-        """
-        layer = self._layer if layer is None else layer
-        pnames = [n for n, p in self._parameters.items() if p is not None]
-        bnames = [n for n, b in self._buffers.items() if b is not None]
-        n_in, n_p = len(inputs), len(pnames)
-        cell = []
-        training = self.training
+    def _current_layer(self):
+        """The pure layer with this Module's current settings: torch reads a Module's attributes at every call,
+        so Modules whose attributes users change (``bn.momentum = 0.3``) copy them onto the layer here."""
+        return self._layer
 
-        def run(*vals):
-            params = dict(zip(pnames, vals[n_in:n_in + n_p]))
-            state = dict(zip(bnames, vals[n_in + n_p:]))
-            y, new_state = layer.apply(params, state, *vals[:n_in], train=training, key=key, **kwargs)
-            cell.append({k: v for k, v in new_state.items() if v is not state.get(k)})
-            if out_kind == "tree":
-                leaves, tree = tree_flatten(y)
-                cell.append(tree)
-                return leaves
-            return y
-
-        args = inputs + tuple(self._parameters[n] for n in pnames) + tuple(self._buffers[n] for n in bnames)
-        if out_kind == "tree":
-            leaves = apply(run, args, out_kind="raw")
-            out = tree_unflatten(cell[1], [wrap(v) for v in leaves])
-        else:
-            out = apply(run, args)
-        for name, v in cell[0].items():
-            _assign_state(self._buffers[name], v)
-        return out
+    def _run_layer(self, *inputs, key=None, **kwargs):
+        """The pure layer's ``apply`` on ``inputs`` with this module's Parameters and buffers (nested by their
+        dotted names, submodules' included), through :func:`call_pure`: recorded on the tape like any op, the
+        output nest as Tensors, the new state written back into the buffers. ``key``: an fgrad.random key
+        (``nn.init.next_key()``) for random layers in training."""
+        params = unflatten_params(dict(self.named_parameters(remove_duplicate=False)))
+        buffers = dict(self.named_buffers(remove_duplicate=False))
+        return call_pure(self._current_layer().apply, params, unflatten_params(buffers), *inputs, train=self.training,
+                         key=key, buffers=buffers, **kwargs)
 
 
 def _plain(buf):

@@ -6,8 +6,7 @@
 ['weight', 'bias']
 """
 from fgrad import nn as L
-from .. import init
-from ._run import run_layer
+
 from .module import Module, np_dtype
 
 __all__ = ["LayerNorm", "GroupNorm"]
@@ -25,14 +24,14 @@ class _AffineNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._reset_from_layer()
+
+    def _current_layer(self):
+        self._layer.eps = self.eps
+        return self._layer
 
     def forward(self, input):
-        self._layer.eps = self.eps
-        return run_layer(self, input)
+        return self._run_layer(input)
 
 
 class LayerNorm(_AffineNorm):

@@ -6,6 +6,7 @@
 torch.Size([1, 1, 5, 5])
 """
 from fgrad import nn as L
+
 from .pooling import _Pool
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
@@ -16,17 +17,13 @@ __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2
 class _PadNd(_Pool):
     __constants__ = ["padding", "value"]
     _attrs = ("padding", "value")
-    _layer_cls = None
 
-    def __init__(self, padding):
-        super().__init__()
-        self._build(self._layer_cls(padding))
+    def __init__(self, padding):  # torch's signature (the pure layers take a fill value too)
+        super().__init__(padding)
 
 
 class _ConstantPadNd(_PadNd):
-    def __init__(self, padding, value):
-        _Pool.__init__(self)
-        self._build(self._layer_cls(padding, value))
+    __init__ = _Pool.__init__  # (padding, value): the pure layer's signature
 
 
 class ZeroPad1d(_PadNd):

@@ -7,8 +7,10 @@
 >>> idx.dtype
 torch.int64
 """
+import inspect
+
 from fgrad import nn as L
-from ._run import run_layer
+
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxUnpool1d",
@@ -17,27 +19,37 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "Avg
 
 
 class _Pool(Module):
-    """A stateless pooling module: torch's attributes copied from the pure layer, which runs in forward."""
+    """A stateless Module over one pure layer (pooling, padding, upsampling, fold): the constructor's arguments
+    go to the pure layer (``_layer_cls``, torch's signature), whose attributes ``_attrs`` the Module mirrors
+    and copies back at every call (torch reads them then)."""
 
     _layer_cls = None
     _attrs = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls._layer_cls is not None and cls.__init__ is _Pool.__init__:
+            cls.__signature__ = inspect.signature(cls._layer_cls)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self._build(self._layer_cls(*args, **kwargs))
 
     def _build(self, layer):
         object.__setattr__(self, "_layer", layer)  # no params: nothing to draw from the generator
         for name in self._attrs:
             setattr(self, name, getattr(layer, name))
 
-    def _sync(self):
-        for name in self._attrs:  # torch reads its attributes at every call
+    def _current_layer(self):
+        for name in self._attrs:
             setattr(self._layer, name, getattr(self, name))
+        return self._layer
 
     def forward(self, input):
-        self._sync()
-        return run_layer(self, input, out_kind="tree" if getattr(self, "return_indices", False) else "one")
+        return self._run_layer(input)
 
     def extra_repr(self):
-        self._sync()
-        return self._layer.extra_repr()
+        return self._current_layer().extra_repr()
 
 
 _MAX = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
@@ -46,10 +58,6 @@ _MAX = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_
 class _MaxPoolNd(_Pool):
     __constants__ = list(_MAX)
     _attrs = _MAX
-
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
-        super().__init__()
-        self._build(self._layer_cls(kernel_size, stride, padding, dilation, return_indices, ceil_mode))
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -71,20 +79,12 @@ class AvgPool1d(_Pool):
     """torch.nn.AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)."""
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
     _attrs = tuple(__constants__)
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-        super().__init__()
-        self._build(L.AvgPool1d(kernel_size, stride, padding, ceil_mode, count_include_pad))
+    _layer_cls = L.AvgPool1d
 
 
 class _AvgPoolNd(_Pool):
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"]
     _attrs = tuple(__constants__)
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-        super().__init__()
-        self._build(self._layer_cls(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -100,15 +100,10 @@ class AvgPool3d(_AvgPoolNd):
 class _MaxUnpoolNd(_Pool):
     _attrs = ("kernel_size", "stride", "padding")
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self._build(self._layer_cls(kernel_size, stride, padding))
-
     def forward(self, input, indices, output_size=None):
-        self._sync()
         if output_size is not None:
             output_size = [int(s) for s in output_size]
-        return run_layer(self, input, indices, output_size=output_size)
+        return self._run_layer(input, indices, output_size=output_size)
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -130,10 +125,6 @@ class _AdaptiveAvgPoolNd(_Pool):
     __constants__ = ["output_size"]
     _attrs = ("output_size",)
 
-    def __init__(self, output_size):
-        super().__init__()
-        self._build(self._layer_cls(output_size))
-
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """torch.nn.AdaptiveAvgPool1d(output_size)."""
@@ -154,10 +145,6 @@ class _AdaptiveMaxPoolNd(_Pool):
     __constants__ = ["output_size", "return_indices"]
     _attrs = ("output_size", "return_indices")
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__()
-        self._build(self._layer_cls(output_size, return_indices))
-
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """torch.nn.AdaptiveMaxPool1d(output_size, return_indices=False)."""
@@ -177,10 +164,6 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 class _LPPoolNd(_Pool):
     __constants__ = ["norm_type", "kernel_size", "stride", "ceil_mode"]
     _attrs = tuple(__constants__)
-
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
-        super().__init__()
-        self._build(self._layer_cls(norm_type, kernel_size, stride, ceil_mode))
 
 
 class LPPool1d(_LPPoolNd):

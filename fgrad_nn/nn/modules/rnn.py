@@ -5,9 +5,10 @@ Parameters are registered under torch's names (``weight_ih_l0``, ``bias_hh_l1_re
 input runs on the packed data and gives a PackedSequence output, with the final states at
 each sequence's true length, in the caller's batch order.
 """
-import math
-
 from fgrad import nn as L
+from fgrad.nn.rnn import rnn_mode
+from fgrad.nn.torch_rules import dtype_name
+
 from ..._tensor import Tensor
 from .. import init
 from ..utils.rnn import PackedSequence, _ints
@@ -24,8 +25,8 @@ def _check_dtype(x, w):
 
 def _check_cell_dtype(x, w):
     if x.dtype != w.dtype:
-        from ..functional import _dt_name
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dt_name(x)} and {_dt_name(w)}")
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {dtype_name(x._np_dtype())} and "
+                           f"{dtype_name(w._np_dtype())}")
 
 
 def _permute(hx, idx):
@@ -77,9 +78,7 @@ class RNNBase(Module):
         """A no-op (cuDNN's contiguous weight buffer has no counterpart here)."""
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        self._reset_from_layer()
 
     def forward(self, input, hx=None):
         layer = self._layer
@@ -101,7 +100,7 @@ class RNNBase(Module):
             layer.check_input(tuple(data.shape), hx_shapes, packed=True)
             if hx_shapes is not None:
                 layer.check_hidden(hx_shapes, sizes[0])
-            out, hid = self._run_layer(data, hx, key=key, out_kind="tree", batch_sizes=sizes)
+            out, hid = self._run_layer(data, hx, key=key, batch_sizes=sizes)
             return PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices), \
                 _permute(hid, unsorted_indices)
         if not isinstance(input, Tensor):
@@ -113,7 +112,7 @@ class RNNBase(Module):
         if hx_shapes is not None:
             layer.check_hidden([((s[0], 1) + s[1:]) if batch is None else s for s in hx_shapes],
                                1 if batch is None else batch)
-        out, hid = self._run_layer(input, hx, key=key, out_kind="tree")
+        out, hid = self._run_layer(input, hx, key=key)
         return out, (tuple(hid) if lstm else hid)
 
     def extra_repr(self):
@@ -125,13 +124,7 @@ class RNN(RNNBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
-        if nonlinearity == "tanh":
-            mode = "RNN_TANH"
-        elif nonlinearity == "relu":
-            mode = "RNN_RELU"
-        else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
-        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+        super().__init__(rnn_mode(nonlinearity), input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
@@ -166,16 +159,14 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        self._reset_from_layer()
 
     def forward(self, input, hx=None):
         lstm = self._layer.mode == "LSTM"
         _check_cell_dtype(input, self.weight_ih)
         shapes = [] if hx is None else [tuple(h.shape) for h in (hx if lstm else (hx,))]
         self._layer.check(tuple(input.shape), shapes)
-        out = self._run_layer(input, hx, out_kind="tree")
+        out = self._run_layer(input, hx)
         return tuple(out) if lstm else out
 
     def extra_repr(self):

@@ -1,8 +1,9 @@
 """``nn.Embedding``: a lookup table of ``num_embeddings`` rows."""
-from ..._tensor import Tensor
 from fgrad import nn as L
+
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
 from .module import Module, np_dtype
 
@@ -35,12 +36,10 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
+        self._reset_from_layer()  # the layer's init: N(0, 1), the padding row zero
 
     def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
-            from ...autograd.grad_mode import no_grad
             with no_grad():
                 self.weight[self.padding_idx].fill_(0)
 

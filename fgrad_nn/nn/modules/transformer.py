@@ -10,10 +10,13 @@ import copy
 import numpy as np
 
 from fgrad import nn as L
-from ..._tensor import Tensor, raw_of, unwrap, wrap
+from fgrad.core import concrete
+
+from ..._tensor import Tensor, unwrap, wrap
 from .. import functional as F
 from .. import init
-from .attention import MultiheadAttention, run_pure
+from .activation import GELU, ReLU
+from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -34,7 +37,6 @@ def _get_activation_fn(activation):
 
 def _pure_activation(act):
     """The pure layer's activation for the module's ``activation`` attribute."""
-    from .activation import GELU, ReLU
     if act is F.relu or isinstance(act, ReLU):
         return "relu"
     if act is F.gelu or (isinstance(act, GELU) and act.approximate == "none"):
@@ -47,7 +49,7 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.shape[-2]
-        m = raw_of(mask._data) if isinstance(mask, Tensor) else mask
+        m = concrete(mask._data) if isinstance(mask, Tensor) else mask
         m = m.get() if hasattr(m, "get") else np.asarray(m)  # CuPy: one small host copy
         causal = np.triu(np.full((sz, sz), -np.inf), k=1)
         make_causal = m.shape == causal.shape and bool(np.all(m == causal))
@@ -84,11 +86,12 @@ class _LayerModule(Module):
         self.activation = activation
         self._args = (d_model, nhead, dim_feedforward, dropout, layer_norm_eps, batch_first, bias, np_dtype(dtype))
 
-    def _pure(self, cls):
+    @property
+    def _layer(self):
+        """The pure layer for the submodules' current settings (torch reads them at every call)."""
         d_model, nhead, ff, _, eps, batch_first, bias, dt = self._args
-        layer = cls(d_model, nhead, ff, self.dropout.p, _pure_activation(self.activation), self.norm1.eps,
-                    self.self_attn.batch_first, self.norm_first, bias, dt)
-        return layer
+        return self._pure_cls(d_model, nhead, ff, self.dropout.p, _pure_activation(self.activation),
+                              self.norm1.eps, self.self_attn.batch_first, self.norm_first, bias, dt)
 
     def _key(self):
         return init.next_key() if (self.training and self.dropout.p > 0) else None
@@ -98,6 +101,7 @@ class TransformerEncoderLayer(_LayerModule):
     """Self-attention and feed-forward with residuals and LayerNorm (torch.nn.TransformerEncoderLayer)."""
 
     __constants__ = ["norm_first"]
+    _pure_cls = L.TransformerEncoderLayer
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
@@ -106,14 +110,15 @@ class TransformerEncoderLayer(_LayerModule):
                     bias, device, dtype, 2)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        kw = {"src_mask": src_mask, "src_key_padding_mask": src_key_padding_mask, "is_causal": is_causal}
-        return run_pure(self, self._pure(L.TransformerEncoderLayer), (src,), kw, key=self._key())
+        return self._run_layer(src, src_mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                               is_causal=is_causal, key=self._key())
 
 
 class TransformerDecoderLayer(_LayerModule):
     """Self-attention, cross-attention over memory and feed-forward (torch.nn.TransformerDecoderLayer)."""
 
     __constants__ = ["norm_first"]
+    _pure_cls = L.TransformerDecoderLayer
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
@@ -123,10 +128,10 @@ class TransformerDecoderLayer(_LayerModule):
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
-        kw = {"tgt_mask": tgt_mask, "memory_mask": memory_mask, "tgt_key_padding_mask": tgt_key_padding_mask,
-              "memory_key_padding_mask": memory_key_padding_mask, "tgt_is_causal": tgt_is_causal,
-              "memory_is_causal": memory_is_causal}
-        return run_pure(self, self._pure(L.TransformerDecoderLayer), (tgt, memory), kw, key=self._key())
+        return self._run_layer(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                               tgt_key_padding_mask=tgt_key_padding_mask,
+                               memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                               memory_is_causal=memory_is_causal, key=self._key())
 
 
 def _get_clones(module, n):
@@ -219,9 +224,7 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """The (sz, sz) causal mask: ``-inf`` above the diagonal, 0 elsewhere (float)."""
-        import fgrad_nn
-        dt = np_dtype(dtype)
-        t = fgrad_nn.tensor(L.functional.generate_square_subsequent_mask(sz, dt))
+        t = wrap(L.functional.generate_square_subsequent_mask(sz, np_dtype(dtype)))
         return t.to(device) if device is not None else t
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,

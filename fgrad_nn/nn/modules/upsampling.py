@@ -6,6 +6,7 @@
 torch.Size([1, 1, 4, 4])
 """
 from fgrad import nn as L
+
 from .pooling import _Pool
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
@@ -17,25 +18,17 @@ class Upsample(_Pool):
 
     __constants__ = ["size", "scale_factor", "mode", "align_corners", "name", "recompute_scale_factor"]
     _attrs = ("name", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")
-
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                 recompute_scale_factor=None):
-        super().__init__()
-        self._build(L.Upsample(size, scale_factor, mode, align_corners, recompute_scale_factor))
+    _layer_cls = L.Upsample
 
 
 class UpsamplingNearest2d(Upsample):
     """torch.nn.UpsamplingNearest2d(size=None, scale_factor=None)."""
-
-    def __init__(self, size=None, scale_factor=None):
-        super().__init__(size, scale_factor, mode="nearest")
+    _layer_cls = L.UpsamplingNearest2d
 
 
 class UpsamplingBilinear2d(Upsample):
     """torch.nn.UpsamplingBilinear2d(size=None, scale_factor=None): bilinear, align_corners=True."""
-
-    def __init__(self, size=None, scale_factor=None):
-        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+    _layer_cls = L.UpsamplingBilinear2d
 
 
 class PixelShuffle(_Pool):
@@ -43,10 +36,7 @@ class PixelShuffle(_Pool):
 
     __constants__ = ["upscale_factor"]
     _attrs = ("upscale_factor",)
-
-    def __init__(self, upscale_factor):
-        super().__init__()
-        self._build(L.PixelShuffle(upscale_factor))
+    _layer_cls = L.PixelShuffle
 
 
 class PixelUnshuffle(_Pool):
@@ -54,7 +44,4 @@ class PixelUnshuffle(_Pool):
 
     __constants__ = ["downscale_factor"]
     _attrs = ("downscale_factor",)
-
-    def __init__(self, downscale_factor):
-        super().__init__()
-        self._build(L.PixelUnshuffle(downscale_factor))
+    _layer_cls = L.PixelUnshuffle

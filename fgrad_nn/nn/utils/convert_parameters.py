@@ -1,4 +1,5 @@
 """``parameters_to_vector`` / ``vector_to_parameters`` (torch.nn.utils)."""
+from ..._ops.shape import cat
 from ..._tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -18,13 +19,12 @@ def parameters_to_vector(parameters):
     >>> torch.nn.utils.parameters_to_vector([torch.ones(2, 2), torch.zeros(1)])
     tensor([1., 1., 1., 1., 0.])
     """
-    import fgrad_nn as torch
     device = None
     vec = []
     for param in parameters:
         device = _check_device(param, device)
         vec.append(param.reshape(-1))
-    return torch.cat(vec)
+    return cat(vec)
 
 
 def vector_to_parameters(vec, parameters):

@@ -19,9 +19,8 @@ from collections import namedtuple
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.numpy._util import array_module
 
-from ..._tensor import Tensor, apply
+from ..._tensor import Tensor, apply, wrap
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "unpad_sequence", "pack_sequence", "unpack_sequence"]
@@ -35,8 +34,7 @@ def _ints(x):
 
 
 def _long(values):
-    import fgrad_nn
-    return fgrad_nn.tensor(np.asarray(values, dtype=np.int64))
+    return wrap(np.array(values, dtype=np.int64))
 
 
 class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
@@ -127,7 +125,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         if batch_first:
             x = fnp.swapaxes(x, 0, 1)
         if order is not None:
-            x = fnp.take(x, array_module(x).asarray(order), axis=1)
+            x = fnp.take(x, fnp.get_array_module(x).asarray(order), axis=1)
         return fnp.concatenate([x[t, :n] for t, n in enumerate(sizes)], axis=0)
 
     data = apply(pack, (input,))
@@ -158,7 +156,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         if T_out > T:
             x = fnp.pad(x, [(0, T_out - T), (0, 0)] + extra, constant_values=padding_value)
         if unsorted is not None:
-            x = fnp.take(x, array_module(x).asarray(unsorted), axis=1)
+            x = fnp.take(x, fnp.get_array_module(x).asarray(unsorted), axis=1)
         return fnp.swapaxes(x, 0, 1) if batch_first else x
 
     padded = apply(unpack, (sequence.data,))

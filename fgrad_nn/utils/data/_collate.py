@@ -11,55 +11,48 @@ import re
 
 import numpy as np
 
+from ..._dtypes import float64, result_np
+from ..._ops.creation import as_tensor, tensor
+from ..._ops.shape import stack
+from ..._tensor import Tensor
+
 __all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]
 
 _STR_OR_OBJECT = re.compile(r"[SaUO]")
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
-def _torch():
-    import fgrad_nn
-    return fgrad_nn
-
-
 def collate_tensor_fn(batch, *, collate_fn_map=None):
-    return _torch().stack(list(batch), 0)
+    return stack(list(batch), 0)
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
     if _STR_OR_OBJECT.search(batch[0].dtype.str) is not None:
         raise TypeError(_ERR.format(batch[0].dtype))
-    return collate([_torch().as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+    return collate([as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
-    from fgrad_nn._dtypes import result_np
     # torch promotes by category (int8 with float16 -> float16), not NumPy's way
     dt = result_np([np.asarray(b).dtype for b in batch], (), ())
-    return _torch().as_tensor(np.array(batch, dtype=dt))
+    return as_tensor(np.array(batch, dtype=dt))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
-    t = _torch()
-    return t.tensor(list(batch), dtype=t.float64)
+    return tensor(list(batch), dtype=float64)
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
-    return _torch().tensor(list(batch))
+    return tensor(list(batch))
 
 
 def collate_str_fn(batch, *, collate_fn_map=None):
     return batch
 
 
-def _collate_map():
-    from fgrad_nn._tensor import Tensor
-    return {Tensor: collate_tensor_fn, np.ndarray: collate_numpy_array_fn,
-            (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
-            float: collate_float_fn, int: collate_int_fn, str: collate_str_fn, bytes: collate_str_fn}
-
-
-default_collate_fn_map = _collate_map()
+default_collate_fn_map = {Tensor: collate_tensor_fn, np.ndarray: collate_numpy_array_fn,
+                          (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+                          float: collate_float_fn, int: collate_int_fn, str: collate_str_fn, bytes: collate_str_fn}
 
 
 def collate(batch, *, collate_fn_map=None):
@@ -121,14 +114,13 @@ def default_convert(data):
 
     The collate function of a ``DataLoader`` with ``batch_size=None``.
     """
-    from fgrad_nn._tensor import Tensor
     elem_type = type(data)
     if isinstance(data, Tensor):
         return data
     if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_", "bytes_"):
         if isinstance(data, np.ndarray) and _STR_OR_OBJECT.search(data.dtype.str) is not None:
             return data
-        return _torch().as_tensor(data)
+        return as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         fields = {key: default_convert(data[key]) for key in data}
         try:

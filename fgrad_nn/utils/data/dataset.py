@@ -4,6 +4,8 @@ import itertools
 import math
 import warnings
 
+from ..._ops.creation import randperm
+
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split"]
 
@@ -156,7 +158,6 @@ def random_split(dataset, lengths, generator=None):
     >>> len(a), len(b)
     (7, 3)
     """
-    from fgrad_nn._ops.creation import randperm
     lengths = list(lengths)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         counts = []

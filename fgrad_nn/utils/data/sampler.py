@@ -1,6 +1,10 @@
 """Samplers: which dataset indices a ``DataLoader`` reads, and in what order."""
 import itertools
 
+from ..._dtypes import float64
+from ..._ops.creation import as_tensor, multinomial, randint, randperm
+from ...random import Generator, rng
+
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
 
@@ -35,7 +39,6 @@ def _fresh_generator(generator):
     """``generator``, or (like torch) a new one seeded from the global generator for this pass."""
     if generator is not None:
         return generator
-    from fgrad_nn.random import Generator, rng
     return Generator().manual_seed(int(rng(None).integers(0, 2 ** 63 - 1)))
 
 
@@ -61,7 +64,6 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        from fgrad_nn._ops.creation import randint, randperm
         n = len(self.data_source)
         g = _fresh_generator(self.generator)
         if self.replacement:
@@ -83,7 +85,6 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from fgrad_nn._ops.creation import randperm
         for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
@@ -95,12 +96,11 @@ class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        import fgrad_nn
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        w = fgrad_nn.as_tensor(weights, dtype=fgrad_nn.float64)
+        w = as_tensor(weights, dtype=float64)
         if w.dim() != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
         self.weights = w
@@ -109,16 +109,15 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        import fgrad_nn
         w = self.weights.detach().cpu()
         positive = int((w > 0).sum())
         if self.replacement or positive >= self.num_samples:
-            yield from fgrad_nn.multinomial(w, self.num_samples, self.replacement, generator=self.generator).tolist()
+            yield from multinomial(w, self.num_samples, self.replacement, generator=self.generator).tolist()
             return
         # torch then carries on with the zero-weight indices (in random order) instead of failing
-        yield from fgrad_nn.multinomial(w, positive, False, generator=self.generator).tolist() if positive else ()
+        yield from multinomial(w, positive, False, generator=self.generator).tolist() if positive else ()
         zeros = (w <= 0).nonzero().reshape(-1)
-        order = fgrad_nn.randperm(len(zeros), generator=self.generator)
+        order = randperm(len(zeros), generator=self.generator)
         yield from zeros[order].tolist()[:self.num_samples - positive]
 
     def __len__(self):

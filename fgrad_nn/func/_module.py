@@ -1,15 +1,21 @@
-"""The bridge from PyTorch-style Modules to fgrad's transforms (``torch.func`` in spirit).
+"""Modules as functions: ``functional_call``, ``stack_module_state`` and ``pure``.
 
 ``functional_call(module, params_and_buffers, args)`` runs ``module`` with some of its
-parameters/buffers replaced for one call. ``pure(module)`` turns any Module (custom
-subclasses included) into a pure pair ``(init, apply)`` over nested dicts of arrays,
-so ``fgrad.grad``, ``fgrad.jvp`` and ``fgrad.hessian`` work over a PyTorch-style model.
+parameters/buffers replaced for one call; ``stack_module_state(models)`` stacks the
+parameters and buffers of same-class models for an ensemble under ``vmap``. ``pure(module)``
+turns any Module (custom subclasses included) into a pure layer ``(init, apply)`` over nested
+dicts of arrays -- for a Module over one ``fgrad.nn`` layer, that layer itself -- so
+``fgrad.grad``, ``fgrad.jvp`` and ``fgrad.hessian`` work over a PyTorch-style model.
+
+>>> import fgrad_nn as torch
+>>> pure(torch.nn.Linear(3, 2))
+Linear(in_features=3, out_features=2, bias=True)
 
 >>> import fgrad, numpy as np, fgrad_nn as torch
 >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
->>> init, apply = pure(net)
->>> params, state = init()
->>> loss = lambda p, x: apply(p, state, x)[0].sum()
+>>> layer = pure(net)
+>>> params, state = layer.init()
+>>> loss = lambda p, x: layer.apply(p, state, x)[0].sum()
 >>> g = fgrad.grad(loss)(params, np.ones((2, 3), np.float32))
 >>> sorted(g["0"])
 ['bias', 'weight']
@@ -17,15 +23,16 @@ so ``fgrad.grad``, ``fgrad.jvp`` and ``fgrad.hessian`` work over a PyTorch-style
 import contextlib
 from collections.abc import Sequence
 
-from fgrad.core import Tracer, VJPTracer
+from fgrad.core import Tracer, concrete
+from fgrad.nn.base import Layer, flatten_params, unflatten_params
 from fgrad.tree_util import tree_map
 
-from ._tensor import Tensor, raw_of, wrap
-from .autograd._tape import TAPE
-from .autograd.grad_mode import no_grad
-from fgrad.nn.base import flatten_params, unflatten_params
+from .._ops.shape import stack
+from .._tensor import Tensor, on_tape, wrap
+from ..autograd.grad_mode import no_grad
+from ..nn.init import key_source
 
-__all__ = ["functional_call", "pure"]
+__all__ = ["functional_call", "stack_module_state", "pure", "ModuleLayer"]
 
 
 def _untie(module, given):
@@ -127,33 +134,89 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         return module(*args, **kwargs)
 
 
+def stack_module_state(models):
+    """``(params, buffers)``: dicts from torch's dotted names to the models' tensors stacked along a new
+    first axis, for an ensemble evaluated with ``vmap`` (``vmap(f, in_dims=(0, 0, None))``).
+
+    The models must be of one class and in one mode (training or eval). The stacked parameters are
+    new leaves that require grad (an optimizer can train the whole ensemble through them).
+    """
+    if len(models) == 0:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or all(not m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    typ = type(models[0])
+    if not all(type(m) is typ for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    all_params = [dict(m.named_parameters()) for m in models]
+    params = {k: _stacked_leaf([p[k] for p in all_params], k) for k in all_params[0]}
+    all_buffers = [dict(m.named_buffers()) for m in models]
+    buffers = {k: _stacked_leaf([b[k] for b in all_buffers], k) for k in all_buffers[0]}
+    return params, buffers
+
+
+def _stacked_leaf(tensors, name):
+    grads = [t.requires_grad for t in tensors]
+    if any(grads) and not all(grads):
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    with no_grad():
+        out = stack(tensors)
+    return out.requires_grad_() if all(grads) else out
+
+
 def _value(t):
     d = t._data
-    while type(d) is VJPTracer and d._trace is TAPE:
+    while on_tape(d):
         d = d._value
     return d
 
 
+_OWN_MODULES = "fgrad_nn.nn.modules."
+
+
+def _own_layer(module):
+    """The pure layer of a Module whose forward is that layer's ``apply`` (fgrad_nn's Modules over one
+    layer, forward not overridden, no forward hooks), with the Module's current settings; else None."""
+    if getattr(module, "_layer", None) is None or module._forward_hooks or module._forward_pre_hooks:
+        return None
+    if not type(module).forward.__module__.startswith(_OWN_MODULES):
+        return None
+    return module._current_layer()
+
+
 def pure(module):
-    """``(init, apply)`` for any Module.
+    """The pure face of ``module``: a layer, with pure ``init`` and ``apply``.
 
-    ``init(key=None) -> (params, state)``: the module's current parameters and buffers as
-    nested dicts of arrays (torch's names split at the dots; ``key`` is accepted for the
-    layer protocol and unused -- the Module already holds its values).
+    A Module over one pure layer (``Linear``, ``Conv2d``, ``BatchNorm1d``, ``LSTM``,
+    ``MultiheadAttention`` ...) hands back that ``fgrad.nn`` layer itself: ``init(key)`` draws
+    fresh parameters by the layer's (torch's) rule, ``apply`` is the one the Module runs.
 
-    ``apply(params, state, *args, train=False, key=None, **kwargs) -> (out, new_state)``: the
-    module's forward on arrays (or fgrad tracers): Tensors in ``out`` become arrays, and
-    ``new_state`` holds the buffers after the call (BatchNorm's running statistics in
-    training). ``key`` seeds the module's random ops (dropout) instead of the global
-    generator. The Module itself is left as it was.
+    Any other Module (containers, custom subclasses) gives a :class:`ModuleLayer`:
+    ``init(key=None)`` returns the module's current parameters and buffers and ``apply`` runs
+    its forward on arrays.
     """
-    def init(key=None):
-        params = {n: raw_of(p._data).copy() for n, p in module.named_parameters()}
-        state = {n: raw_of(b._data).copy() for n, b in module.named_buffers()}
+    layer = _own_layer(module)
+    return layer if layer is not None else ModuleLayer(module)
+
+
+class ModuleLayer(Layer):
+    """Any Module as a pure layer (see :func:`pure`); the Module itself is left as it was."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def init(self, key=None):
+        """The module's current parameters and buffers as nested dicts of arrays (torch's names split at
+        the dots; ``key`` is accepted for the layer protocol and unused: the Module holds its values)."""
+        params = {n: concrete(p._data).copy() for n, p in self.module.named_parameters()}
+        state = {n: concrete(b._data).copy() for n, b in self.module.named_buffers()}
         return unflatten_params(params), unflatten_params(state)
 
-    def apply(params, state, *args, train=False, key=None, **kwargs):
-        from .nn.init import key_source
+    def apply(self, params, state, *args, train=False, key=None, **kwargs):
+        """``(out, new_state)``: the module's forward on arrays (or fgrad tracers); Tensors in ``out``
+        become arrays, ``new_state`` holds the buffers after the call (BatchNorm's running statistics in
+        training). ``key`` seeds the module's random ops (dropout) instead of the global generator."""
+        module = self.module
         flat_p = flatten_params(params) if params else {}
         flat_s = flatten_params(state) if state else {}
         # state is copied: a forward that updates buffers in place must not write into the caller's arrays
@@ -174,7 +237,8 @@ def pure(module):
         new_state = unflatten_params({n: _value(b) for n, b in buffers.items()})
         return out, new_state
 
-    return init, apply
+    def __repr__(self):
+        return f"ModuleLayer({type(self.module).__name__})"
 
 
 def _is_array(a):
