@@ -17,8 +17,18 @@ import numpy as np
 from .core import PRIMITIVES, Trace, Tracer
 from .tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["vmap", "BatchTrace", "BatchTracer", "moveaxis", "to_front", "elementwise", "reduction",
+__all__ = ["vmap", "ConcretizationTypeError", "NonConcreteBooleanIndexError", "BatchTrace", "BatchTracer", "moveaxis", "to_front", "elementwise", "reduction",
            "not_batchable"]
+
+
+class ConcretizationTypeError(TypeError):
+    """A value that varies over a vmap batch was needed as one concrete value: in Python control flow,
+    or to decide a shape (``nonzero``, ``unique``, a ``roll`` shift ...). JAX's name and type."""
+
+
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask that varies over a vmap batch was used as an index: the number of elements it
+    selects would differ between examples. JAX's name and type; ``fnp.where`` is the batchable form."""
 
 
 class BatchTracer(Tracer):
@@ -41,7 +51,7 @@ class BatchTracer(Tracer):
 
     # One example has no single concrete value: Python control flow on it can't be batched.
     def _concrete_error(self, *_):
-        raise TypeError(f"vmap: a batched value of per-example shape {self.shape} was used where a concrete "
+        raise ConcretizationTypeError(f"vmap: a batched value of per-example shape {self.shape} was used where a concrete "
                         "Python value is needed (bool(), int(), float(), an index or an `if`); use "
                         "fgrad.numpy.where (or compute it outside the mapped function) instead")
 
@@ -164,7 +174,7 @@ def reduction(prim, args, dims, params):
 def not_batchable(why):
     """The rule of a primitive whose output shape depends on the values (as in JAX, vmap refuses it)."""
     def rule(prim, args, dims, params):
-        raise ValueError(f"vmap: {prim.name} can't be batched: {why}")
+        raise ConcretizationTypeError(f"vmap: {prim.name} can't be batched: {why}")
     rule.batchable = False
     return rule
 

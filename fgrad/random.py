@@ -332,7 +332,7 @@ def _int_scalar(x):
 def _static_int(x, fn):
     """A Python int from an integer scalar (a sample's shape depends on it: vmap can't map it)."""
     if isinstance(x, Tracer) and np.ndim(concrete(x)) != 0:
-        raise ValueError(f"vmap: fgrad.random.{fn} can't be batched over an integer argument: the shape of "
+        raise batching.ConcretizationTypeError(f"vmap: fgrad.random.{fn} can't be batched over an integer argument: the shape of "
                          "its result depends on the value")
     return int(x)
 

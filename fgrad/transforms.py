@@ -3,18 +3,13 @@ import functools
 
 import numpy as np
 
-from . import core
+from . import core, numpy as fnp
 from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, concrete, PRIMITIVES
 from .batching import vmap
 from .tree_util import tree_flatten, tree_unflatten, tree_structure
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
            "hessian", "stop_gradient"]
-
-
-def _numpy():
-    from . import numpy as fnp  # fgrad.numpy imports this module
-    return fnp
 
 
 # ------------------------------------------------------------------ argument checks
@@ -59,7 +54,7 @@ def _cast_like(ct, primal):
     have = core._dtype_of(concrete(ct))
     if have == want:
         return ct
-    return _numpy().astype(ct, want)
+    return fnp.astype(ct, want)
 
 
 # ------------------------------------------------------------------ reverse mode
@@ -98,7 +93,6 @@ def vjp(fun, *primals, has_aux=False):
             if isinstance(o, VJPTracer) and o._trace is trace:
                 roots.append((o._node, o._index, c))
         grads = core.backward_pass(roots, [b._node for b in boxed])
-        fnp = _numpy()
         grads = [fnp.zeros_like(p) if g is None else _cast_like(g, p) for g, p in zip(grads, flat)]
         return tree_unflatten(in_tree, grads)
 
@@ -141,7 +135,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
                             f"{core._dtype_of(concrete(ans_leaves[0]))} (comparisons and other boolean/integer "
                             "operations have no derivative)")
-        g = pullback(tree_unflatten(tree_structure(ans), [_numpy().ones_like(ans_leaves[0])]))
+        g = pullback(tree_unflatten(tree_structure(ans), [fnp.ones_like(ans_leaves[0])]))
         g = g[0] if single else tuple(g)
         return ((ans, res[2]), g) if has_aux else (ans, g)
 
@@ -202,7 +196,6 @@ def jvp(fun, primals, tangents, has_aux=False):
         out, aux = out
         aux = _strip_jvp(aux, trace)
     o_flat, o_tree = tree_flatten(out)
-    fnp = _numpy()
     outs, touts = [], []
     for o in o_flat:
         v, t = trace.unbox(o)
@@ -229,7 +222,7 @@ def _eye_split(leaves, dtype):
     """The unit basis of all ``leaves`` together, split per leaf: leaf i gets ``(n,) + shape_i``."""
     sizes = [int(np.prod(np.shape(x), dtype=np.int64)) for x in leaves]
     n = sum(sizes)
-    eye = _numpy().get_array_module(*leaves).eye(n, dtype=dtype)  # a constant, on the leaves' device
+    eye = fnp.get_array_module(*leaves).eye(n, dtype=dtype)  # a constant, on the leaves' device
     out, start = [], 0
     for x, k in zip(leaves, sizes):
         part = eye[:, start:start + k].reshape((n,) + np.shape(x))
@@ -241,7 +234,6 @@ def _eye_split(leaves, dtype):
 def _blocks(stacked, sizes, lead_shapes, axis_first):
     """Split the basis axis of ``stacked`` (first, or last with ``axis_first=False``) by ``sizes``
     and reshape each part to ``lead_shapes[i]``."""
-    fnp = _numpy()
     out, start = [], 0
     for k, shape in zip(sizes, lead_shapes):
         part = stacked[start:start + k] if axis_first else stacked[..., start:start + k]
@@ -259,7 +251,6 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     _check_callable(fun, "jacrev")
     if holomorphic:
         raise NotImplementedError("jacrev: holomorphic=True (the complex Jacobian) is not supported")
-    fnp = _numpy()
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
@@ -307,7 +298,6 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     _check_callable(fun, "jacfwd")
     if holomorphic:
         raise NotImplementedError("jacfwd: holomorphic=True (the complex Jacobian) is not supported")
-    fnp = _numpy()
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):

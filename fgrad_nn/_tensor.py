@@ -18,6 +18,7 @@ import fgrad.numpy as fnp
 from fgrad import backend
 from fgrad.batching import BatchTracer
 from fgrad.core import JVPTracer, Tracer, VJPTracer, concrete
+from fgrad.nn.torch_rules import broadcast_shapes
 from fgrad.tree_util import register_pytree_node
 
 from . import _dtypes
@@ -593,7 +594,6 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
 
 def _runtime(err, tensors):
     """torch's RuntimeError for NumPy's ValueError under a plain op (a broadcast mismatch above all)."""
-    from fgrad.nn.torch_rules import broadcast_shapes  # the error path only: torch's one broadcasting rule
     if len(tensors) == 2 and "broadcast" in str(err):
         try:
             broadcast_shapes(*(tuple(t.shape) for t in tensors))

@@ -5,111 +5,25 @@ Each case runs in every layout of its arguments (unmapped, or mapped along the f
 the last axis), nested with grad and jvp both ways, and inside another vmap. Mapped weights (an
 ensemble) become more channels of one grouped convolution: no loop over the batch.
 """
-import itertools
+import functools
 
 import numpy as np
 import pytest
 
 import fgrad
 import fgrad.convolution as fc
-import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES
-from fgrad.tree_util import tree_flatten
+
+from batching_support import check_loop, check_vmap_of_vmap
 
 RTOL, ATOL = 1e-9, 1e-11
-B = 3
 rng = np.random.default_rng(0)
 
-
-def _host(x):
-    return np.asarray(fgrad.device_get(x))
-
-
-def _dtype(x):
-    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
-
-
-def _floating(x):
-    return np.issubdtype(_dtype(x), np.floating)
-
-
-def _close(got, want):
-    g_flat, w_flat = tree_flatten(got)[0], tree_flatten(want)[0]
-    assert len(g_flat) == len(w_flat)
-    for g, w in zip(g_flat, w_flat):
-        g, w = _host(g), np.asarray(w)
-        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, w.shape, g.dtype, w.dtype)
-        np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
-
-
-def _stack(outs, axis=0):
-    flat = [tree_flatten(o)[0] for o in outs]
-    return [np.stack([_host(x) for x in xs], axis=axis) for xs in zip(*flat)]
-
-
-def _layouts(args):
-    choices = [sorted({None, 0, np.ndim(a) // 2 + 1, -1}, key=lambda a: (a is not None, a)) for a in args]
-    return [axes for axes in itertools.product(*choices) if any(a is not None for a in axes)]
-
-
-def _batch(args, axes):
-    """(batched args, per-example args): mapped float arguments are rescaled copies, stacked
-    (an integer one, indices, is repeated)."""
-    examples = [[a * (1.0 + 0.05 * k) if ax is not None and _floating(a) else a for a, ax in zip(args, axes)]
-                for k in range(B)]
-    batched = [a if ax is None else np.stack([ex[i] for ex in examples], axis=ax)
-               for i, (a, ax) in enumerate(zip(args, axes))]
-    return batched, examples
-
-
-def _scalar(f):
-    def s(*a):
-        outs = [o for o in tree_flatten(f(*a))[0] if _floating(o)]
-        return sum(fnp.sum(fnp.sin(o * (1.0 + 0.25 * i))) for i, o in enumerate(outs))
-    return s
-
-
-def check(f, args, layouts=None):
-    """vmap(f), vmap(grad), grad(vmap), vmap(jvp), jvp(vmap) equal the loop, in every layout;
-    only the float arguments are differentiated."""
-    diff = tuple(i for i, a in enumerate(args) if _floating(a))
-
-    def partial(a, d):
-        full = list(a)
-        for i, v in zip(diff, d):
-            full[i] = v
-        return full
-
-    def g(*a):
-        return fgrad.grad(lambda *d: _scalar(f)(*partial(a, d)), argnums=tuple(range(len(diff))))(
-            *[a[i] for i in diff])
-
-    def tangent(*a):
-        return fgrad.jvp(lambda *d: f(*partial(a, d)), tuple(a[i] for i in diff),
-                         tuple(a[i] * 0.5 for i in diff))[1]
-
-    for axes in layouts or _layouts(args):
-        batched, examples = _batch(args, axes)
-        vf = fgrad.vmap(f, in_axes=axes)
-        _close(vf(*batched), _stack([f(*ex) for ex in examples]))
-        _close(fgrad.vmap(g, in_axes=axes)(*batched), _stack([g(*ex) for ex in examples]))
-        per = [g(*ex) for ex in examples]
-        want = [sum(_host(p[j]) for p in per) if axes[i] is None else np.stack([_host(p[j]) for p in per], axis=axes[i])
-                for j, i in enumerate(diff)]
-        got = fgrad.grad(lambda *d: _scalar(vf)(*partial(batched, d)), argnums=tuple(range(len(diff))))(
-            *[batched[i] for i in diff])
-        _close(got, want)
-        _close(fgrad.vmap(tangent, in_axes=axes)(*batched), _stack([tangent(*ex) for ex in examples]))
-        _close(fgrad.jvp(lambda *d: vf(*partial(batched, d)), tuple(batched[i] for i in diff),
-                         tuple(batched[i] * 0.5 for i in diff))[1],
-               _stack([tangent(*ex) for ex in examples]))
-
-
-def check_nested(f, args):
-    batched = [np.stack([np.stack([a * (1 + 0.05 * i + 0.02 * j) if _floating(a) else a for j in range(B)])
-                         for i in range(2)]) for a in args]
-    want = [_stack([f(*[b[i, j] for b in batched]) for j in range(B)]) for i in range(2)]
-    _close(fgrad.vmap(fgrad.vmap(f))(*batched), [np.stack(w) for w in zip(*want)])
+# vmap(f), vmap(grad), grad(vmap), vmap(jvp), jvp(vmap) equal the loop, in every layout; only the
+# float arguments are rescaled per example and differentiated (integer ones, indices, are repeated)
+check = functools.partial(check_loop, rtol=RTOL, atol=ATOL)
+# vmap(vmap(f)) over a (2, 3) batch of every argument
+check_nested = functools.partial(check_vmap_of_vmap, rtol=RTOL, atol=ATOL)
 
 
 def distinct(*s):

@@ -6,7 +6,7 @@ a middle or its last axis, counted from either end) and is checked against a Pyt
 examples: the value, ``vmap(grad)``, ``grad`` of a ``vmap``, ``vmap(jvp)``, ``jvp`` of a ``vmap``
 and ``vmap(vmap)``. Per-example scalars (a batch of 0-d values) are among the shapes.
 """
-import itertools
+import functools
 
 import numpy as np
 import pytest
@@ -15,6 +15,8 @@ import fgrad
 import fgrad.numpy as fnp
 from fgrad import nn
 from fgrad.scipy import special
+
+from batching_support import batch, close, float_args, layouts
 
 RTOL, ATOL = 1e-10, 1e-12
 SIZE = 3  # batch size
@@ -169,35 +171,12 @@ def _axis_options(ndim):
     return [None, 0, -1] + ([n // 2] if n > 2 else [])
 
 
-def _layouts(args):
-    for axes in itertools.product(*[_axis_options(np.ndim(a)) for a in args]):
-        if any(ax is not None for ax in axes):
-            yield axes
-
-
-def _batch(args, axes):
-    examples = [[a if ax is None else _variant(a, k) for a, ax in zip(args, axes)] for k in range(SIZE)]
-    batched = [a if ax is None else np.stack([ex[i] for ex in examples], axis=ax)
-               for i, (a, ax) in enumerate(zip(args, axes))]
-    return batched, examples
-
-
-def _close(got, want, what):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape, (what, got.shape, want.shape)
-    assert got.dtype == want.dtype, (what, got.dtype, want.dtype)
-    tol = (RTOL, ATOL) if got.dtype != np.float32 else (1e-5, 1e-6)  # the batch may sum in another order
-    np.testing.assert_allclose(got, want, rtol=tol[0], atol=tol[1], err_msg=what)
-
-
-def _close_all(got, want, what):
-    assert len(got) == len(want), what
-    for i, (g, w) in enumerate(zip(got, want)):
-        _close(g, w, f"{what} [{i}]")
+# the batch may sum in another order than the loop; float32 results get float32 tolerances
+_close = functools.partial(close, rtol=RTOL, atol=ATOL, f32=(1e-5, 1e-6))
 
 
 def _check(fn, args, axes, diff):
-    batched, examples = _batch(args, axes)
+    batched, examples = batch(args, axes, SIZE, _variant)
     loop = [fn(*ex) for ex in examples]
     _close(fgrad.vmap(fn, in_axes=axes)(*batched), np.stack(loop), "value")
     # vmap of vmap: an outer batch of two inner batches
@@ -206,17 +185,17 @@ def _check(fn, args, axes, diff):
     _close(fgrad.vmap(inner)(*outer), np.stack([inner(*[o[j] for o in outer]) for j in range(2)]), "vmap(vmap)")
     if not diff:
         return
-    floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    floats = float_args(args)
     w = rng.standard_normal(np.shape(loop[0]))
-    argnums = tuple(floats)
+    argnums = floats
 
     def scalar(*a):
         return fnp.sum(fn(*a) * w)
 
     g = fgrad.grad(scalar, argnums=argnums)
     per_ex = [g(*ex) for ex in examples]
-    _close_all(fgrad.vmap(g, in_axes=axes)(*batched),
-               [np.stack([p[j] for p in per_ex]) for j in range(len(floats))], "vmap(grad)")
+    _close(fgrad.vmap(g, in_axes=axes)(*batched),
+           [np.stack([p[j] for p in per_ex]) for j in range(len(floats))], "vmap(grad)")
     # grad of a vmap: a mapped argument's gradient is the stack, an unmapped one's the sum
     wk = np.stack([w * (1 + k) for k in range(SIZE)])
     gb = fgrad.grad(lambda *a: fnp.sum(fgrad.vmap(fn, in_axes=axes)(*a) * wk), argnums=argnums)(*batched)
@@ -224,7 +203,7 @@ def _check(fn, args, axes, diff):
     for j, i in enumerate(floats):
         parts = [(1 + k) * np.asarray(per_ex[k][j]) for k in range(SIZE)]
         want.append(sum(parts) if axes[i] is None else np.stack(parts, axis=axes[i]))
-    _close_all(gb, want, "grad(vmap)")
+    _close(gb, want, "grad(vmap)")
 
     def tangent_of(*a):
         tangents = [a[i] if i in floats else np.zeros_like(a[i]) for i in range(len(a))]
@@ -247,7 +226,7 @@ PARAMS = [pytest.param(fn, makers, diff, shapes, id=name) for name, fn, makers, 
 def test_vmap_equals_the_loop_in_every_layout(fn, makers, diff, shapes):
     for shape_set in shapes:
         args = [m(s) for m, s in zip(makers, shape_set)]
-        for axes in _layouts(args):
+        for axes in layouts(args, _axis_options):
             try:
                 _check(fn, args, axes, diff)
             except AssertionError as e:

@@ -4,7 +4,7 @@ them): the batch equals the loop over the examples.
 Each case runs in every layout of its arguments (unmapped, or mapped along the first, a middle or
 the last axis), nested with grad and jvp both ways, and inside another vmap.
 """
-import itertools
+import functools
 
 import numpy as np
 import pytest
@@ -12,89 +12,18 @@ import pytest
 import fgrad
 import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES
-from fgrad.tree_util import tree_flatten
+
+from batching_support import check_loop, check_vmap_of_vmap, close
 
 RTOL, ATOL = 1e-8, 1e-10
-B = 3
 L = fnp.linalg
 rng = np.random.default_rng(0)
 
-
-def _host(x):
-    return np.asarray(fgrad.device_get(x))
-
-
-def _close(got, want):
-    g_flat, w_flat = tree_flatten(got)[0], tree_flatten(want)[0]
-    assert len(g_flat) == len(w_flat)
-    for g, w in zip(g_flat, w_flat):
-        g, w = _host(g), np.asarray(w)
-        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, w.shape, g.dtype, w.dtype)
-        np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
-
-
-def _stack(outs, axis=0):
-    flat = [tree_flatten(o)[0] for o in outs]
-    return [np.stack([_host(x) for x in xs], axis=axis) for xs in zip(*flat)]
-
-
-def _layouts(args):
-    choices = [sorted({None, 0, np.ndim(a) // 2 + 1, -1} - ({np.ndim(a) // 2 + 1} if np.ndim(a) == 0 else set()),
-                      key=lambda a: (a is not None, a)) for a in args]
-    return [axes for axes in itertools.product(*choices) if any(a is not None for a in axes)]
-
-
-def _batch(args, axes):
-    """(batched args, per-example args): mapped arguments are rescaled copies, stacked."""
-    examples = [[a * (1.0 + 0.05 * k) if ax is not None else a for a, ax in zip(args, axes)] for k in range(B)]
-    batched = [a if ax is None else np.stack([ex[i] for ex in examples], axis=ax)
-               for i, (a, ax) in enumerate(zip(args, axes))]
-    return batched, examples
-
-
-def _dtype(x):
-    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
-
-
-def _scalar(f):
-    """A scalar of every floating output (a sin keeps the derivative from being trivial)."""
-    def s(*a):
-        outs = [o for o in tree_flatten(f(*a))[0] if np.issubdtype(_dtype(o), np.floating)]
-        return sum(fnp.sum(fnp.sin(o * (1.0 + 0.25 * i))) for i, o in enumerate(outs))
-    return s
-
-
-def check(f, args, layouts=None, grads=True):
-    """vmap(f), vmap(grad), grad(vmap), vmap(jvp), jvp(vmap) equal the loop, in every layout."""
-    argnums = tuple(range(len(args)))
-    s = _scalar(f)
-    g = fgrad.grad(s, argnums=argnums)
-
-    def tangent(*a):
-        return fgrad.jvp(f, tuple(a), tuple(x * 0.5 for x in a))[1]
-
-    for axes in layouts or _layouts(args):
-        batched, examples = _batch(args, axes)
-        vf = fgrad.vmap(f, in_axes=axes)
-        _close(vf(*batched), _stack([f(*ex) for ex in examples]))
-        if not grads:
-            continue
-        _close(fgrad.vmap(g, in_axes=axes)(*batched), _stack([g(*ex) for ex in examples]))
-        per = [g(*ex) for ex in examples]
-        want = [sum(_host(p[i]) for p in per) if ax is None else np.stack([_host(p[i]) for p in per], axis=ax)
-                for i, ax in enumerate(axes)]
-        _close(fgrad.grad(_scalar(vf), argnums=argnums)(*batched), want)
-        _close(fgrad.vmap(tangent, in_axes=axes)(*batched), _stack([tangent(*ex) for ex in examples]))
-        _close(fgrad.jvp(vf, tuple(batched), tuple(x * 0.5 for x in batched))[1],
-               _stack([tangent(*ex) for ex in examples]))
-
-
-def check_nested(f, args):
-    """vmap(vmap(f)) over a (2, B) batch of every argument."""
-    batched = [np.stack([np.stack([a * (1 + 0.05 * i + 0.02 * j) for j in range(B)]) for i in range(2)])
-               for a in args]
-    want = [_stack([f(*[b[i, j] for b in batched]) for j in range(B)]) for i in range(2)]
-    _close(fgrad.vmap(fgrad.vmap(f))(*batched), [np.stack(w) for w in zip(*want)])
+_close = functools.partial(close, rtol=RTOL, atol=ATOL)
+# vmap(f), vmap(grad), grad(vmap), vmap(jvp), jvp(vmap) equal the loop, in every layout
+check = functools.partial(check_loop, rtol=RTOL, atol=ATOL)
+# vmap(vmap(f)) over a (2, 3) batch of every argument
+check_nested = functools.partial(check_vmap_of_vmap, rtol=RTOL, atol=ATOL)
 
 
 def spd(*s):

@@ -3,7 +3,7 @@
 Every case runs in every layout of its arguments (each one unmapped, or mapped along its first,
 a middle, or its last axis), then nested with grad and jvp both ways, and inside another vmap.
 """
-import itertools
+import functools
 
 import numpy as np
 import pytest
@@ -12,45 +12,27 @@ import fgrad
 import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES
 
+from batching_support import close, float_args, layouts, stack
+from helpers import host
+
 RTOL, ATOL = 1e-10, 1e-12
 B = 3  # batch size
+
+_close = functools.partial(close, rtol=RTOL, atol=ATOL)
 
 
 def _leaves(out):
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
-def _host(x):
-    return np.asarray(fgrad.device_get(x))
-
-
-def _close(got, want):
-    got, want = _leaves(got), _leaves(want)
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        g, w = _host(g), np.asarray(w)
-        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, w.shape, g.dtype, w.dtype)
-        np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
-
-
-def _stack(outs, axis=0):
-    """Per-example outputs (each a leaf or a list/tuple of leaves) stacked leaf by leaf."""
-    per_leaf = zip(*[_leaves(o) for o in outs])
-    stacked = [np.stack([_host(x) for x in xs], axis=axis) for xs in per_leaf]
-    return stacked if isinstance(outs[0], (list, tuple)) else stacked[0]
-
-
-def _layouts(ndims):
-    """Every in_axes: each argument unmapped or mapped at its first / a middle / its last axis
-    (a negative axis for the last), at least one mapped."""
-    choices = []
-    for nd in ndims:
-        c = {None, 0, -1}
-        if nd >= 1:
-            c.add(nd)   # last axis, written positively
-            c.add((nd + 1) // 2)
-        choices.append(sorted(c, key=lambda a: (a is not None, a)))
-    return [axes for axes in itertools.product(*choices) if any(a is not None for a in axes)]
+def _axis_choices(nd):
+    """Unmapped or mapped at the first / a middle / the last axis (the last both as -1 and written
+    positively)."""
+    c = {None, 0, -1}
+    if nd >= 1:
+        c.add(nd)   # last axis, written positively
+        c.add((nd + 1) // 2)
+    return sorted(c, key=lambda a: (a is not None, a))
 
 
 def _make(examples, axes):
@@ -89,27 +71,23 @@ def _weighted(fun, weights):
     return f
 
 
-def _floats(args):
-    return tuple(i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
-
-
-def check(fun, *args, diff=True, layouts=None):
+def check(fun, *args, diff=True):
     rng = np.random.default_rng(0)
-    for axes in layouts or _layouts([np.ndim(a) for a in args]):
+    for axes in layouts(args, _axis_choices):
         exs = _examples(args, axes, rng)
         batched = _make(exs, axes)
         mapped = fgrad.vmap(fun, in_axes=axes)
-        _close(mapped(*batched), _stack([fun(*ex) for ex in exs]))
+        _close(mapped(*batched), stack([fun(*ex) for ex in exs]))
         if not diff:
             continue
-        fl = _floats(args)
+        fl = float_args(args)
         outs0 = _leaves(fun(*exs[0]))
-        weights = [rng.standard_normal(np.shape(o)) if _host(o).dtype.kind == "f" else np.zeros(())
+        weights = [rng.standard_normal(np.shape(o)) if host(o).dtype.kind == "f" else np.zeros(())
                    for o in outs0]
         f = _weighted(fun, weights)
         g = fgrad.grad(f, argnums=fl)
         # vmap of grad
-        _close(fgrad.vmap(g, in_axes=axes)(*batched), _stack([g(*ex) for ex in exs]))
+        _close(fgrad.vmap(g, in_axes=axes)(*batched), stack([g(*ex) for ex in exs]))
         # grad of vmap: a mapped argument's gradient is the examples' stacked, an unmapped one's summed
         bweights = [np.stack([w] * B) for w in weights]
 
@@ -117,8 +95,8 @@ def check(fun, *args, diff=True, layouts=None):
             outs = _leaves(mapped(*a))
             return sum(fnp.sum(o * w) for o, w in zip(outs, bweights) if w.dtype.kind == "f")
         per = [g(*ex) for ex in exs]
-        want = [np.stack([_host(p[j]) for p in per], axis=axes[i] % (np.ndim(args[i]) + 1))
-                if axes[i] is not None else np.sum([_host(p[j]) for p in per], axis=0)
+        want = [np.stack([host(p[j]) for p in per], axis=axes[i] % (np.ndim(args[i]) + 1))
+                if axes[i] is not None else np.sum([host(p[j]) for p in per], axis=0)
                 for j, i in enumerate(fl)]
         _close(list(fgrad.grad(fb, argnums=fl)(*batched)), want)
 
@@ -128,8 +106,8 @@ def check(fun, *args, diff=True, layouts=None):
             return fgrad.jvp(lambda *x: fun(*[x[fl.index(i)] if i in fl else prim[i]
                                                for i in range(len(prim))]),
                              tuple(a[i] for i in fl), tuple(a[i] * 0.5 + 1.0 for i in fl))[1]
-        _close(fgrad.vmap(tangent, in_axes=axes)(*batched), _stack([tangent(*ex) for ex in exs]))
-        _close(tangent_of_vmap(mapped, batched, fl), _stack([tangent(*ex) for ex in exs]))
+        _close(fgrad.vmap(tangent, in_axes=axes)(*batched), stack([tangent(*ex) for ex in exs]))
+        _close(tangent_of_vmap(mapped, batched, fl), stack([tangent(*ex) for ex in exs]))
 
 
 def tangent_of_vmap(mapped, batched, fl):
@@ -150,7 +128,7 @@ def check_nested(fun, *args):
         outer.append((exs, _make(exs, (-1,) * len(args))))
     batched = _make([o[1] for o in outer], (0,) * len(args))
     got = fgrad.vmap(fgrad.vmap(fun, in_axes=-1), in_axes=0)(*batched)
-    want = _stack([_stack([fun(*ex) for ex in exs]) for exs, _ in outer])
+    want = stack([stack([fun(*ex) for ex in exs]) for exs, _ in outer])
     _close(got, want)
 
 
@@ -353,7 +331,7 @@ def test_rules_keep_the_batch_axis_in_place(fun, out_axes, monkeypatch):
     x = a(2, 5, 3)   # the batch along the middle axis
     got = fgrad.vmap(fun, in_axes=1, out_axes=out_axes)(x)
     assert not seen
-    _close(got, _stack([fun(x[:, k]) for k in range(5)], axis=out_axes))
+    _close(got, stack([fun(x[:, k]) for k in range(5)], axis=out_axes))
 
 
 @pytest.mark.parametrize("fun, arg, what", [
@@ -364,7 +342,7 @@ def test_rules_keep_the_batch_axis_in_place(fun, out_axes, monkeypatch):
 ])
 def test_a_batched_shape_parameter_is_refused(fun, arg, what):
     x = np.ones((3, 4))
-    with pytest.raises(ValueError, match=what):
+    with pytest.raises(fgrad.batching.ConcretizationTypeError, match=what):
         fgrad.vmap(fun)(x, arg)
 
 

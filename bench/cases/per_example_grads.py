@@ -4,8 +4,8 @@ Each per-example contestant computes the 128 per-example losses and gradients (o
 per example: ``(128,) + shape`` for every weight and bias), then takes an SGD step with their mean;
 the step's loss is the mean of the per-example losses. That mean gradient is the gradient of the
 mean loss, so the ordinary batched step (``batched``: ``fgrad.value_and_grad`` of the mean loss,
-no per-example gradients) computes the same losses: it is the floor, and the probe losses of every
-contestant must agree with it. The per-example gradients themselves are checked against JAX in
+no per-example gradients) computes the same losses: it is the reference, the time of a training
+step without per-example gradients, and the probe losses of every contestant must agree with it. The per-example gradients themselves are checked against JAX in
 ``tests/test_vmap_jax.py``.
 
 - ``numpy``: hand-written forward and backward over the batch, per-example weight gradients as
@@ -199,5 +199,5 @@ def make_torch(env):
     return _torch_like(require("torch"), env)
 
 
-CONTESTANTS = {"numpy": make_numpy, "batched": make_batched, "fgrad": make_fgrad, "loop": make_loop, "facade": make_facade,
-               "jax": make_jax, "torch": make_torch}
+CONTESTANTS = {"numpy": make_numpy, "batched": make_batched, "fgrad": make_fgrad, "loop": make_loop,
+               "facade": make_facade, "jax": make_jax, "torch": make_torch}

@@ -61,12 +61,16 @@ def _batch_major(y, n, spatial):
 
 
 def _per_group(groups, fn, *mats):
-    """``fn`` on each group's block of rows of ``mats``, results stacked by rows."""
+    """``fn`` on every group's block of rows of ``mats`` at once (one stacked matmul: a batched
+    convolution is a grouped one, so groups can number in the hundreds), results stacked by rows."""
     if groups == 1:
         return fn(*mats)
-    xp = get_array_module(mats[0])
-    parts = [fn(*(m.reshape((groups, -1) + m.shape[1:])[i] for m in mats)) for i in range(groups)]
-    return xp.concatenate(parts, axis=0)
+    out = fn(*(m.reshape((groups, -1) + m.shape[1:]) for m in mats))
+    return out.reshape((-1,) + out.shape[2:])
+
+
+def _t(m):
+    return m.swapaxes(-1, -2)
 
 
 def _conv_impl(x, w, *, stride, padding, dilation, groups, out):
@@ -81,7 +85,7 @@ def _weight_grad_impl(x, g, *, kernel, stride, padding, dilation, groups):
     cols = _cols(x, kernel, stride, padding, dilation, g.shape[2:])
     # (cols @ g^T)^T: OpenBLAS is many times faster this way round than g @ cols^T
     # when the reduction (N * P) is long and both results dimensions are small.
-    dw = _per_group(groups, lambda gm, cm: (cm @ gm.T).T, _channel_major(g), cols)
+    dw = _per_group(groups, lambda gm, cm: _t(cm @ _t(gm)), _channel_major(g), cols)
     return dw.reshape((g.shape[1], x.shape[1] // groups) + tuple(kernel))
 
 
@@ -89,7 +93,7 @@ def _input_grad_impl(g, w, *, size, stride, padding, dilation, groups):
     g, w = _common_dtype(g, w)
     n, out, kernel, nd = g.shape[0], g.shape[2:], w.shape[2:], w.ndim - 2
     c = w.shape[1] * groups
-    cols = _per_group(groups, lambda wm, gm: wm.T @ gm, w.reshape(w.shape[0], -1), _channel_major(g))
+    cols = _per_group(groups, lambda wm, gm: _t(wm) @ gm, w.reshape(w.shape[0], -1), _channel_major(g))
     cols = cols.reshape((c,) + kernel + (n,) + out)
     cols = cols.transpose((0, 1 + nd) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
     lo = tuple(p[0] for p in padding)

@@ -152,7 +152,7 @@ def _entry(e, xp):
         if isinstance(e, Tracer):  # varies over a vmap batch: stays traced
             kind = np.dtype(dtype_of(e)).kind
             if kind == "b":
-                raise ValueError("vmap: a boolean mask index that varies over the batch selects a data-dependent "
+                raise batching.NonConcreteBooleanIndexError("vmap: a boolean mask index that varies over the batch selects a data-dependent "
                                  "number of elements, which can't be batched (as in JAX); use "
                                  "fnp.where(mask, x, ...) instead")
             if kind not in "iu":
@@ -462,7 +462,7 @@ def _batch_index(x, dx, arrays, adims, index, size):
 def _check_mask_args(prim, arrays):
     for a in arrays:
         if np.dtype(dtype_of(a)).kind == "b":
-            raise ValueError(f"vmap: {prim.name} with a boolean mask index that varies over the batch can't be "
+            raise batching.NonConcreteBooleanIndexError(f"vmap: {prim.name} with a boolean mask index that varies over the batch can't be "
                              "batched: the number of elements it selects depends on the values")
 
 
@@ -785,7 +785,7 @@ def extract(condition, arr):
 def _no_mapped_mask(a, name):
     """Refuse, under ``vmap``, a condition that varies over the batch where it decides an output shape."""
     if isinstance(_batch_traced(a), Tracer):
-        raise ValueError(f"vmap: {name} of a value that varies over the batch can't be batched: its output shape "
+        raise batching.ConcretizationTypeError(f"vmap: {name} of a value that varies over the batch can't be batched: its output shape "
                          "depends on the values (as in JAX)")
 
 

@@ -102,7 +102,7 @@ def _static(value, what):
     """The raw value of a parameter that decides shapes (split points, repeat counts, shifts, pad
     widths). Under ``vmap`` such a parameter can't differ between examples."""
     if isinstance(value, Tracer) and shape(value) != np.shape(concrete(value)):
-        raise ValueError(f"vmap: {what} decides the shape or layout of the result, so it can't be batched "
+        raise batching.ConcretizationTypeError(f"vmap: {what} decides the shape or layout of the result, so it can't be batched "
                          f"(it must be the same for every example)")
     return concrete(value)
 

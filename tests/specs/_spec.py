@@ -18,7 +18,7 @@ class Spec:
     nondiff   -- the primitive has no derivative: only its value (and that it stops tracing)
                  are checked
     tags      -- "value_dependent_shape": a mask made from the first argument picks the elements, so
-                 vmap over that argument is refused (with a ValueError, as JAX refuses it)
+                 vmap over that argument is refused (JAX's NonConcreteBooleanIndexError)
     """
     name: str
     fun: Callable
