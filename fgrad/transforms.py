@@ -57,6 +57,14 @@ def _cast_like(ct, primal):
     return fnp.astype(ct, want)
 
 
+def _output_and_aux(out):
+    """``(output, aux)`` from a ``has_aux=True`` function's result (JAX's check: a pair)."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError("has_aux=True requires the function to return a pair (output, aux), "
+                        f"got {type(out).__name__}")
+    return out
+
+
 # ------------------------------------------------------------------ reverse mode
 
 def vjp(fun, *primals, has_aux=False):
@@ -72,10 +80,7 @@ def vjp(fun, *primals, has_aux=False):
     out = fun(*tree_unflatten(in_tree, boxed))
     aux = None
     if has_aux:
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise TypeError("has_aux=True requires the function to return a pair (output, aux), "
-                            f"got {type(out).__name__}")
-        out, aux = out
+        out, aux = _output_and_aux(out)
         aux = _strip(aux, trace)
     out_flat, out_tree = tree_flatten(out)
     out_vals = [trace.unbox(o) for o in out_flat]
@@ -193,7 +198,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     out = fun(*tree_unflatten(p_tree, boxed))
     aux = None
     if has_aux:
-        out, aux = out
+        out, aux = _output_and_aux(out)
         aux = _strip_jvp(aux, trace)
     o_flat, o_tree = tree_flatten(out)
     outs, touts = [], []

@@ -98,8 +98,11 @@ class PyTreeDef:
         if t is not self.node_type:
             raise ValueError(f"expected {self.node_type.__name__}, got {type(tree).__name__}")
         children, aux = entry[0](tree)
-        if aux != self.aux or len(children) != len(self.children):
-            raise ValueError(f"{self.node_type.__name__} of a different structure: {aux!r} vs {self.aux!r}")
+        if len(children) != len(self.children):
+            raise ValueError(f"{self.node_type.__name__} of {len(children)} children where the prefix has "
+                             f"{len(self.children)}")
+        if aux != self.aux:
+            raise ValueError(f"{self.node_type.__name__} with {aux!r} where the prefix has {self.aux!r}")
         for c, sub in zip(self.children, children):
             c._up_to(sub, out)
 

@@ -271,3 +271,14 @@ def test_holomorphic_is_refused_not_ignored(transform):
         transform(fnp.sin, holomorphic=True)
     expected = 0.0 if transform is fgrad.hessian else 1.0  # sin'' (0) and sin' (0)
     np.testing.assert_allclose(transform(fnp.sin, holomorphic=False)(0.0), expected)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda f, x: fgrad.jvp(f, (x,), (x,), has_aux=True),
+    lambda f, x: fgrad.vjp(f, x, has_aux=True),
+    lambda f, x: fgrad.jacfwd(f, has_aux=True)(x),
+])
+def test_has_aux_requires_a_pair(transform):
+    """A function returning a length-2 array is not an (output, aux) pair: JAX raises, and so do we."""
+    with pytest.raises(TypeError, match="pair"):
+        transform(lambda x: x * 2.0, np.array([1.0, 2.0]))

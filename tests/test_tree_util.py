@@ -60,3 +60,13 @@ def test_unflatten_with_wrong_leaf_count_says_so():
     _, treedef = tu.tree_flatten((1, 2))
     with pytest.raises(ValueError, match="2 leaves.*3 leaves"):
         tu.tree_unflatten(treedef, [1, 2, 3])
+
+
+def test_flatten_up_to_gives_the_subtrees_at_a_prefix_leaves():
+    prefix = tu.tree_structure((0, {"a": 0, "b": 0}))
+    tree = ([1, 2], {"a": (3, 4), "b": None})
+    assert prefix.flatten_up_to(tree) == [[1, 2], (3, 4), None]
+    with pytest.raises(ValueError, match="3 children where the prefix has 2"):
+        prefix.flatten_up_to((1, 2, 3))
+    with pytest.raises(ValueError, match="expected dict"):
+        prefix.flatten_up_to((1, [2]))
