@@ -97,7 +97,7 @@ def make_fgrad(env):
     import fgrad
     from fgrad.tree_util import tree_map
     import fgrad.nn as L
-import fgrad.nn.functional as LF
+    import fgrad.nn.functional as LF
 
     d = env.data
     net = L.serial(L.Conv2d(3, C1, K1, padding=2), L.ReLU(), L.Conv2d(C1, C2, K2, padding=1), L.ReLU(),
