@@ -26,6 +26,15 @@ def _is_inexact(x):
     return np.issubdtype(core._dtype_of(concrete(x)), np.inexact)
 
 
+def _require_inexact(tree, fname):
+    """``grad``/``jacrev`` differentiate float or complex inputs only (unless ``allow_int``), as in JAX."""
+    for leaf in tree_flatten(tree)[0]:
+        if not _is_inexact(_check_leaf(leaf, fname)):
+            raise TypeError(f"{fname} requires real- or complex-valued inputs (floating-point dtypes), but got "
+                            f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
+                            "pass allow_int=True")
+
+
 def _normalize_argnums(argnums, nargs, fname):
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
@@ -124,12 +133,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
         single, nums = _normalize_argnums(argnums, len(args), "grad")
         dyn = [args[i] for i in nums]
         if not allow_int:
-            for leaf in tree_flatten(dyn)[0]:
-                if not _is_inexact(_check_leaf(leaf, "grad")):
-                    raise TypeError(
-                        "grad requires real- or complex-valued inputs (floating-point dtypes), but got "
-                        f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
-                        "pass allow_int=True")
+            _require_inexact(dyn, "grad")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         ans, pullback = res[0], res[1]
         ans_leaves = tree_flatten(ans)[0]
@@ -262,12 +266,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
         single, nums = _normalize_argnums(argnums, len(args), "jacrev")
         dyn = [args[i] for i in nums]
         if not allow_int:
-            for leaf in tree_flatten(dyn)[0]:
-                if not _is_inexact(_check_leaf(leaf, "jacrev")):
-                    raise TypeError(
-                        "jacrev requires real- or complex-valued inputs (floating-point dtypes), but got "
-                        f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
-                        "pass allow_int=True")
+            _require_inexact(dyn, "jacrev")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         out, pullback = res[0], res[1]
         o_flat, o_tree = tree_flatten(out)
