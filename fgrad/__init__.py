@@ -13,6 +13,8 @@ from . import nn, optim  # noqa: F401  (the pure face)
 from .backend import Device, devices  # noqa: F401
 from .core import PRIMITIVES, Primitive  # noqa: F401
 from .batching import vmap  # noqa: F401
+from . import errors  # noqa: F401
+from .staging import ShapeDtypeStruct, jit, make_jaxpr  # noqa: F401
 from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                          stop_gradient, value_and_grad, vjp)

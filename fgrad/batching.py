@@ -15,20 +15,11 @@ import functools
 import numpy as np
 
 from .core import PRIMITIVES, Trace, Tracer
+from .errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 from .tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["vmap", "ConcretizationTypeError", "NonConcreteBooleanIndexError", "BatchTrace", "BatchTracer", "moveaxis", "to_front", "elementwise", "reduction",
            "not_batchable"]
-
-
-class ConcretizationTypeError(TypeError):
-    """A value that varies over a vmap batch was needed as one concrete value: in Python control flow,
-    or to decide a shape (``nonzero``, ``unique``, a ``roll`` shift ...). JAX's name and type."""
-
-
-class NonConcreteBooleanIndexError(IndexError):
-    """A boolean mask that varies over a vmap batch was used as an index: the number of elements it
-    selects would differ between examples. JAX's name and type; ``fnp.where`` is the batchable form."""
 
 
 class BatchTracer(Tracer):
@@ -48,6 +39,11 @@ class BatchTracer(Tracer):
 
     def _nondiff_value(self):
         return BatchTracer(self._trace, _nondiff_value(self._value), self._bdim)
+
+    def _example(self):
+        v = self._value
+        v = v._example() if isinstance(v, Tracer) else v
+        return v[(slice(None),) * self._bdim + (0,)]
 
     # One example has no single concrete value: Python control flow on it can't be batched.
     def _concrete_error(self, *_):

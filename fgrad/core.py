@@ -55,6 +55,19 @@ class Primitive:
     ``register=False`` makes a one-off primitive outside ``PRIMITIVES`` (a custom rule's call: never
     bound, so it needs no batching rule).
 
+    Primitives that run a staged program (``fgrad.lax``'s control flow, ``checkpoint``) need the
+    whole call at once, as JAX's rules have it:
+
+    - ``joint_jvp(primals, tangents, **params) -> (ans, tangent of ans)`` replaces ``jvp``; ``tangents``
+      has None for an argument without one, and so may the result (per output when
+      ``multiple_results``);
+    - ``vjp_fwd(*args, **params) -> (ans, residuals)`` runs in place of the primitive under reverse
+      mode; the VJP rules then get ``residuals=`` among their params, so the backward pass reuses
+      what the forward computed instead of computing it again.
+
+    ``value_dependent_shape=True``: the output's shape depends on the input values (``nonzero``),
+    so ``jit`` refuses to stage it, as JAX does.
+
     >>> sin = Primitive("sin", np.sin,
     ...                 vjp=(lambda g, ans, x: g * fnp.cos(x),),
     ...                 jvp=(lambda t, ans, x: t * fnp.cos(x),),
@@ -62,22 +75,23 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "variadic", "nondiff", "multiple_results", "linear",
-                 "reads_output", "__weakref__")
+                 "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "__weakref__")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, nondiff=False, multiple_results=False,
-                 linear=False, reads_output=True, register=True):
+                 linear=False, reads_output=True, register=True, joint_jvp=None, vjp_fwd=None,
+                 value_dependent_shape=False):
         if register and name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is already registered")
         if register and batch is None:
             raise TypeError(f"primitive {name!r} was registered without its batching rule; pass batch=, "
                             "e.g. fgrad.batching.elementwise (vmap runs it)")
         if not nondiff:
-            missing = [kind for kind, rule in (("vjp", vjp), ("jvp", jvp)) if rule is None]
+            missing = [kind for kind, rule in (("vjp", vjp), ("jvp", jvp or joint_jvp)) if rule is None]
             if missing:
                 raise TypeError(
                     f"primitive {name!r} was registered without its {' and '.join(missing)} rule(s); "
                     "pass both, or nondiff=True for an operation with no derivative")
-            if callable(vjp) != callable(jvp):
+            if joint_jvp is None and callable(vjp) != callable(jvp):
                 raise TypeError(f"primitive {name!r}: vjp and jvp must both be per-argument tuples "
                                 "or both be variadic callables")
         self.name = name
@@ -92,6 +106,9 @@ class Primitive:
         if linear:
             reads_output = False
         self.reads_output = reads_output if isinstance(reads_output, bool) else tuple(reads_output)
+        self.joint_jvp = joint_jvp
+        self.vjp_fwd = vjp_fwd
+        self.value_dependent_shape = value_dependent_shape
         if register:
             PRIMITIVES[name] = self
 
@@ -226,9 +243,15 @@ class Tracer:
 
     def _nondiff_value(self):
         """What a primitive with no derivative sees: the value under the derivative tracers
-        (``vmap``'s batch tracers keep themselves)."""
+        (``vmap``'s batch tracers and staged values keep themselves)."""
         v = self._value
         return v._nondiff_value() if isinstance(v, Tracer) else v
+
+    def _example(self):
+        """A concrete value this tracer could stand for, of its shape and dtype: what staging a
+        program inside this transform computes with (``vmap`` gives one example of its batch)."""
+        v = self._value
+        return v._example() if isinstance(v, Tracer) else v
 
     def __repr__(self):
         return f"Traced<{type(self).__name__} level={self._trace.level}>({concrete(self)!r})"
@@ -261,6 +284,14 @@ class JVPTrace(Trace):
             if isinstance(a, JVPTracer) and a._trace is self:
                 primals[i] = a._value
                 tangents.append((i, a._tangent))
+        if prim.joint_jvp is not None:
+            if not tangents:
+                return prim.bind(*primals, **params)
+            per_arg = [None] * len(args)
+            for i, t in tangents:
+                per_arg[i] = t
+            ans, out = prim.joint_jvp(primals, per_arg, **params)
+            return self._box_out(prim, ans, out)
         ans = prim.bind(*primals, **params)
         out = None
         for i, t in tangents:
@@ -273,6 +304,9 @@ class JVPTrace(Trace):
                 out = tuple(_add_maybe(a, b) for a, b in zip(out, ti))
             else:
                 out = _add(out, ti)
+        return self._box_out(prim, ans, out)
+
+    def _box_out(self, prim, ans, out):
         if out is None:
             return ans
         if prim.multiple_results:
@@ -336,7 +370,10 @@ class VJPTrace(Trace):
                     lower = True
             elif isinstance(a, Tracer):
                 lower = True
-        if lower or not self.impl_shortcut or backend.cupy_active():
+        if prim.vjp_fwd is not None and parents:
+            ans, residuals = prim.vjp_fwd(*vals, **params)
+            params = dict(params, residuals=residuals)
+        elif lower or not self.impl_shortcut or backend.cupy_active():
             ans = prim.bind(*vals, **params)
         else:
             ans = prim.impl(*vals, **params)

@@ -847,7 +847,8 @@ def select(condlist, choicelist, default=0):
 
 
 _nonzero = defprim("nonzero", lambda x: tuple(x.nonzero()), nondiff=True,
-                   batch=batching.not_batchable("the number of nonzero elements varies over the batch"))
+                   batch=batching.not_batchable("the number of nonzero elements varies over the batch"),
+                   value_dependent_shape=True)
 
 
 def nonzero(a):

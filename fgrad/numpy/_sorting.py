@@ -218,7 +218,8 @@ def _unique_impl(x, return_index, return_inverse, return_counts, axis, equal_nan
 
 
 _unique = defprim("unique", _unique_impl, nondiff=True,
-                  batch=batching.not_batchable("the number of unique values varies over the batch"))
+                  batch=batching.not_batchable("the number of unique values varies over the batch"),
+                  value_dependent_shape=True)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
