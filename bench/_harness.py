@@ -9,11 +9,12 @@ A *case* is one module in ``bench/cases/``. It defines
   ``np.random.default_rng(SEED)``, so every contestant sees identical inputs);
 - optionally ``ORDER`` (its own contestant names, in table order), ``LABELS`` (their row labels)
   and ``REFERENCE`` (the contestant whose loss the others must match and whose time is the
-  first ratio column): by default the five names of ``ORDER`` below and ``"numpy"``;
+  first ratio column): by default the names of ``ORDER`` below and ``"numpy"``;
 - ``CONTESTANTS``: ``{name: make}`` for the names in the case's ``ORDER``, where
   ``make(env) -> (state, step)`` and ``step(state) -> (state, loss)`` is one
   training step (forward, backward, update). ``env`` gives ``data`` (already on
-  the device), ``dtype``, ``device`` and ``xp`` (numpy or cupy).
+  the device), ``dtype``, ``device``, ``xp`` (numpy or cupy) and ``threads``.
+  A JAX contestant gets its module from ``jax_or_skip(env)``.
 
 The harness times ``step`` after ``WARMUP`` calls, one ``time.perf_counter``
 interval per call (the loss is turned into a Python float inside the interval,
@@ -36,9 +37,10 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 CASES_DIR = os.path.join(BENCH_DIR, "cases")
 RESULT_TAG = "BENCH_RESULT "
-ORDER = ("numpy", "fgrad", "facade", "autograd", "torch")
-LABELS = {"numpy": "NumPy (hand-written)", "fgrad": "fgrad", "facade": "fgrad_nn (PyTorch facade)",
-          "autograd": "HIPS autograd", "torch": "PyTorch"}
+ORDER = ("numpy", "fgrad", "fgrad_jit", "facade", "facade_compiled", "autograd", "torch", "jax")
+LABELS = {"numpy": "NumPy (hand-written)", "fgrad": "fgrad", "fgrad_jit": "fgrad jit",
+          "facade": "fgrad_nn (PyTorch facade)", "facade_compiled": "fgrad_nn compiled", "autograd": "HIPS autograd",
+          "torch": "PyTorch", "jax": "JAX jit"}
 
 
 def case_order(case):
@@ -84,6 +86,34 @@ def require(module):
         raise Skip(f"{module} not installed") from None
 
 
+def jax_or_skip(env):
+    """jax for a CPU-only contestant: Skip on cuda; under ``--threads 1`` one XLA CPU thread (set before
+    jax's first import, as the other contestants get one BLAS thread); float64 needs x64 on.
+
+    >>> jax = jax_or_skip(env)   # in a case's make_jax(env)
+    """
+    if env.device == "cuda":
+        raise Skip("CPU only in this bench")
+    if env.threads == 1:
+        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        # XLA still runs independent kernels on a pool sized by the CPUs it may use (CPU time above
+        # wall time without this): one CPU, this process's current one.
+        os.sched_setaffinity(0, {_current_cpu()})
+    jax = require("jax")
+    if env.dtype.name == "float64":
+        jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _current_cpu():
+    """The CPU this process runs on now (field 39 of /proc/self/stat); the first allowed one if unknown."""
+    try:
+        with open("/proc/self/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[36])
+    except (OSError, IndexError, ValueError):
+        return min(os.sched_getaffinity(0))
+
+
 def cupy_or_skip():
     """The cupy module when a CUDA device can be used, else Skip('no GPU')."""
     try:
@@ -127,10 +157,14 @@ def run_child(spec):
         env = Env(data, dtype, spec["device"], xp, spec["threads"])
         state, step = make(env)
 
-        # Correctness probe: loss at the initial state, then after one update.
+        # Correctness probe: loss at the initial state, then after one update. The first call's time
+        # includes what a jit/compiled contestant spends staging (or compiling) its program.
+        t0 = time.perf_counter()
         state, l0 = step(state)
+        l0 = _floats(l0)
+        out["first_call_ms"] = 1e3 * (time.perf_counter() - t0)
         state, l1 = step(state)
-        out["check"] = [_floats(l0), _floats(l1)]
+        out["check"] = [l0, _floats(l1)]
 
         warmup, reps = spec["warmup"], spec["reps"]
         for _ in range(warmup):

@@ -15,6 +15,9 @@ from .core import PRIMITIVES, Primitive  # noqa: F401
 from .batching import vmap  # noqa: F401
 from . import errors  # noqa: F401
 from .staging import ShapeDtypeStruct, jit, make_jaxpr  # noqa: F401
+from . import lax  # noqa: F401
+from .staging.remat import checkpoint, checkpoint_policies, remat  # noqa: F401
+from . import ad_checkpoint  # noqa: F401  (JAX's module name for the policies)
 from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                          stop_gradient, value_and_grad, vjp)

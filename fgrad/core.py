@@ -16,17 +16,22 @@ Reverse mode records a ``Node`` per call; ``backward_pass`` is the one loop that
 runs their VJP rules, and ``BackwardHooks`` is where the PyTorch facade adds its
 bookkeeping to it.
 """
+import heapq
 import itertools
+import sys
 
 import numpy as np
 
 from . import backend
+from .errors import ConcretizationTypeError
 
 __all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "BackwardHooks", "backward_pass",
-           "concrete"]
+           "concrete", "binder"]
 
 PRIMITIVES = {}
 """name -> Primitive: the one table of differentiable operations."""
+
+_MODULES = sys.modules  # ``"cupy" in _MODULES`` is backend.cupy_active(), inlined on the hot paths
 
 
 class Primitive:
@@ -61,8 +66,9 @@ class Primitive:
     - ``joint_jvp(primals, tangents, **params) -> (ans, tangent of ans)`` replaces ``jvp``; ``tangents``
       has None for an argument without one, and so may the result (per output when
       ``multiple_results``);
-    - ``vjp_fwd(*args, **params) -> (ans, residuals)`` runs in place of the primitive under reverse
-      mode; the VJP rules then get ``residuals=`` among their params, so the backward pass reuses
+    - ``vjp_fwd(*args, wrt=argnums, **params) -> (ans, residuals)`` runs in place of the primitive under
+      reverse mode (``wrt``: the argnums reverse mode traced, the only ones whose cotangents are asked
+      for); the VJP rules then get ``residuals=`` among their params, so the backward pass reuses
       what the forward computed instead of computing it again.
 
     ``value_dependent_shape=True``: the output's shape depends on the input values (``nonzero``),
@@ -75,7 +81,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "variadic", "nondiff", "multiple_results", "linear",
-                 "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "__weakref__")
+                 "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "vjp_argnums", "__weakref__")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, nondiff=False, multiple_results=False,
                  linear=False, reads_output=True, register=True, joint_jvp=None, vjp_fwd=None,
@@ -100,6 +106,9 @@ class Primitive:
         self.jvp = jvp
         self.batch = batch
         self.variadic = callable(vjp)
+        # The argnums with a VJP rule (None: every one), read once per recorded call.
+        self.vjp_argnums = None if vjp is None or self.variadic else frozenset(
+            i for i, rule in enumerate(vjp) if rule is not None)
         self.nondiff = nondiff
         self.multiple_results = multiple_results
         self.linear = linear
@@ -125,7 +134,7 @@ class Primitive:
                 if t.level > level:
                     top, level = t, t.level
         if top is None:
-            if backend.cupy_active():
+            if "cupy" in _MODULES:
                 backend.check_same_device(args, self.name)
             return self.impl(*args, **params)
         if self.nondiff:  # no derivative to carry: only vmap's batch tracers stay
@@ -147,6 +156,36 @@ class Primitive:
             return self.jvp(argnum, t, ans, *args, **params)
         rule = self.jvp[argnum] if argnum < len(self.jvp) else None
         return None if rule is None else rule(t, ans, *args, **params)
+
+
+def binder(prim):
+    """``prim.bind`` for positional arguments only, as a function closed over ``prim``.
+
+    ``fgrad.numpy``'s public functions and a tracer's operators are such functions: the same
+    steps as ``Primitive.bind`` with one Python call less on the hottest path of every transform.
+
+    >>> sin = binder(PRIMITIVES["sin"]); sin(0.0)
+    0.0
+    """
+    impl, bind, name, nondiff = prim.impl, prim.bind, prim.name, prim.nondiff
+
+    def bound(*args):
+        top = None
+        level = -1
+        for a in args:
+            if isinstance(a, Tracer):
+                t = a._trace
+                if t.level > level:
+                    top, level = t, t.level
+        if top is None:
+            if "cupy" in _MODULES:
+                backend.check_same_device(args, name)
+            return impl(*args)
+        if nondiff:
+            return bind(*args)
+        return top.process(prim, args, {})
+
+    return bound
 
 
 def concrete(x):
@@ -184,6 +223,7 @@ class Tracer:
 
     __slots__ = ("_trace", "_value")
     __array_priority__ = 1000
+    _staged = False  # a value being staged by jit has no concrete value yet (see ``staged``)
 
     @property
     def shape(self):
@@ -215,21 +255,24 @@ class Tracer:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
 
-    # Concrete values are known while differentiating, so Python control flow works.
+    # Concrete values are known while differentiating, so Python control flow works. The value
+    # below decides: a raw one converts, a tracer of another transform (vmap's batch, a value being
+    # staged by jit) raises its own error rather than hand over an example's value.
     def __bool__(self):
-        return bool(concrete(self))
+        return bool(self._value)
 
     def __float__(self):
-        return float(concrete(self))
+        return float(self._value)
 
     def __int__(self):
-        return int(concrete(self))
+        return int(self._value)
 
     def __index__(self):
-        return int(concrete(self))
+        v = self._value
+        return v.__index__() if isinstance(v, Tracer) else int(v)
 
     def __complex__(self):
-        return complex(concrete(self))
+        return complex(self._value)
 
     def __hash__(self):
         return id(self)
@@ -325,17 +368,27 @@ class JVPTrace(Trace):
 
 # --------------------------------------------------------------------- reverse mode
 
-class Node:
-    """One recorded call: what the VJP rules need to send cotangents back."""
+next_order = itertools.count(0, -1).__next__  # 0, -1, -2, ...: each new Node's ``order``
+_new = object.__new__
 
-    __slots__ = ("prim", "params", "args", "ans", "parents")
+
+class Node:
+    """One recorded call: what the VJP rules need to send cotangents back.
+
+    ``order`` decreases with every node made (a subclass's ``__init__`` sets it with
+    ``next_order()``): a node's parents were made before it, so the backward pass runs the
+    nodes holding a cotangent smallest ``order`` first, which is a reverse topological order.
+    """
+
+    __slots__ = ("prim", "params", "args", "ans", "parents", "order")
 
     def __init__(self, prim, params, args, ans, parents):
         self.prim = prim
         self.params = params
         self.args = args
         self.ans = ans
-        self.parents = parents  # tuple of (argnum, parent Node, parent output index)
+        self.parents = parents  # (argnum, parent Node, parent output index) per differentiated input
+        self.order = next_order()
 
 
 class VJPTracer(Tracer):
@@ -349,40 +402,67 @@ class VJPTracer(Tracer):
 
 
 class VJPTrace(Trace):
-    """Reverse mode: every tracer points at the node that made it."""
+    """Reverse mode: every tracer points at the node that made it.
+
+    A subclass may record its own nodes by overriding ``make_node`` (the facade's tape does).
+    """
 
     __slots__ = ()
-    # With no tracer below this level among the values, binding again would only reach ``impl``:
-    # call it directly (the common, first-order case). The facade's tape always binds.
-    impl_shortcut = True
+    _plain_nodes = True  # make_node is this class's: process builds the Node itself (one call less)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._plain_nodes = cls.make_node is VJPTrace.make_node
 
     def process(self, prim, args, params):
-        vals = list(args)
+        vals = []
         parents = []
         lower = False  # does a lower-level tracer remain among the values?
-        rules = None if prim.variadic else prim.vjp
-        for i, a in enumerate(args):
-            if isinstance(a, VJPTracer) and a._trace is self:
-                a_val = vals[i] = a._value
-                if rules is None or (i < len(rules) and rules[i] is not None):
-                    parents.append((i, a._node, a._index))
-                if isinstance(a_val, Tracer):
+        diff = prim.vjp_argnums
+        i = 0
+        for a in args:
+            if isinstance(a, Tracer):
+                if a._trace is self:  # (only this trace's VJPTracers have it)
+                    if diff is None or i in diff:
+                        parents.append((i, a._node, a._index))
+                    a = a._value
+                    if isinstance(a, Tracer):
+                        lower = True
+                else:
                     lower = True
-            elif isinstance(a, Tracer):
-                lower = True
-        if prim.vjp_fwd is not None and parents:
-            ans, residuals = prim.vjp_fwd(*vals, **params)
+            vals.append(a)
+            i += 1
+        if parents and prim.vjp_fwd is not None:
+            ans, residuals = prim.vjp_fwd(*vals, wrt=frozenset(p[0] for p in parents), **params)
             params = dict(params, residuals=residuals)
-        elif lower or not self.impl_shortcut or backend.cupy_active():
-            ans = prim.bind(*vals, **params)
+        elif lower or "cupy" in _MODULES:
+            ans = prim.bind(*vals, **params)  # lower traces see the call too
+        elif params:
+            ans = prim.impl(*vals, **params)  # binding again would only reach impl
         else:
-            ans = prim.impl(*vals, **params)
+            ans = prim.impl(*vals)  # (a call with **params copies the dict, even an empty one)
         if not parents:
             return ans
-        node = self.make_node(prim, params, vals, ans, parents, args)
+        if self._plain_nodes:
+            # Node(prim, params, vals, ans, parents), its fields set here: a class called from C
+            # (its __init__) costs a third more than the node itself (the hottest line of reverse mode)
+            node = _new(Node)
+            node.prim = prim
+            node.params = params
+            node.args = vals
+            node.ans = ans
+            node.parents = parents
+            node.order = next_order()
+        else:
+            node = self.make_node(prim, params, vals, ans, parents, args)
         if prim.multiple_results:
             return tuple(VJPTracer(self, a, node, k) for k, a in enumerate(ans))
-        return VJPTracer(self, ans, node)
+        out = _new(VJPTracer)  # VJPTracer(self, ans, node), likewise
+        out._trace = self
+        out._value = ans
+        out._node = node
+        out._index = 0
+        return out
 
     def make_node(self, prim, params, vals, ans, parents, args):
         """The node recording one call (``args`` as given, ``vals`` unboxed at this level)."""
@@ -416,6 +496,12 @@ class BackwardHooks:
     def done(self, node):
         """The node's rules have run."""
 
+    def enter(self, node, g):
+        """What the pass calls before a node's rules: ``visit``, then ``saved`` for a node with rules
+        (None for a leaf). A subclass overrides the parts, or ``enter`` to do both in one call."""
+        self.visit(node, g)
+        return None if node.prim is None else self.saved(node)
+
 
 def backward_pass(roots, leaves, *, hooks=None):
     """Send cotangents from ``roots`` [(node, index, ct)] back to ``leaves`` [node].
@@ -426,29 +512,43 @@ def backward_pass(roots, leaves, *, hooks=None):
     """
     cts = _Cotangents()
     for node, index, ct in roots:
-        _accumulate(cts, node, index, ct)
+        if ct is not None:  # (no cotangent: nothing to send back from there)
+            _accumulate(cts, node, index, ct)
     wanted = dict.fromkeys(leaves)
-    for node in _reverse_topological(r[0] for r in roots):
-        g = cts.pop(node, None)
-        if g is None:
-            continue
+    heap, pop, get, push, heappop = cts.heap, cts.pop, cts.get, heapq.heappush, heapq.heappop
+    while heap:
+        node = heappop(heap)[1]
+        g = pop(node)
         if node in wanted:
             wanted[node] = g
-        if hooks is not None:
-            hooks.visit(node, g)
         prim = node.prim
-        if prim is None:
-            continue
-        args, ans = (node.args, node.ans) if hooks is None else hooks.saved(node)
+        if hooks is None:
+            if prim is None:
+                continue
+            args, ans = node.args, node.ans
+        else:
+            saved = hooks.enter(node, g)
+            if saved is None:
+                continue
+            args, ans = saved
         if prim.multiple_results:
             g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, ans))
-        params, rules = node.params, prim.vjp
+        params, rules, variadic = node.params, prim.vjp, prim.variadic
         for argnum, parent, index in node.parents:  # Primitive.vjp_rule, inlined: the hot loop
-            if prim.variadic:
+            if variadic:
                 ct = rules(argnum, g, ans, *args, **params)
-            else:
+            elif params:
                 ct = rules[argnum](g, ans, *args, **params)
-            if ct is not None:
+            else:
+                ct = rules[argnum](g, ans, *args)
+            if ct is None:
+                continue
+            # _accumulate, inlined for the common case: the parent's first single-output cotangent
+            pp = parent.prim
+            if (pp is None or not pp.multiple_results) and get(parent) is None:
+                cts[parent] = ct
+                push(heap, (parent.order, parent))
+            else:
                 _accumulate(cts, parent, index, ct)
         if hooks is not None:
             hooks.done(node)
@@ -464,13 +564,15 @@ class _Cotangents(dict):
 
     Such a buffer is referenced nowhere else, so later contributions are added into it in
     place: a weight used at every step of a recurrence gets one buffer, not one per step.
+    ``heap`` holds ``(node.order, node)`` for every node given an entry: the next to run on top.
     """
 
-    __slots__ = ("owned",)
+    __slots__ = ("owned", "heap")
 
     def __init__(self):
         super().__init__()
         self.owned = set()
+        self.heap = []
 
 
 def _accumulate(cts, node, index, ct):
@@ -479,11 +581,13 @@ def _accumulate(cts, node, index, ct):
         slot = cts.get(node)
         if slot is None:
             slot = cts[node] = [None] * len(node.ans)
+            heapq.heappush(cts.heap, (node.order, node))
         slot[index] = ct if slot[index] is None else _add(slot[index], ct)
         return
     old = cts.get(node)
     if old is None:
         cts[node] = ct
+        heapq.heappush(cts.heap, (node.order, node))
     elif (node in cts.owned and not isinstance(ct, Tracer) and getattr(ct, "shape", None) == old.shape
           and ct.dtype == old.dtype):
         old += ct
@@ -491,30 +595,6 @@ def _accumulate(cts, node, index, ct):
         new = cts[node] = _add(old, ct)
         if new is not old and new is not ct and (isinstance(new, np.ndarray) or backend.is_cupy_array(new)):
             cts.owned.add(node)  # (a NumPy scalar result is immutable: += would not write into it)
-
-
-def _reverse_topological(roots):
-    """Nodes reachable from ``roots``, each after every node that uses it."""
-    roots = list(dict.fromkeys(roots))
-    children = {}
-    stack = list(roots)
-    seen = set(roots)
-    while stack:
-        node = stack.pop()
-        for _, parent, _ in node.parents:
-            children[parent] = children.get(parent, 0) + 1
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    ready = [r for r in roots if r not in children]
-    while ready:
-        node = ready.pop()
-        yield node
-        for _, parent, _ in node.parents:
-            left = children[parent] - 1
-            children[parent] = left
-            if left == 0:
-                ready.append(parent)
 
 
 def _add(a, b):
@@ -541,3 +621,25 @@ def top_trace(leaves):
         if isinstance(a, Tracer) and a._trace.level > level:
             top, level = a._trace, a._trace.level
     return top
+
+
+def staged(x):
+    """True when ``x`` carries a value being staged (``jit``): its value is not known until the program runs.
+
+    >>> if not staged(w): check_weights(concrete(w))   # a check JAX can't run under jit is skipped
+    """
+    while isinstance(x, Tracer):
+        if x._staged:
+            return True
+        x = x._value
+    return False
+
+
+def concrete_value(x, what):
+    """``concrete(x)`` for a value that decides a shape or a branch: a staged value has none yet, so it raises
+    JAX's ``ConcretizationTypeError`` naming ``what`` instead of baking one example into the program."""
+    if staged(x):
+        raise ConcretizationTypeError(
+            f"{what} must be a concrete value, but it is being staged (jit, lax control flow, checkpoint); pass it as a "
+            "static argument (static_argnums / static_argnames) or compute it outside the staged function")
+    return concrete(x)

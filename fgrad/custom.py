@@ -60,6 +60,15 @@ def _cts_per_leaf(name, cts, diff_trees):
     return per_leaf
 
 
+# ------------------------------------------------------------------ while staging
+# A staging trace (fgrad.staging, which sits above this module) records a call as one equation
+# that calls the custom function again whenever its program is evaluated; it says so by having
+# ``process_custom(fn, kind, args)``.
+
+def _stages(trace):
+    return hasattr(trace, "process_custom")
+
+
 # ------------------------------------------------------------------ under vmap
 # A call whose top trace is a BatchTrace becomes a call of a custom function of the batch, on the
 # values under this batch level: its arguments are the leaves of the original arguments (the
@@ -151,6 +160,8 @@ class custom_vjp:
             return self._batched(batch, args)
         if top is None:
             return self.fun(*args)
+        if _stages(top):
+            return top.process_custom(self, "vjp", args)
         if isinstance(top, JVPTrace):
             raise TypeError(f"can't apply forward-mode autodiff (jvp) to custom_vjp function "
                             f"{self.__name__}; give it a custom_jvp rule instead")
@@ -287,6 +298,8 @@ class custom_jvp:
             return self._batched(batch, args)
         if top is None:
             return self.fun(*args)
+        if _stages(top):
+            return top.process_custom(self, "jvp", args)
         if isinstance(top, JVPTrace):
             primals, tangents = [], []
             for x in flat:

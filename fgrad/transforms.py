@@ -6,7 +6,7 @@ import numpy as np
 from . import core, numpy as fnp
 from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, concrete, PRIMITIVES
 from .batching import vmap
-from .tree_util import tree_flatten, tree_unflatten, tree_structure
+from .tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
            "hessian", "stop_gradient"]
@@ -23,7 +23,7 @@ def _check_leaf(x, where):
 
 
 def _is_inexact(x):
-    return np.issubdtype(core._dtype_of(concrete(x)), np.inexact)
+    return core._dtype_of(concrete(x)).kind in "fc"  # np.issubdtype(.., np.inexact), without its cost
 
 
 def _require_inexact(tree, fname):
@@ -136,15 +136,15 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             _require_inexact(dyn, "grad")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         ans, pullback = res[0], res[1]
-        ans_leaves = tree_flatten(ans)[0]
+        ans_leaves, ans_tree = tree_flatten(ans)
         if len(ans_leaves) != 1 or np.shape(ans_leaves[0]) != ():
-            shape = np.shape(ans_leaves[0]) if len(ans_leaves) == 1 else f"a pytree {tree_structure(ans)}"
+            shape = np.shape(ans_leaves[0]) if len(ans_leaves) == 1 else f"a pytree {ans_tree}"
             raise TypeError(f"Gradient only defined for scalar-output functions. Output had shape: {shape}.")
         if not _is_inexact(ans_leaves[0]):
             raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
                             f"{core._dtype_of(concrete(ans_leaves[0]))} (comparisons and other boolean/integer "
                             "operations have no derivative)")
-        g = pullback(tree_unflatten(tree_structure(ans), [fnp.ones_like(ans_leaves[0])]))
+        g = pullback(tree_unflatten(ans_tree, [fnp.ones_like(ans_leaves[0])]))
         g = g[0] if single else tuple(g)
         return ((ans, res[2]), g) if has_aux else (ans, g)
 

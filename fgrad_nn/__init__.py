@@ -37,6 +37,7 @@ from ._repr import set_printoptions  # noqa: F401
 from . import nn, optim  # noqa: F401  (torch.nn and torch.optim over fgrad.nn and fgrad.optim)
 from . import func  # noqa: F401  (torch.func over fgrad's transforms)
 from .func import vmap  # noqa: F401
+from ._dynamo import compile  # noqa: F401,A001  (torch.compile on fgrad's staged programs)
 from . import utils  # noqa: F401
 from .serialization import load, save  # noqa: F401
 

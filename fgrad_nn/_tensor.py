@@ -10,6 +10,7 @@ Only this module writes a tensor's ``_data`` and version counter: the op wrapper
 (``apply``), ``inplace`` and the views here, and ``Tensor._assign`` for everyone else.
 """
 import math
+import sys
 import weakref
 
 import numpy as np
@@ -19,6 +20,7 @@ from fgrad import backend
 from fgrad.batching import BatchTracer
 from fgrad.core import JVPTracer, Tracer, VJPTracer, concrete
 from fgrad.nn.torch_rules import broadcast_shapes
+from fgrad.staging.trace import StagingTracer
 from fgrad.tree_util import register_pytree_node
 
 from . import _dtypes
@@ -44,6 +46,16 @@ class Size(tuple):
 def on_tape(d):
     """True for a value recorded on the autograd tape (what a Tensor that requires grad holds)."""
     return type(d) is VJPTracer and d._trace is TAPE
+
+
+def no_python_value(d, convert):
+    """A value being staged (``fgrad.jit``, ``fgrad_nn.compile``) has no Python value yet: ``convert``
+    (``bool``, ``float``, ``np.asarray``) on its staging tracer raises JAX's error, which
+    ``fgrad_nn.compile`` takes as a graph break."""
+    while isinstance(d, Tracer):
+        if type(d) is StagingTracer:
+            convert(d)
+        d = d._value
 
 
 def transform_traced(d):
@@ -164,8 +176,13 @@ class Tensor:
         return concrete(self._data)
 
     def _np_dtype(self):
-        r = concrete(self._data)
-        return r.dtype if hasattr(r, "dtype") else np.result_type(r)
+        r = self._data
+        while isinstance(r, Tracer):  # concrete(), inlined
+            r = r._value
+        try:
+            return r.dtype
+        except AttributeError:  # a Python scalar
+            return np.result_type(r)
 
     @property
     def dtype(self):
@@ -354,6 +371,7 @@ class Tensor:
     def item(self):
         if batched(self._data):
             raise RuntimeError(_VMAP_ITEM)
+        no_python_value(self._data, float)
         r = concrete(self._data)
         if np.size(r) != 1:
             raise RuntimeError(f"a Tensor with {np.size(r)} elements cannot be converted to Scalar")
@@ -362,6 +380,7 @@ class Tensor:
     def tolist(self):
         if batched(self._data):
             raise RuntimeError(_VMAP_NO_STORAGE)
+        no_python_value(self._data, np.asarray)
         r = concrete(self._data)
         return r.tolist() if hasattr(r, "tolist") else r
 
@@ -371,6 +390,7 @@ class Tensor:
                                "instead.")
         if batched(self._data):
             raise RuntimeError(_VMAP_NO_STORAGE)
+        no_python_value(self._data, np.asarray)
         r = concrete(self._data)
         if backend.is_cupy_array(r):
             if not force:
@@ -395,6 +415,7 @@ class Tensor:
             raise RuntimeError("vmap: It looks like you're attempting to use a Tensor in some data-dependent control "
                                "flow. We don't support that yet, please file an issue at "
                                "https://github.com/pytorch/pytorch/issues .")
+        no_python_value(self._data, bool)
         r = concrete(self._data)
         if np.size(r) != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
@@ -433,6 +454,7 @@ class Tensor:
                                "instead.")
         if batched(self._data):
             raise RuntimeError(_VMAP_NO_STORAGE)
+        no_python_value(self._data, np.asarray)
         r = np.asarray(backend.to_host(concrete(self._data)))
         return r if dtype is None else r.astype(dtype)
 
@@ -474,6 +496,9 @@ def _dim(dim, nd):
     return dim % n
 
 
+_new, _ndarray, _MODULES = object.__new__, np.ndarray, sys.modules
+
+
 def _init(t, data, fn=None, version=None):
     t._data = data
     t._version = [0] if version is None else version
@@ -486,8 +511,10 @@ def _init(t, data, fn=None, version=None):
 
 def wrap(data, fn=None, version=None):
     """A new Tensor over ``data`` (raw array or tracer): ``_init``'s fields, inlined (every op's result)."""
-    t = object.__new__(Tensor)
-    t._data = _as_storage(data)
+    t = _new(Tensor)
+    # _as_storage, skipped for what it would return unchanged: an ndarray, or the tape's tracer of one
+    t._data = data if type(data) is _ndarray or type(data) is VJPTracer and type(data._value) is _ndarray \
+        and data._trace is TAPE else _as_storage(data)
     t._version = [0] if version is None else version
     t._base = None
     t._view = None
@@ -533,11 +560,21 @@ def _check_devices(tensors):
                                f"devices, {first} and {d}!")
 
 
-def _take(a, saved, grad_on, tensors):
+def _tensors_in(args, out=None):
+    """The Tensors among ``args`` (and in their lists and tuples), in order: those ``_take`` reads."""
+    out = [] if out is None else out
+    for a in args:
+        if isinstance(a, Tensor):
+            out.append(a)
+        elif type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
+            _tensors_in(a, out)
+    return out
+
+
+def _take(a, saved, grad_on):
     if isinstance(a, Tensor):
         if a._base is not None and a._gv != a._version[0]:
             _refresh_view(a)
-        tensors.append(a)
         d = a._data
         if on_tape(d):
             if grad_on:
@@ -548,7 +585,7 @@ def _take(a, saved, grad_on, tensors):
             return _no_grad_value(d, FUNC_REVERSE)
         return d
     if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
-        return type(a)(_take(v, saved, grad_on, tensors) for v in a)
+        return type(a)(_take(v, saved, grad_on) for v in a)
     return a
 
 
@@ -565,24 +602,40 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     """
     grad_on = STATE.enabled
     saved = []
-    tensors = []
-    vals = [_take(a, saved, grad_on, tensors) for a in args]
-    if backend.cupy_active() and len(tensors) > 1:
-        _check_devices(tensors)
-    ver = [0] if saved else None
+    vals = []
+    for a in args:
+        if isinstance(a, Tensor):  # _take, inlined for a Tensor argument
+            if a._base is not None and a._gv != a._version[0]:
+                _refresh_view(a)
+            d = a._data
+            if type(d) is VJPTracer and d._trace is TAPE:
+                if grad_on:
+                    saved.append((a._version, a._version[0]))
+                else:
+                    d = d._value
+            elif not grad_on and isinstance(d, Tracer):
+                d = _no_grad_value(d, FUNC_REVERSE)
+            vals.append(d)
+        else:
+            vals.append(_take(a, saved, grad_on))
+    if "cupy" in _MODULES:  # backend.cupy_active(), inlined
+        _check_devices(_tensors_in(args))
     if saved:
+        ver = [0]
         TAPE.saved = (tuple(saved), ver, 0)
+    else:
+        ver = name = None  # nothing will be recorded: no grad_fn
     try:
         out = fn(*vals, **kwargs) if kwargs else fn(*vals)
     except ValueError as e:
         if not numpy_errors:
             raise
-        raise _runtime(e, tensors) from None
+        raise _runtime(e, _tensors_in(args)) from None
     finally:
         if saved:
             TAPE.saved = None
-    if not saved:
-        name = None  # nothing was recorded: no grad_fn
+    if out_kind == "one":
+        return wrap(out, name, ver)
     if out_kind == "auto":
         out_kind = "many" if isinstance(out, (list, tuple)) else "one"
     if out_kind == "one":
@@ -698,10 +751,9 @@ def inplace(t, fn, others=(), name=None):
     d = t._data
     storage = concrete(d)
     saved = []
-    tensors = [t]
-    ovals = [_take(o, saved, grad_on, tensors) for o in others]
+    ovals = [_take(o, saved, grad_on) for o in others]
     if backend.cupy_active():
-        _check_devices(tensors)
+        _check_devices([t] + _tensors_in(others))
     tdt = storage.dtype
     tracked = grad_on and (on_tape(d) or saved)
     if not tracked:

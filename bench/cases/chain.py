@@ -87,6 +87,13 @@ def make_fgrad(env):
     return env.data["x"], step
 
 
+def make_fgrad_jit(env):
+    """The same step as ``fgrad``, the whole of it under ``fgrad.jit``: staged once, then replayed."""
+    import fgrad
+    step = make_fgrad(env)[1]
+    return env.data["x"], fgrad.jit(step)
+
+
 def make_autograd(env):
     from _harness import require
     autograd = require("autograd")
@@ -101,15 +108,21 @@ def make_autograd(env):
     return env.data["x"], step
 
 
-def make_torch(env):
-    from _harness import require
-    torch = require("torch")
+def _torch_like(torch, env, compiled=False):
+    """The same step for ``torch`` or ``fgrad_nn`` (imported as torch); ``compiled``: the chain under
+    ``torch.compile``."""
     dev = "cuda" if env.device == "cuda" else "cpu"
     x = torch.tensor(env.data["x"], device=dev, requires_grad=True)
     consts = [c for c in torch.tensor(env.data["consts"], device=dev)]
 
+    def chain(x):
+        return _chain(torch, x, consts)
+
+    if compiled:
+        chain = torch.compile(chain)
+
     def step(x):
-        loss = _chain(torch, x, consts)
+        loss = chain(x)
         loss.backward()
         with torch.no_grad():
             x -= LR * x.grad
@@ -119,4 +132,39 @@ def make_torch(env):
     return x, step
 
 
-CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "autograd": make_autograd, "torch": make_torch}
+def make_torch(env):
+    from _harness import require
+    return _torch_like(require("torch"), env)
+
+
+def make_facade(env):
+    """The torch contestant's code on ``import fgrad_nn as torch``."""
+    import fgrad_nn
+    return _torch_like(fgrad_nn, env)
+
+
+def make_facade_compiled(env):
+    """The facade's step with the chain under ``fgrad_nn.compile``: staged forward and backward programs."""
+    import fgrad_nn
+    return _torch_like(fgrad_nn, env, compiled=True)
+
+
+def make_jax(env):
+    """``jax.jit`` of the whole step (value_and_grad and the update), CPU."""
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
+    import jax.numpy as jnp
+    consts = [jnp.asarray(c) for c in env.data["consts"]]
+    vg = jax.value_and_grad(lambda x: _chain(jnp, x, consts))
+
+    @jax.jit
+    def step(x):
+        loss, g = vg(x)
+        return x - LR * g, loss
+
+    return jnp.asarray(env.data["x"]), step
+
+
+CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "autograd": make_autograd, "torch": make_torch,
+               "jax": make_jax}

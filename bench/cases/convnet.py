@@ -119,8 +119,16 @@ def make_fgrad(env):
     return params, step
 
 
-def _torch_like(torch, env, device):
-    """The same training step for ``torch`` or ``fgrad_nn`` (imported as torch)."""
+def make_fgrad_jit(env):
+    """The ``fgrad`` step (value_and_grad and the update) under ``fgrad.jit``: staged once, then replayed."""
+    import fgrad
+    params, step = make_fgrad(env)
+    return params, fgrad.jit(step)
+
+
+def _torch_like(torch, env, device, compiled=False):
+    """The same training step for ``torch`` or ``fgrad_nn`` (imported as torch); ``compiled``: the model
+    under ``torch.compile``."""
     nn, F = torch.nn, torch.nn.functional
     d = env.data
     model = nn.Sequential(nn.Conv2d(3, C1, K1, padding=2), nn.ReLU(), nn.Conv2d(C1, C2, K2, padding=1), nn.ReLU(),
@@ -130,6 +138,8 @@ def _torch_like(torch, env, device):
         ("0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias"), NAMES)})
     x, labels = torch.tensor(d["x"], device=device), torch.tensor(d["labels"], device=device)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
+    if compiled:
+        model = torch.compile(model)
 
     def step(state):
         loss = F.cross_entropy(model(x), labels)
@@ -152,4 +162,39 @@ def make_torch(env):
     return _torch_like(torch, env, "cuda" if env.device == "cuda" else "cpu")
 
 
-CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "facade": make_facade, "torch": make_torch}
+def make_facade_compiled(env):
+    """The facade's step with the model under ``fgrad_nn.compile``: staged forward and backward programs."""
+    import fgrad_nn as torch
+    return _torch_like(torch, env, "cuda" if env.device == "cuda" else "cpu", compiled=True)
+
+
+def make_jax(env):
+    """The same net in jax.numpy (``lax.conv_general_dilated``, NCHW/OIHW, 'same' padding), ``jax.jit`` of
+    the whole step, CPU."""
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
+    import jax.numpy as jnp
+    conv = jax.lax.conv_general_dilated
+    d = {k: jnp.asarray(v) for k, v in env.data.items()}
+    x, y = d["x"], d["y"]
+
+    def loss_fn(p):
+        h = conv(x, p["W1"], (1, 1), [(2, 2), (2, 2)], dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        h = jax.nn.relu(h + p["b1"][:, None, None])
+        h = conv(h, p["W2"], (1, 1), [(1, 1), (1, 1)], dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        h = jax.nn.relu(h + p["b2"][:, None, None])
+        logits = h.reshape(BATCH, -1) @ p["W3"].T + p["b3"]  # torch's flatten order (C, H, W)
+        return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits, axis=-1), axis=-1))
+
+    vg = jax.value_and_grad(loss_fn)
+
+    @jax.jit
+    def step(params):
+        loss, grads = vg(params)
+        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+
+    return {k: d[k] for k in NAMES}, step
+
+
+CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "torch": make_torch, "jax": make_jax}

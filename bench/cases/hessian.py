@@ -8,19 +8,26 @@ probe checks the Hessian at another point.
 - ``loop``: the per-row approach, a Python loop of 1,000 ``fgrad.jvp(fgrad.grad(f), (x,), (e_i,))``
   (one Hessian-vector product per unit vector ``e_i``), stacked: the baseline
 - ``fgrad``: ``fgrad.hessian(f)``, forward-over-reverse with the 1,000 directions vmapped
+- ``fgrad_jit``: the ``fgrad`` step under ``fgrad.jit`` (staged once, then replayed)
 - ``jax``: ``jax.hessian(f)``, no jit (op-by-op dispatch)
+- ``jax_jit``: the ``jax`` step under ``jax.jit``
+- ``facade``: the torch contestant's code on ``import fgrad_nn as torch``; ``facade_compiled``: its
+  ``hessian(f)`` under ``fgrad_nn.compile``
 - ``torch``: ``torch.func.hessian(f)``, CPU
 """
+import importlib
+
 TITLE = "Hessian (1000 x 1000) of logsumexp(MLP 1000-32-10 (tanh)) w.r.t. its 1,000 inputs"
 VARIANTS = ("float64",)
 WARMUP, REPS = 2, 10
 QUICK = (1, 2)
 N_IN, HIDDEN, N_OUT = 1000, 32, 10
 
-ORDER = ("loop", "fgrad", "jax", "torch")
+ORDER = ("loop", "fgrad", "fgrad_jit", "facade", "facade_compiled", "jax", "jax_jit", "torch")
 REFERENCE = "loop"
-LABELS = {"loop": "fgrad per-row loop of jvp(grad)", "fgrad": "fgrad.hessian",
-          "jax": "jax.hessian, no jit", "torch": "torch.func.hessian"}
+LABELS = {"loop": "fgrad per-row loop of jvp(grad)", "fgrad": "fgrad.hessian", "fgrad_jit": "fgrad.hessian, jit",
+          "facade": "fgrad_nn.func.hessian", "facade_compiled": "fgrad_nn.func.hessian, compiled",
+          "jax": "jax.hessian, no jit", "jax_jit": "jax.hessian, jit", "torch": "torch.func.hessian"}
 
 
 def make_data(rng, dtype):
@@ -64,15 +71,15 @@ def make_fgrad(env):
     return env.data["x"], step
 
 
-def make_jax(env):
-    import os
-    from _harness import Skip, require
-    if env.device == "cuda":
-        raise Skip("CPU only in this bench")
-    if env.threads == 1:  # before jax's first import: one XLA CPU thread, as the others get
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    jax = require("jax")
-    jax.config.update("jax_enable_x64", True)
+def make_fgrad_jit(env):
+    import fgrad
+    x, step = make_fgrad(env)
+    return x, fgrad.jit(step)
+
+
+def make_jax(env, jit=False):
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)  # float64: x64 on
     import jax.numpy as jnp
     from jax.scipy.special import logsumexp
     d = {k: jnp.asarray(v) for k, v in env.data.items()}
@@ -85,19 +92,25 @@ def make_jax(env):
         H = hess(x)
         return x * 0.999, (H * H).sum()
 
-    return d["x"], step
+    return d["x"], jax.jit(step) if jit else step
 
 
-def make_torch(env):
-    from _harness import require
-    torch = require("torch")
-    import torch.func
+def make_jax_jit(env):
+    return make_jax(env, jit=True)
+
+
+def _torch_like(torch, env, compiled=False):
+    """``torch.func.hessian`` for ``torch`` or ``fgrad_nn`` (imported as torch); ``compiled``: under
+    ``torch.compile``."""
+    func = importlib.import_module(torch.__name__ + ".func")
     dev = "cuda" if env.device == "cuda" else "cpu"
     d = {k: torch.tensor(v, device=dev) for k, v in env.data.items()}
 
     def f(x):
         return torch.logsumexp(torch.tanh(x @ d["W1"] + d["b1"]) @ d["W2"] + d["b2"], dim=-1)
-    hess = torch.func.hessian(f)
+    hess = func.hessian(f)
+    if compiled:
+        hess = torch.compile(hess)
 
     def step(x):
         H = hess(x)
@@ -106,4 +119,21 @@ def make_torch(env):
     return d["x"], step
 
 
-CONTESTANTS = {"loop": make_loop, "fgrad": make_fgrad, "jax": make_jax, "torch": make_torch}
+def make_torch(env):
+    from _harness import require
+    return _torch_like(require("torch"), env)
+
+
+def make_facade(env):
+    import fgrad_nn
+    return _torch_like(fgrad_nn, env)
+
+
+def make_facade_compiled(env):
+    import fgrad_nn
+    return _torch_like(fgrad_nn, env, compiled=True)
+
+
+CONTESTANTS = {"loop": make_loop, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "jax": make_jax, "jax_jit": make_jax_jit,
+               "torch": make_torch}

@@ -107,8 +107,17 @@ def make_fgrad(env):
     return _params(env.data), step
 
 
-def make_facade(env):
-    """``import fgrad_nn as torch``: nn.LSTM, loss.backward(), optim.SGD."""
+def make_fgrad_jit(env):
+    """The ``fgrad`` step under ``fgrad.jit``: the layer's ``fgrad.lax.scan`` over time, its backward
+    scan and the update staged as one program, then replayed."""
+    import fgrad
+    params, step = make_fgrad(env)
+    return params, fgrad.jit(step)
+
+
+def make_facade(env, compiled=False):
+    """``import fgrad_nn as torch``: nn.LSTM, loss.backward(), optim.SGD; ``compiled``: the LSTM under
+    ``torch.compile``."""
     import fgrad_nn as torch
     dev = "cuda" if env.device == "cuda" else "cpu"
     dt = {"float32": torch.float32, "float64": torch.float64}[env.dtype.name]
@@ -116,6 +125,8 @@ def make_facade(env):
     lstm.load_state_dict({k: torch.tensor(env.data[k], device=dev) for k in NAMES})
     x, y = torch.tensor(env.data["x"], device=dev), torch.tensor(env.data["y"], device=dev)
     opt = torch.optim.SGD(lstm.parameters(), lr=LR)
+    if compiled:
+        lstm = torch.compile(lstm)
 
     def step(state):
         out, _ = lstm(x)
@@ -126,6 +137,11 @@ def make_facade(env):
         return state, loss.detach()
 
     return None, step
+
+
+def make_facade_compiled(env):
+    """The facade's step with the LSTM under ``fgrad_nn.compile``: staged forward and backward programs."""
+    return make_facade(env, compiled=True)
 
 
 def make_autograd(env):
@@ -185,5 +201,40 @@ def make_torch(env):
     return None, step
 
 
-CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "facade": make_facade, "autograd": make_autograd,
-               "torch": make_torch}
+def make_jax(env):
+    """The same LSTM in jax.numpy, the time loop a ``jax.lax.scan``; ``jax.jit`` of the whole step, CPU."""
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
+    import jax.numpy as jnp
+    sig = jax.nn.sigmoid
+    x, y = jnp.asarray(env.data["x"]), jnp.asarray(env.data["y"])
+
+    def loss_fn(p):
+        gx = (x.reshape(T * N, I) @ p["weight_ih_l0"].T + (p["bias_ih_l0"] + p["bias_hh_l0"])).reshape(T, N, 4 * H)
+        w_hh_t = p["weight_hh_l0"].T
+
+        def cell(carry, g_t):
+            h, c = carry
+            g = g_t + h @ w_hh_t
+            c = sig(g[:, H:2 * H]) * c + sig(g[:, :H]) * jnp.tanh(g[:, 2 * H:3 * H])
+            h = sig(g[:, 3 * H:]) * jnp.tanh(c)
+            return (h, c), h
+
+        zeros = jnp.zeros((N, H), x.dtype)
+        _, hs = jax.lax.scan(cell, (zeros, zeros), gx)
+        d = hs - y
+        return 0.5 * jnp.mean(d * d)
+
+    vg = jax.value_and_grad(loss_fn)
+
+    @jax.jit
+    def step(params):
+        loss, grads = vg(params)
+        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+
+    return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
+
+
+CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "autograd": make_autograd, "torch": make_torch,
+               "jax": make_jax}

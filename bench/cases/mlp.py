@@ -81,6 +81,13 @@ def make_fgrad(env):
     return _params(env.data), step
 
 
+def make_fgrad_jit(env):
+    """The ``fgrad`` step (value_and_grad and the update) under ``fgrad.jit``: staged once, then replayed."""
+    import fgrad
+    params, step = make_fgrad(env)
+    return params, fgrad.jit(step)
+
+
 def make_autograd(env):
     from _harness import require
     autograd = require("autograd")
@@ -126,4 +133,67 @@ def make_torch(env):
     return None, step
 
 
-CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "autograd": make_autograd, "torch": make_torch}
+def _facade(env, compiled):
+    """The torch step on ``import fgrad_nn as torch`` with nn.Linear layers (weights stored (out, in)),
+    the model under ``torch.compile`` when ``compiled``."""
+    import fgrad_nn as torch
+    import fgrad_nn.nn.functional as F
+    nn, dev = torch.nn, "cuda" if env.device == "cuda" else "cpu"
+    model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1]), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2]), nn.ReLU(),
+                          nn.Linear(SIZES[2], SIZES[3]))
+    model.to(device=dev, dtype=getattr(torch, env.dtype.name))
+    state = {}
+    for i in range(3):  # layers 0, 2, 4 of the Sequential
+        state[f"{2 * i}.weight"] = torch.tensor(env.data[f"W{i + 1}"].T.copy())
+        state[f"{2 * i}.bias"] = torch.tensor(env.data[f"b{i + 1}"])
+    model.load_state_dict(state)
+    x, labels = torch.tensor(env.data["x"], device=dev), torch.tensor(env.data["labels"], device=dev)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    if compiled:
+        model = torch.compile(model)
+
+    def step(state):
+        loss = F.cross_entropy(model(x), labels)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return state, loss.detach()
+
+    return None, step
+
+
+def make_facade(env):
+    return _facade(env, compiled=False)
+
+
+def make_facade_compiled(env):
+    """The facade's step with the model under ``fgrad_nn.compile``: staged forward and backward programs."""
+    return _facade(env, compiled=True)
+
+
+def make_jax(env):
+    """The same loss in jax.numpy, ``jax.jit`` of the whole step (value_and_grad and the update), CPU."""
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
+    import jax.numpy as jnp
+
+    def loss_fn(params, x, y):
+        h = jax.nn.relu(x @ params["W1"] + params["b1"])
+        h = jax.nn.relu(h @ params["W2"] + params["b2"])
+        logits = h @ params["W3"] + params["b3"]
+        return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits, axis=-1), axis=-1))
+
+    vg = jax.value_and_grad(loss_fn)
+    x, y = jnp.asarray(env.data["x"]), jnp.asarray(env.data["y"])
+
+    @jax.jit
+    def step(params):
+        loss, grads = vg(params, x, y)
+        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+
+    return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
+
+
+CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "autograd": make_autograd, "torch": make_torch,
+               "jax": make_jax}

@@ -5,16 +5,19 @@ per example: ``(128,) + shape`` for every weight and bias), then takes an SGD st
 the step's loss is the mean of the per-example losses. That mean gradient is the gradient of the
 mean loss, so the ordinary batched step (``batched``: ``fgrad.value_and_grad`` of the mean loss,
 no per-example gradients) computes the same losses: it is the reference, the time of a training
-step without per-example gradients, and the probe losses of every contestant must agree with it. The per-example gradients themselves are checked against JAX in
-``tests/test_vmap_jax.py``.
+step without per-example gradients, and the probe losses of every contestant must agree with it.
+The per-example gradients themselves are checked against JAX in ``tests/test_vmap_jax.py``.
 
 - ``numpy``: hand-written forward and backward over the batch, per-example weight gradients as
   outer products (``x[:, :, None] * dz[:, None, :]``): the floor for per-example gradients
 - ``fgrad``: ``fgrad.vmap(fgrad.value_and_grad(loss), in_axes=(None, 0, 0))``
+- ``fgrad_jit``: the ``fgrad`` step (per-example gradients and the update) under ``fgrad.jit``
 - ``loop``: a Python loop of ``fgrad.value_and_grad(loss)`` over the 128 examples, stacked
 - ``facade``: ``fgrad_nn.func.vmap(fgrad_nn.func.grad_and_value(loss), in_dims=(None, 0, 0))``, the
-  torch contestant's code on ``import fgrad_nn as torch``
+  torch contestant's code on ``import fgrad_nn as torch``; ``facade_compiled``: that per-example
+  function under ``fgrad_nn.compile``
 - ``jax``: ``jax.vmap(jax.value_and_grad(loss), in_axes=(None, 0, 0))``, no jit (op-by-op dispatch)
+- ``jax_jit``: the ``jax`` step under ``jax.jit``
 - ``torch``: ``torch.func.vmap(torch.func.grad_and_value(loss), in_dims=(None, 0, 0))``, CPU
 """
 import importlib
@@ -27,13 +30,16 @@ SIZES = (64, 256, 256, 10)
 BATCH, LR = 128, 0.1
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
-ORDER = ("numpy", "batched", "fgrad", "loop", "facade", "jax", "torch")
+ORDER = ("numpy", "batched", "fgrad", "fgrad_jit", "loop", "facade", "facade_compiled", "jax", "jax_jit", "torch")
 REFERENCE = "batched"
 LABELS = {"numpy": "NumPy (hand-written per-example)", "batched": "fgrad batched step",
           "fgrad": "fgrad vmap(grad)",
+          "fgrad_jit": "fgrad vmap(grad), jit",
           "loop": "fgrad loop of grad",
           "facade": "fgrad_nn.func vmap(grad)",
+          "facade_compiled": "fgrad_nn.func vmap(grad), compiled",
           "jax": "JAX vmap(grad), no jit",
+          "jax_jit": "JAX vmap(grad), jit",
           "torch": "torch.func vmap(grad)"}
 
 
@@ -121,6 +127,12 @@ def make_fgrad(env):
     return _params(env.data), step
 
 
+def make_fgrad_jit(env):
+    import fgrad
+    params, step = make_fgrad(env)
+    return params, fgrad.jit(step)
+
+
 def make_loop(env):
     import fgrad
     vg = fgrad.value_and_grad(_fgrad_loss())
@@ -136,16 +148,9 @@ def make_loop(env):
     return _params(env.data), step
 
 
-def make_jax(env):
-    import os
-    from _harness import Skip, require
-    if env.device == "cuda":
-        raise Skip("CPU only in this bench")
-    if env.threads == 1:  # before jax's first import: one XLA CPU thread, as the others get
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    jax = require("jax")
-    if env.dtype.name == "float64":
-        jax.config.update("jax_enable_x64", True)
+def make_jax(env, jit=False):
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
     import jax.numpy as jnp
 
     def loss(params, x, y):
@@ -161,11 +166,16 @@ def make_jax(env):
         losses, grads = per_example(params, x, y)
         return _sgd_with_mean(params, grads), losses.mean()
 
-    return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
+    return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, jax.jit(step) if jit else step
 
 
-def _torch_like(torch, env):
-    """torch.func's per-example gradients, for ``torch`` or ``fgrad_nn`` (imported as torch)."""
+def make_jax_jit(env):
+    return make_jax(env, jit=True)
+
+
+def _torch_like(torch, env, compiled=False):
+    """torch.func's per-example gradients, for ``torch`` or ``fgrad_nn`` (imported as torch); ``compiled``:
+    the per-example function under ``torch.compile``."""
     func = importlib.import_module(torch.__name__ + ".func")
     F = torch.nn.functional
     dev = "cuda" if env.device == "cuda" else "cpu"
@@ -179,6 +189,8 @@ def _torch_like(torch, env):
         return -(y * F.log_softmax(logits, dim=-1)).sum(-1)
 
     per_example = func.vmap(func.grad_and_value(loss), in_dims=(None, 0, 0))
+    if compiled:
+        per_example = torch.compile(per_example)
 
     def step(params):
         grads, losses = per_example(params, x, y)
@@ -194,10 +206,16 @@ def make_facade(env):
     return _torch_like(torch, env)
 
 
+def make_facade_compiled(env):
+    import fgrad_nn as torch
+    return _torch_like(torch, env, compiled=True)
+
+
 def make_torch(env):
     from _harness import require
     return _torch_like(require("torch"), env)
 
 
-CONTESTANTS = {"numpy": make_numpy, "batched": make_batched, "fgrad": make_fgrad, "loop": make_loop,
-               "facade": make_facade, "jax": make_jax, "torch": make_torch}
+CONTESTANTS = {"numpy": make_numpy, "batched": make_batched, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit,
+               "loop": make_loop, "facade": make_facade, "facade_compiled": make_facade_compiled, "jax": make_jax,
+               "jax_jit": make_jax_jit, "torch": make_torch}

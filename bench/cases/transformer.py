@@ -132,13 +132,23 @@ def make_fgrad(env):
     return unflatten_params(_params(env.data)), step
 
 
-def _torch_like(torch, env):
+def make_fgrad_jit(env):
+    """The ``fgrad`` step (value_and_grad and the update) under ``fgrad.jit``: staged once, then replayed."""
+    import fgrad
+    params, step = make_fgrad(env)
+    return params, fgrad.jit(step)
+
+
+def _torch_like(torch, env, compiled=False):
+    """The same training step for ``torch`` or ``fgrad_nn``; ``compiled``: the layer under ``torch.compile``."""
     dev = "cuda" if env.device == "cuda" else "cpu"
     dt = {"float32": torch.float32, "float64": torch.float64}[env.dtype.name]
     layer = torch.nn.TransformerEncoderLayer(E, NH, FF, dropout=0.0, batch_first=True, dtype=dt, device=dev)
     layer.load_state_dict({k: torch.tensor(env.data[k], device=dev) for k in NAMES})
     x, y = torch.tensor(env.data["x"], device=dev), torch.tensor(env.data["y"], device=dev)
     opt = torch.optim.SGD(layer.parameters(), lr=LR)
+    if compiled:
+        layer = torch.compile(layer)
 
     def step(state):
         loss = 0.5 * ((layer(x) - y) ** 2).mean()
@@ -161,4 +171,49 @@ def make_torch(env):
     return _torch_like(require("torch"), env)
 
 
-CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "facade": make_facade, "torch": make_torch}
+def make_facade_compiled(env):
+    """The facade's step with the layer under ``fgrad_nn.compile``: staged forward and backward programs."""
+    import fgrad_nn
+    return _torch_like(fgrad_nn, env, compiled=True)
+
+
+def make_jax(env):
+    """The hand-written layer's math in jax.numpy (post-norm, ReLU), ``jax.jit`` of the whole step, CPU."""
+    from _harness import jax_or_skip
+    jax = jax_or_skip(env)
+    import jax.numpy as jnp
+    X = jnp.asarray(env.data["x"]).reshape(B * L, E)
+    Y = jnp.asarray(env.data["y"]).reshape(B * L, E)
+    scale = 1.0 / math.sqrt(HD)
+
+    def ln(r, g, b):
+        xc = r - r.mean(-1, keepdims=True)
+        return xc / jnp.sqrt((xc * xc).mean(-1, keepdims=True) + EPS) * g + b
+
+    def heads(t):  # (B*L, E) -> (B, NH, L, HD)
+        return t.reshape(B, L, NH, HD).transpose(0, 2, 1, 3)
+
+    def loss_fn(p):
+        qkv = X @ p["self_attn.in_proj_weight"].T + p["self_attn.in_proj_bias"]
+        q, k, v = heads(qkv[:, :E]), heads(qkv[:, E:2 * E]), heads(qkv[:, 2 * E:])
+        P = jax.nn.softmax((q * scale) @ k.transpose(0, 1, 3, 2), axis=-1)
+        A = (P @ v).transpose(0, 2, 1, 3).reshape(B * L, E)
+        n1 = ln(X + A @ p["self_attn.out_proj.weight"].T + p["self_attn.out_proj.bias"], p["norm1.weight"],
+                p["norm1.bias"])
+        r = jax.nn.relu(n1 @ p["linear1.weight"].T + p["linear1.bias"])
+        out = ln(n1 + r @ p["linear2.weight"].T + p["linear2.bias"], p["norm2.weight"], p["norm2.bias"])
+        d = out - Y
+        return 0.5 * jnp.mean(d * d)
+
+    vg = jax.value_and_grad(loss_fn)
+
+    @jax.jit
+    def step(params):
+        loss, grads = vg(params)
+        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+
+    return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
+
+
+CONTESTANTS = {"numpy": make_numpy, "fgrad": make_fgrad, "fgrad_jit": make_fgrad_jit, "facade": make_facade,
+               "facade_compiled": make_facade_compiled, "torch": make_torch, "jax": make_jax}

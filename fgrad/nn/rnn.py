@@ -1,15 +1,22 @@
 """Recurrent layers (RNN, GRU, LSTM and their cells): the array-level math and the pure layers.
 
-Speed: the input projection of ALL time steps is one matmul before the time loop
+Speed: the input projection of ALL time steps is one matmul before the recurrence
 (biases folded in), and each step does ONE fused matmul ``h @ W_hh^T`` for all
-gates; the loop runs in Python over time only. Time steps are cut out of the
-projection by one ``split`` (not by indexing, whose gradient would scatter into a
-full-size zero array at every step) and the outputs are joined by one
-``concatenate``, so reverse mode keeps only what each step needs.
+gates, with tanh-based gates (see the cells below). The recurrence over time is ONE
+``fgrad.lax.scan`` per layer and direction (``reverse=True`` for the backward
+direction): the (L*N, G) projection is reshaped to (L, N, G) and scanned over, the
+carry is ``(h, c)`` (``h`` for RNN/GRU) and the scan stacks ``h`` of every step. The
+per-call prepared weights (``W_hh^T`` scaled, ...) are closed over, so the scan takes
+them as constants. Reverse mode therefore records one scan, and the backward pass is one
+reverse scan of the step's staged backward program, not T recorded steps; ``jit``
+stages a fixed-size program whatever the length.
 
-Packed sequences run on the packed data itself: ``batch_sizes[t]`` rows (sorted by
-decreasing length) take part in step ``t``; the other rows keep their state, so the
-final states are taken at each sequence's true length (torch's semantics).
+Packed sequences run on the packed data itself, in a Python loop over time (the number of
+rows that take part varies per step): ``batch_sizes[t]`` rows (sorted by decreasing
+length) take part in step ``t``; the other rows keep their state, so the final states are
+taken at each sequence's true length (torch's semantics). Time steps are cut out of the
+projection by one ``split`` and joined by one ``concatenate``, so reverse mode keeps only
+what each step needs.
 
 >>> import fgrad.random as fr, numpy as np
 >>> lstm = LSTM(3, 5, num_layers=2)
@@ -27,6 +34,7 @@ import numpy as np
 import fgrad.numpy as fnp
 from fgrad.numpy import get_array_module as array_module, result_type as _dtype, shape as _shape
 
+from ..lax import scan
 from .base import Layer, need_key, split_key, uniform_init
 from .dropout import dropout as _dropout
 from .torch_rules import shape_str
@@ -135,13 +143,30 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 # ----------------------------------------------------------------------------- the full recurrence
 
-def _direction(mode, xs, h, c, prep, reverse, batch_sizes):
-    """Run one direction over the per-step input gates ``xs``; (outputs in time order, h_T, c_T)."""
+def _direction(mode, gates, h, c, prep, reverse):
+    """One direction over the time-major input gates ``gates`` (L, N, G) as ONE scan:
+    (outputs (L, N, H_out) in time order, h_T, c_T)."""
+    dt = _dtype(gates, prep[0], h)
+    # the carry keeps one dtype through the scan: the state's, promoted as the first step would
+    h = h if _dtype(h) == dt else fnp.astype(h, dt)
+    c = c if c is None or _dtype(c) == dt else fnp.astype(c, dt)
+
+    def step(carry, gx):
+        h, c = _pointwise(mode, gx, carry[0], carry[1], prep)
+        return (h, c), h
+
+    (h, c), hs = scan(step, (h, c), gates, reverse=reverse)
+    return hs, h, c
+
+
+def _packed_direction(mode, xs, h, c, prep, reverse, batch_sizes):
+    """Run one direction over packed data: ``xs[t]`` holds the input gates of the ``batch_sizes[t]``
+    rows that take part in step ``t``; (outputs in time order, h_T, c_T)."""
     steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
     outs = [None] * len(xs)
     rows = _shape(h)[0]
     for t in steps:
-        n = rows if batch_sizes is None else batch_sizes[t]
+        n = batch_sizes[t]
         if n == rows:
             h, c = _pointwise(mode, xs[t], h, c, prep)
             outs[t] = h
@@ -153,6 +178,18 @@ def _direction(mode, xs, h, c, prep, reverse, batch_sizes):
         if c is not None:
             c = fnp.concatenate([cn, c[n:]], axis=0)
     return outs, h, c
+
+
+def _run_direction(mode, gates, h, c, prep, reverse, L, batch_sizes):
+    """One direction of one layer on the 2-D gates (rows: time-major steps): (outputs 2-D, h_T, c_T)."""
+    if batch_sizes is None:
+        N, G = _shape(h)[0], _shape(gates)[-1]
+        hs, h, c = _direction(mode, fnp.reshape(gates, (L, N, G)), h, c, prep, reverse)
+        return fnp.reshape(hs, (L * N, _shape(hs)[-1])), h, c
+    offsets = np.cumsum(batch_sizes)[:-1].tolist()
+    xs = fnp.split(gates, offsets, axis=0) if offsets else [gates]
+    hs, h, c = _packed_direction(mode, xs, h, c, prep, reverse, batch_sizes)
+    return (fnp.concatenate(hs, axis=0) if len(hs) > 1 else hs[0]), h, c
 
 
 def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout=0.0, train=False,
@@ -169,13 +206,12 @@ def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout
     lstm = mode == "LSTM"
     h0, c0 = hx if lstm else (hx, None)
     D = 2 if bidirectional else 1
+    L = None
     if batch_sizes is None:
         L, N = _shape(input)[:2]
-        offsets = [N * t for t in range(1, L)]
         x = fnp.reshape(input, (L * N, _shape(input)[2]))
     else:
         batch_sizes = [int(b) for b in batch_sizes]
-        offsets = np.cumsum(batch_sizes)[:-1].tolist()
         x = input
     if dropout and train and num_layers > 1:
         keys = split_key(need_key(key, f"{mode} with dropout"), num_layers - 1)
@@ -187,12 +223,12 @@ def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout
             w_ih, w_hh = weights["weight_ih" + sfx], weights["weight_hh" + sfx]
             b_ih, b_hh = weights.get("bias_ih" + sfx), weights.get("bias_hh" + sfx)
             w_hr = weights.get("weight_hr" + sfx)
-            # all time steps: one matmul (and one scaling) before the loop
+            # all time steps: one matmul (and one scaling) before the recurrence
             gates, prep = _prepare(mode, _input_gates(mode, x, w_ih, b_ih, b_hh), w_hh, b_hh, w_hr)
-            xs = fnp.split(gates, offsets, axis=0) if offsets else [gates]
             k = layer * D + d
-            hs, h, c = _direction(mode, xs, h0[k], None if c0 is None else c0[k], prep, d == 1, batch_sizes)
-            outs.append(fnp.concatenate(hs, axis=0) if len(hs) > 1 else hs[0])
+            hs, h, c = _run_direction(mode, gates, h0[k], None if c0 is None else c0[k], prep, d == 1, L,
+                                      batch_sizes)
+            outs.append(hs)
             h_n.append(h)
             c_n.append(c)
         x = outs[0] if D == 1 else fnp.concatenate(outs, axis=-1)

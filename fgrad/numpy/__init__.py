@@ -59,18 +59,7 @@ def size(a, axis=None):
 
 # ------------------------------------------------------------ traced values act like arrays
 
-def _fast(fn):
-    """Call the primitive's bind directly when ``fn`` is a thin public wrapper (one call less per op)."""
-    prim = getattr(fn, "primitive", None)
-    if prim is None:
-        return fn
-    bind = prim.bind
-    return lambda self, *other: bind(self, *other)
-
-
 def _r(fn):
-    prim = getattr(fn, "primitive", None)
-    fn = prim.bind if prim is not None else fn
     return lambda self, other: fn(other, self)
 
 
@@ -104,9 +93,15 @@ _METHODS = ["sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumpro
             "swapaxes", "repeat", "take", "diagonal", "trace", "sort", "argsort", "nonzero", "ptp"]
 
 
+def _below(t):
+    """The value under ``t``: a tracer of a lower transform (which decides what ``item`` means), or an array."""
+    v = t._value
+    return v if hasattr(v, "item") else _np.asarray(v)  # (a Python scalar has no item())
+
+
 def _install_tracer_interface():
-    for name, fn in _OPERATORS.items():
-        setattr(_Tracer, name, _fast(fn))
+    for name, fn in _OPERATORS.items():  # a primitive's public function is its bind (fgrad.core.binder)
+        setattr(_Tracer, name, fn)
     _Tracer.__matmul__ = matmul
     _Tracer.__rmatmul__ = _r(matmul)
     _Tracer.__getitem__ = getitem
@@ -119,9 +114,9 @@ def _install_tracer_interface():
     _Tracer.T = property(lambda self: transpose(self))
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
     _Tracer.real = property(lambda self: real(self))
-    _Tracer.item = lambda self, *a: _lowest(self).item(*a)
+    _Tracer.item = lambda self, *a: _below(self).item(*a)
     _Tracer.copy = lambda self, order="K": self
-    _Tracer.tolist = lambda self: _lowest(self).tolist()
+    _Tracer.tolist = lambda self: _below(self).tolist()
     _Tracer.__array_ufunc__ = _array_ufunc
     _Tracer.__array_function__ = _array_function
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from .. import backend
 from .._device import device_put
-from ..core import Tracer, concrete
+from ..core import Tracer, concrete, concrete_value, staged
 from ._creation import astype
-from ._elementwise import floor, log10, power, sign
+from ._elementwise import floor, log10, power, sign, where as select
 from ._shape import _slice, broadcast_to, concatenate, expand_dims, moveaxis, reshape
 from ._util import dtype as dtype_of, shape as shape_of
 
@@ -97,12 +97,12 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
 
 def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
     """Evenly spaced values in ``[start, stop)`` (``arange(stop)`` starts at 0); not differentiable."""
-    args = {} if stop is None else {"stop": concrete(stop)}
+    args = {} if stop is None else {"stop": concrete_value(stop, "arange's stop")}
     if step is not None:
-        args["step"] = concrete(step)
+        args["step"] = concrete_value(step, "arange's step")
     xp, where = _place(device, like)
     with where:
-        return xp.arange(concrete(start), dtype=dtype, **args)
+        return xp.arange(concrete_value(start, "arange's start"), dtype=dtype, **args)
 
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
@@ -189,7 +189,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     # The same arithmetic as NumPy's, so the values agree to the last bit.
     if div > 0:
         step = delta / div
-        y = y / div * delta if bool((concrete(step) == 0).any()) else y * step
+        if staged(step):  # no branch on a value the program doesn't know yet
+            y = select(step == 0, y / div * delta, y * step)
+        else:
+            y = y / div * delta if bool((concrete(step) == 0).any()) else y * step
     else:
         step = np.nan
         y = y * delta
@@ -226,7 +229,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=
     """Points evenly spaced on a log scale from ``start`` to ``stop`` (which may be negative)."""
     if not _needs_composite((start, stop), device):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    if any(np.any(backend.to_host(concrete(v)) == 0) for v in (start, stop)):
+    if any(not staged(v) and np.any(backend.to_host(concrete(v)) == 0) for v in (start, stop)):
         raise ValueError("geomspace: Geometric sequence cannot include zero")
     dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.float64 if dtype is None else dtype)
     xp, where = _place(device, _cupy_one(start, stop))

@@ -30,6 +30,11 @@ def _broadcast_like(t, ans):
 
 def unbroadcast(g, target):
     """Sum ``g`` down to the shape of ``target`` (undoing NumPy broadcasting)."""
+    try:
+        if g.shape == target.shape:  # the common case, without shape()'s conversions
+            return g
+    except AttributeError:  # a Python scalar
+        pass
     tshape = shape(target)
     gshape = shape(g)
     if gshape == tshape:
@@ -62,7 +67,9 @@ def binary(name, impl, d0, d1, **flags):
     def vjp_rule(d, k):
         if d is None:
             return None
-        return lambda g, ans, x, y: unbroadcast(g * d(ans, x, y), (x, y)[k])
+        if k == 0:
+            return lambda g, ans, x, y: unbroadcast(g * d(ans, x, y), x)
+        return lambda g, ans, x, y: unbroadcast(g * d(ans, x, y), y)
 
     def jvp_rule(d):
         if d is None:
@@ -98,7 +105,12 @@ _positive = defprim("positive", np.positive, vjp=(lambda g, ans, x: g,), jvp=(la
                     batch=batching.elementwise, linear=True)
 positive = _export(public(_positive))
 
-multiply = binary("multiply", np.multiply, lambda a, x, y: y, lambda a, x, y: x, reads_output=False)
+_multiply = defprim("multiply", np.multiply,  # binary()'s rules with the partials (y, x) written in
+                    vjp=(lambda g, ans, x, y: unbroadcast(g * y, x), lambda g, ans, x, y: unbroadcast(g * x, y)),
+                    jvp=(lambda t, ans, x, y: _broadcast_like(t * y, ans),
+                         lambda t, ans, x, y: _broadcast_like(t * x, ans)),
+                    batch=batching.elementwise, reads_output=False)
+multiply = _export(public(_multiply))
 divide = binary("divide", np.divide, lambda a, x, y: 1 / y, lambda a, x, y: -a / y, reads_output=(1,))
 true_divide = divide
 

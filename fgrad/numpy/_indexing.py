@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from .. import backend, batching
-from ..core import Tracer, concrete
+from ..core import Tracer, concrete, concrete_value
 from . import _creation, _elementwise, _shape
 from ._util import array_module, defprim, dtype as dtype_of, shape
 
@@ -949,8 +949,8 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     flat, stride = 0, 1
     for d in (reversed(range(len(dims))) if order == "C" else range(len(dims))):
         c, n = coords[d], dims[d]
-        raw = concrete(c)
         if modes[d] == "raise":
+            raw = concrete_value(c, "ravel_multi_index's coordinates with mode='raise'")
             if np.size(raw) and (int(np.min(raw)) < 0 or int(np.max(raw)) >= n):
                 raise ValueError("invalid entry in coordinates array")
         elif modes[d] == "wrap":

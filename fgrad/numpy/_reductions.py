@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from .. import batching
-from ..core import Tracer, concrete
+from ..core import Tracer, concrete, staged
 from . import _creation, _elementwise, _shape
 from ._util import array_module, defprim, dtype as dtype_of, shape
 
@@ -473,7 +473,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     a, w = _creation.astype(a, rdt), _creation.astype(w, rdt)
     sax = None if ax is None else tuple(sorted(ax))
     scl = sum(w, sax, keepdims=keepdims)
-    if bool(any(concrete(scl) == 0)):
+    if not staged(scl) and bool(any(concrete(scl) == 0)):  # (JAX can't check a staged value either)
         raise ZeroDivisionError("average: weights sum to zero, can't be normalized")
     avg = sum(a * w, sax, keepdims=keepdims) / scl
     if returned:

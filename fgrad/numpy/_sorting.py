@@ -8,7 +8,7 @@ returns positions or counts (argsort, searchsorted, unique, ...) has no derivati
 import numpy as np
 
 from .. import backend, batching
-from ..core import Tracer, concrete
+from ..core import Tracer, concrete, concrete_value
 from . import _elementwise
 from ._creation import astype
 from ._elementwise import where
@@ -114,7 +114,7 @@ _argpartition = defprim("argpartition", _argpartition_impl, nondiff=True, batch=
 
 
 def _kth(kth):
-    kth = concrete(kth)
+    kth = concrete_value(kth, "kth")
     if isinstance(kth, (int, np.integer)) or (hasattr(kth, "ndim") and kth.ndim == 0):
         return int(kth)
     return tuple(int(k) for k in kth)

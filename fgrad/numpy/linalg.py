@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from .. import batching
-from ..core import Tracer, concrete
+from ..core import Tracer, concrete, staged
 from . import _linalg_ops
 from ._creation import astype, stop_gradient
 from ._elementwise import (absolute, equal, greater, isnan, logical_and, logical_not, not_equal, power, sqrt,
@@ -321,6 +321,8 @@ def cond(x, p=None):
             r = small / big if p == -2 else big / small
         # A singular matrix has condition number inf (0/0 included), as in NumPy.
         singular = logical_and(isnan(r), logical_not(_any(isnan(x), axis=(-2, -1))))
+        if staged(singular):
+            return where(singular, np.inf, r)
         raw = concrete(singular)  # (the whole batch under vmap: the branch is taken for all or none)
         return where(singular, np.inf, r) if array_module(raw).any(raw) else r
     _check_square(x, "cond")

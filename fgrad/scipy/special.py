@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from .. import batching, numpy as fnp
-from ..core import Primitive, Tracer, concrete
+from ..core import Primitive, Tracer, concrete, concrete_value
 from ..numpy import get_array_module, shape
 from ..numpy._reductions import keepdims_shape, normalize_axis
 from . import _kernels
@@ -248,7 +248,7 @@ def _check_order(n):
     try:
         k = operator.index(n)
     except TypeError:
-        v = np.asarray(concrete(n))
+        v = np.asarray(concrete_value(n, "polygamma's order n"))
         if v.ndim == 0 and v.dtype.kind == "f" and float(v).is_integer():
             k = int(v)
         else:

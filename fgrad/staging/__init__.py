@@ -1,7 +1,10 @@
 """Staged programs: trace a function once into a ``Program`` of primitive calls, then replay it.
 
 ``trace`` records (``stage``, ``eval_program``), ``program`` is the IR and its printer, ``passes``
-rewrites it, ``replay`` compiles it to straight-line code, ``jit`` caches per signature.
+rewrites it (folding, simplification, CSE, DCE, partial evaluation), ``replay`` compiles it to
+straight-line code that reuses dead buffers in place (``fusion``: one CuPy kernel per elementwise
+chain), ``autodiff`` splits a staged VJP into forward and backward programs, ``remat`` is
+``checkpoint``, ``jit`` caches per signature.
 """
 from .program import Equation, Literal, Program, Var  # noqa: F401
 from .trace import StagingTrace, StagingTracer, eval_program, example_of, stage  # noqa: F401

@@ -1,18 +1,26 @@
 """Rewrites of a ``Program`` that keep its results: each takes a program and returns a new one.
 
->>> optimize(program)   # constant folding, common subexpressions, dead code
+>>> optimize(program, np)   # constant folding, exact simplifications, common subexpressions, dead code
 """
 import numpy as np
 
+from ..core import PRIMITIVES
 from .program import Equation, Literal, Program, Var
 
-__all__ = ["optimize", "eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants",
+__all__ = ["optimize", "eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants", "simplify",
            "last_uses"]
 
 
-def optimize(program):
-    """The passes every replay runs, in the order that lets each help the next."""
-    program = fold_constants(program)
+def optimize(program, xp=None):
+    """The passes every replay runs, in the order that lets each help the next.
+
+    ``xp`` (numpy or cupy: where the program will run) also lets equations that read only their
+    input's shape and dtype (``zeros_like``) fold into constants.
+
+    >>> optimize(make_jaxpr(lambda x: x * fnp.ones_like(x) + 0.5)(np.ones(3)), np)  # one add left
+    """
+    program = fold_constants(program, xp)
+    program = simplify(program)
     program = eliminate_common_subexpressions(program)
     return eliminate_dead_code(program)
 
@@ -29,10 +37,12 @@ def eliminate_dead_code(program):
     return Program(program.inputs, kept, program.outputs)
 
 
-def fold_constants(program):
-    """Compute, once, every equation whose inputs are all constants."""
+def fold_constants(program, xp=None):
+    """Compute, once, every equation whose inputs are all constants; with ``xp``, also those that
+    read only the shape and dtype of their Var input (``ones_like(x)`` is a constant of x's shape)."""
     subst = {}
     kept = []
+    keep_outputs = {id(o) for o in program.outputs}
     for eqn in program.equations:
         inputs = [subst.get(id(a), a) for a in eqn.inputs]
         if all(isinstance(a, Literal) for a in inputs):
@@ -40,8 +50,97 @@ def fold_constants(program):
             outs = ans if eqn.prim.multiple_results else (ans,)
             subst.update((id(o), Literal(v)) for o, v in zip(eqn.outputs, outs))
             continue
+        if xp is not None and eqn.prim.name in _SHAPE_ONLY and id(eqn.outputs[0]) not in keep_outputs:
+            value = _shape_only_value(eqn, inputs, xp)
+            if value is not None:
+                subst[id(eqn.outputs[0])] = Literal(value)
+                continue
         kept.append(eqn if inputs == list(eqn.inputs) else Equation(eqn.prim, inputs, eqn.params, eqn.outputs))
     return Program(program.inputs, kept, [subst.get(id(o), o) for o in program.outputs])
+
+
+_SHAPE_ONLY = ("zeros_like", "ones_like", "full_like")
+
+
+def _shape_only_value(eqn, inputs, xp):
+    """The constant a ``zeros_like``/``ones_like``/``full_like`` (scalar fill) of a Var stands for:
+    one element broadcast to the output's shape, so folding costs no memory (a read-only view,
+    which the replay never writes into)."""
+    if PRIMITIVES.get(eqn.prim.name) is not eqn.prim:
+        return None
+    x, *rest = inputs
+    if not isinstance(x, Var) or any(np.ndim(a.value) != 0 for a in rest):
+        return None
+    out = eqn.outputs[0]
+    one = eqn.prim.impl(xp.zeros((), x.dtype), *[a.value for a in rest], **dict(eqn.params, shape=()))
+    if one.dtype != out.dtype:
+        return None
+    return xp.broadcast_to(one, out.shape) if out.shape else one
+
+
+def simplify(program):
+    """Drop equations whose result is exactly one of their inputs, bit for bit: ``x * 1``, ``x / 1``,
+    ``x - 0``, ``x ** 1``, ``where`` with a Python-bool condition, a reshape or broadcast to the
+    shape the value already has, where the result has the operand's shape and dtype (and is not
+    0-d). Program outputs keep their equation (a caller may write into an output; it must not be
+    an input)."""
+    subst = {}
+    kept = []
+    keep_outputs = {id(o) for o in program.outputs}
+    for eqn in program.equations:
+        inputs = [subst.get(id(a), a) for a in eqn.inputs]
+        same = None
+        if len(eqn.outputs) == 1 and id(eqn.outputs[0]) not in keep_outputs:
+            same = _identity_operand(eqn, inputs)
+        # A 0-d value may be a weakly typed Python scalar (an input, or stop_gradient of one): keep
+        # the equation, whose result is a strongly typed NumPy value
+        if (isinstance(same, Var) and same.shape and same.shape == eqn.outputs[0].shape
+                and same.dtype == eqn.outputs[0].dtype
+                and (eqn.prim.name not in _ARITHMETIC or same.dtype.kind in "iuf")):
+            subst[id(eqn.outputs[0])] = same
+            continue
+        kept.append(eqn if inputs == list(eqn.inputs) else Equation(eqn.prim, inputs, eqn.params, eqn.outputs))
+    return Program(program.inputs, kept, [subst.get(id(o), o) for o in program.outputs])
+
+
+def _identity_operand(eqn, inputs):
+    """The input that ``eqn``'s result equals bit for bit, or None."""
+    name = eqn.prim.name
+    if PRIMITIVES.get(name) is not eqn.prim:
+        return None
+    if name in ("reshape", "broadcast_to"):
+        return inputs[0]
+    if name == "where" and isinstance(inputs[0], Literal) and isinstance(inputs[0].value, (bool, np.bool_)):
+        return inputs[1] if inputs[0].value else inputs[2]
+    if name == "multiply":
+        x, y = inputs
+        return x if _all_equal(y, 1) else y if _all_equal(x, 1) else None
+    if name in _RIGHT_IDENTITY:
+        return inputs[0] if _all_equal(inputs[1], _RIGHT_IDENTITY[name]) else None
+    return None
+
+
+# x / 1, x ** 1 and x - 0 are exactly x (signed zeros and NaNs included); x + 0 is not (-0.0 + 0 = 0.0).
+# Real dtypes only: a complex product mixes the parts (inf * 0 is nan, -0.0 - -0.0 is 0.0).
+_RIGHT_IDENTITY = {"divide": 1, "power": 1, "subtract": 0}
+_ARITHMETIC = ("multiply", *_RIGHT_IDENTITY)
+
+
+def _all_equal(atom, value):
+    if not isinstance(atom, Literal):
+        return False
+    v = atom.value
+    if isinstance(v, (bool, np.bool_)) or getattr(v, "dtype", None) == np.bool_:
+        return False  # True * x promotes like 1 * x only for some dtypes: leave booleans alone
+    if isinstance(v, (int, float, np.number)):
+        return v == value
+    try:
+        return v.size <= _MAX_CHECKED and bool((v == value).all())
+    except (AttributeError, TypeError):
+        return False
+
+
+_MAX_CHECKED = 1 << 16  # a larger constant is checked only once per compile, but keep that bounded
 
 
 def eliminate_common_subexpressions(program):

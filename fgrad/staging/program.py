@@ -8,7 +8,35 @@
 """
 import numpy as np
 
-__all__ = ["Var", "Literal", "Equation", "Program", "aval_text"]
+__all__ = ["Var", "Literal", "Equation", "Program", "ShapedArray", "aval_text"]
+
+
+class ShapedArray:
+    """A value known by its shape and dtype (JAX's name): ``str`` is ``float32[2,3]``, ``str_short()``
+    is ``f32[2,3]``, as a program prints it."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+
+    ndim = property(lambda self: len(self.shape))
+
+    def str_short(self):
+        return aval_text(self.shape, self.dtype)
+
+    def __eq__(self, other):
+        return isinstance(other, ShapedArray) and (self.shape, self.dtype) == (other.shape, other.dtype)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+    def __str__(self):
+        return f"{self.dtype.name}[{','.join(str(n) for n in self.shape)}]"
+
+    def __repr__(self):
+        return f"ShapedArray({self})"
 
 
 class Var:
@@ -22,10 +50,10 @@ class Var:
 
     @property
     def aval(self):
-        return aval_text(self.shape, self.dtype)
+        return ShapedArray(self.shape, self.dtype)
 
     def __repr__(self):
-        return f"Var({self.aval})"
+        return f"Var({aval_text(self.shape, self.dtype)})"
 
 
 class Literal:
@@ -61,14 +89,18 @@ class Program:
     Call it on raw arrays to replay it (``fgrad.staging.replay`` optimises and compiles it on first
     use), or evaluate it on tracers with ``fgrad.staging.eval_program``. JAX's names (``jaxpr``, ``eqns``, ``invars``,
     ``outvars``, ``consts``) read it too.
+
+    ``donated``: the positions of the inputs whose buffers the caller gave up (``jit``'s
+    ``donate_argnums``): a replay may write its results into them.
     """
 
-    __slots__ = ("inputs", "equations", "outputs", "_run", "__weakref__")
+    __slots__ = ("inputs", "equations", "outputs", "donated", "_run", "__weakref__")
 
     def __init__(self, inputs, equations, outputs):
         self.inputs = list(inputs)
         self.equations = list(equations)
         self.outputs = list(outputs)
+        self.donated = ()
         self._run = None
 
     # JAX's spellings
@@ -77,7 +109,7 @@ class Program:
     invars = property(lambda self: self.inputs)
     outvars = property(lambda self: self.outputs)
     in_avals = property(lambda self: [v.aval for v in self.inputs])
-    out_avals = property(lambda self: [aval_text(*_shape_dtype(o)) for o in self.outputs])
+    out_avals = property(lambda self: [ShapedArray(*_shape_dtype(o)) for o in self.outputs])
 
     @property
     def consts(self):
@@ -138,6 +170,10 @@ def _var_name(n):
             return letters
 
 
+def _holds_program(value):
+    return isinstance(value, (list, tuple)) and any(isinstance(v, Program) for v in value)
+
+
 class _ProgramPrinter:
     def __init__(self):
         self.names = {}
@@ -157,25 +193,38 @@ class _ProgramPrinter:
 
     def param(self, value, indent):
         if isinstance(value, Program):
-            return "\n" + _ProgramPrinter().program(value, indent + "      ")
-        if isinstance(value, (list, tuple)) and any(isinstance(v, Program) for v in value):
+            return _ProgramPrinter().program(value, indent)
+        if _holds_program(value):
             return "(" + ", ".join(self.param(v, indent) for v in value) + ")"
-        if isinstance(value, np.dtype) or isinstance(value, type):
-            return np.dtype(value).name
-        text = repr(value)
+        if isinstance(value, np.dtype):
+            return value.name
+        if isinstance(value, type):
+            try:
+                return np.dtype(value).name
+            except TypeError:
+                return value.__name__
+        text = value if isinstance(value, str) else repr(value)
         return text if len(text) <= 60 else text[:57] + "..."
 
+    def params(self, params, indent):
+        """``[k=v ...]`` on the equation's line, or one per line when a program is among them (as JAX)."""
+        if not params:
+            return ""
+        if not any(isinstance(v, Program) or _holds_program(v) for v in params.values()):
+            return "[" + " ".join(f"{k}={self.param(v, indent)}" for k, v in params.items()) + "]"
+        inner = indent + "      "
+        lines = [f"{inner}{k}={self.param(v, inner)}" for k, v in params.items()]
+        return "[\n" + "\n".join(lines) + f"\n{indent}    ]"
+
     def program(self, program, indent):
+        """The program's text; its first line unindented (it follows ``=`` in a param), the others at ``indent``."""
         consts = " ".join(self.typed(c) for c in _array_literals(program))
         ins = " ".join(self.typed(v) for v in program.inputs)
-        lines = [f"{indent}{{ lambda {consts}; {ins}. let"]
+        lines = [f"{{ lambda {consts}; {ins}. let"]
         for eqn in program.equations:
             outs = " ".join(self.typed(o) for o in eqn.outputs) or "_"
-            params = ""
-            if eqn.params:
-                params = "[" + " ".join(f"{k}={self.param(v, indent)}" for k, v in eqn.params.items()) + "]"
             args = " ".join(self.name(a) for a in eqn.inputs)
-            lines.append(f"{indent}    {outs} = {eqn.prim.name}{params} {args}".rstrip())
+            lines.append(f"{indent}    {outs} = {eqn.prim.name}{self.params(eqn.params, indent)} {args}".rstrip())
         outs = ", ".join(self.name(o) for o in program.outputs)
         lines.append(f"{indent}  in ({outs}{',' if len(program.outputs) == 1 else ''}) }}")
         return "\n".join(lines)

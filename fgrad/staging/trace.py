@@ -12,7 +12,7 @@ back when it evaluates the program.
 import numpy as np
 
 from .. import backend
-from ..core import Trace, Tracer
+from ..core import Primitive, Trace, Tracer
 from ..errors import (ConcretizationTypeError, TracerArrayConversionError, TracerBoolConversionError,
                       TracerIntegerConversionError)
 from ..tree_util import tree_flatten, tree_unflatten
@@ -33,6 +33,7 @@ class StagingTracer(Tracer):
     """A value of a program being staged: ``_var`` names it, ``_value`` is an example of it."""
 
     __slots__ = ("_var",)
+    _staged = True
 
     def __init__(self, trace, value, var):
         self._trace = trace
@@ -64,6 +65,12 @@ class StagingTracer(Tracer):
 
     def __complex__(self):
         self._abstract_error("complex()", ConcretizationTypeError)
+
+    def item(self, *args):
+        self._abstract_error("item()", ConcretizationTypeError)
+
+    def tolist(self):
+        self._abstract_error("tolist()", ConcretizationTypeError)
 
     def __array__(self, dtype=None, copy=None):
         raise TracerArrayConversionError(
@@ -122,6 +129,67 @@ class StagingTrace(Trace):
         out = Var(np.shape(ans), _dtype(ans))
         self.equations.append(Equation(prim, inputs, params, (out,)))
         return StagingTracer(self, ans, out)
+
+    def process_custom(self, fn, kind, args):
+        """A ``custom_vjp``/``custom_jvp`` call (``kind``: "vjp"/"jvp") kept whole as one equation, so
+        a transform that later runs the program (``grad(jit(f))``) applies the user's rule. Its
+        ``call_jaxpr`` is the function's body, staged: what a replay runs."""
+        nondiff = set(fn.nondiff_argnums)
+        leaves, tree = tree_flatten(list(args))
+        is_input = []  # a non-differentiable argument's Python values stay static (a shape, a flag)
+        for k, a in enumerate(args):
+            is_input += [isinstance(x, Tracer) or (k not in nondiff and is_value(x)) for x in tree_flatten(a)[0]]
+        inputs = [x for x, i in zip(leaves, is_input) if i]
+        call = _CustomCall(fn, kind, tree, leaves, is_input)
+        body = stage(lambda *vals: fn.fun(*call.args(vals)), [example_of(x) for x in inputs],
+                     tree_flatten(inputs)[1])
+        if body.captured:  # the body closes over traced values, which the call can't pass: inline it
+            return fn.fun(*args)
+        params = {"name": getattr(fn, "__name__", "fun"), "call_jaxpr": body.program}
+        outs = [Var(np.shape(v), _dtype(v)) for v in body.out_examples]
+        self.equations.append(Equation(call, [self.atom(x) for x in inputs], params, outs))
+        return tree_unflatten(body.out_tree, [StagingTracer(self, v, o) for v, o in zip(body.out_examples, outs)])
+
+
+def is_value(x):
+    """Whether ``x`` can be a program's value: an array (NumPy, CuPy), a scalar or a tracer."""
+    return isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or hasattr(
+        x, "__array_namespace__")
+
+
+def _never(*args, **params):
+    raise AssertionError("a custom rule's call is bound as a whole (CustomCall.bind), never differentiated here")
+
+
+class _CustomCall(Primitive):
+    """One call of a custom_vjp/custom_jvp function ``fn`` in a program (never registered).
+
+    Binding it (``eval_program``) calls ``fn`` again, on whatever values the program now runs on, so
+    each transform applies the user's rule as it does eagerly; on raw arrays (the replay) its impl
+    runs the staged body. ``tree``/``leaves``/``is_input``: how the call's arguments were split into
+    the equation's inputs and the values kept as they were (functions, strings).
+    """
+
+    __slots__ = ("fn", "tree", "leaves", "is_input")
+
+    def __init__(self, fn, kind, tree, leaves, is_input):
+        super().__init__(f"custom_{kind}_call", _run_body, vjp=_never, jvp=_never, multiple_results=True,
+                         register=False)
+        self.fn, self.tree, self.leaves, self.is_input = fn, tree, leaves, is_input
+
+    def args(self, inputs):
+        """The call's arguments from the equation's inputs."""
+        it = iter(inputs)
+        return tree_unflatten(self.tree, [next(it) if i else x for x, i in zip(self.leaves, self.is_input)])
+
+    def bind(self, *inputs, **params):
+        return tuple(tree_flatten(self.fn(*self.args(inputs)))[0])
+
+    __call__ = bind
+
+
+def _run_body(*inputs, name, call_jaxpr):
+    return tuple(call_jaxpr(*inputs))
 
 
 def _dtype(x):

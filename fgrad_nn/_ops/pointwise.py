@@ -91,7 +91,15 @@ def binary(fn, name, divide=False):
                     return wrap(fn(da, db))
                 except ValueError:
                     pass  # the general path raises torch's error
-        no_out(out)
+            # two Tensors of one dtype (on the tape, say): nothing to promote
+            dt = input._np_dtype()
+            if dt == other._np_dtype() and not (divide and dt.kind in "biu"):
+                return apply(fn, (input, other), None, name)
+        elif (type(other) is _float or type(other) is _int) and isinstance(input, Tensor) and out is None and \
+                input._np_dtype().kind in "fc":
+            return apply(fn, (input, other), None, name)  # a float Tensor and a Python number: as promote() ends
+        if out is not None:
+            no_out(out)
         a, b, dt = promote(input, other)
         if divide and dt.kind in "biu":
             want = _dtypes.get_default_dtype().np
@@ -115,8 +123,9 @@ def compare(fn, name):
 
 def unary(fn, name, floating=True):
     def op(input, *, out=None):
-        no_out(out)
-        if floating:
+        if out is not None:
+            no_out(out)
+        if floating and input._np_dtype().kind in "biu":
             input = to_float(input)
         return apply(fn, (input,), None, name)
     return op

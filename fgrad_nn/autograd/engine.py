@@ -39,14 +39,20 @@ class _Hooks(BackwardHooks):
         self.accumulate = accumulate
         self.only = only  # ids of the tensors `inputs=` names (None: all leaves)
 
-    def saved(self, node):
+    def enter(self, node, g):
+        """``visit`` where it does something, then what the rules run on, checked against the version
+        counters (both parts of fgrad.core.BackwardHooks.enter, in one call)."""
+        prim = node.prim
+        if prim is None or getattr(node, "retains", None):
+            self.visit(node, g)
+            if prim is None:
+                return None
         if type(node) is not TapeNode:
             return node.args, node.ans
         if node.freed:
             raise RuntimeError(_FREED)
         s = node.saved
         if s is not None:
-            prim = node.prim
             if not prim.linear:
                 for counter, v in s[0]:
                     if counter[0] != v:
@@ -58,7 +64,7 @@ class _Hooks(BackwardHooks):
             return node.args, node.ans
         # create_graph: the rules run on tape tracers, so the backward pass is recorded too.
         ans = node.ans
-        if node.prim.multiple_results:
+        if prim.multiple_results:
             ans = tuple(VJPTracer(TAPE, a, node, k) for k, a in enumerate(ans))
         else:
             ans = VJPTracer(TAPE, ans, node, 0)
@@ -83,7 +89,10 @@ class _Hooks(BackwardHooks):
     def done(self, node):
         if not self.retain and type(node) is TapeNode:
             node.freed = True
-            node.args = node.ans = node.inputs = None
+            # a multi-output node keeps its output count: later passes size its cotangent slots by it
+            many = node.prim is not None and node.prim.multiple_results
+            node.ans = (None,) * len(node.ans) if many else None
+            node.args = node.inputs = None
 
 
 def _owned(g):

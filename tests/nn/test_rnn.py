@@ -329,8 +329,8 @@ def test_shape_table_in_docs_matches_lstm():
 
 
 def test_long_sequence_gradient_is_linear_in_length():
-    """Time steps are split off the input projection (no full-size scatter per step): the backward pass
-    of a length-200 LSTM takes O(L) work, so it runs quickly."""
+    """The layer is one scan over time (no full-size scatter per step): the backward pass of a
+    length-200 LSTM is one reverse scan, O(L) work, so it runs quickly."""
     lstm = L.LSTM(4, 8)
     params, _ = lstm.init(fr.key(0))
     x = np.ones((200, 2, 4), np.float32)
