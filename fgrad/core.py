@@ -81,7 +81,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "variadic", "nondiff", "multiple_results", "linear",
-                 "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "vjp_argnums", "__weakref__")
+                 "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "vjp_argnums", "plain", "__weakref__")
 
     def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, nondiff=False, multiple_results=False,
                  linear=False, reads_output=True, register=True, joint_jvp=None, vjp_fwd=None,
@@ -118,6 +118,9 @@ class Primitive:
         self.joint_jvp = joint_jvp
         self.vjp_fwd = vjp_fwd
         self.value_dependent_shape = value_dependent_shape
+        # One output, the plain VJP call and a rule for every argument: what VJPTrace.process1/process2
+        # record without the general path.
+        self.plain = vjp_fwd is None and not multiple_results and (self.variadic or vjp is None or None not in vjp)
         if register:
             PRIMITIVES[name] = self
 
@@ -163,6 +166,8 @@ def binder(prim):
 
     ``fgrad.numpy``'s public functions and a tracer's operators are such functions: the same
     steps as ``Primitive.bind`` with one Python call less on the hottest path of every transform.
+    A primitive with one or two differentiable arguments gets a version for that many arguments
+    (no loop over them); more arguments take the general path.
 
     >>> sin = binder(PRIMITIVES["sin"]); sin(0.0)
     0.0
@@ -183,9 +188,43 @@ def binder(prim):
             return impl(*args)
         if nondiff:
             return bind(*args)
-        return top.process(prim, args, {})
+        return top.process(prim, args, _NO_PARAMS)
 
-    return bound
+    def bound1(x, *rest):
+        if rest:
+            return bound(x, *rest)
+        if isinstance(x, Tracer):
+            t = x._trace
+            if t.has_process1:
+                return t.process1(prim, x)
+            return t.process(prim, (x,), _NO_PARAMS)
+        if "cupy" in _MODULES:
+            backend.check_same_device((x,), name)
+        return impl(x)
+
+    def bound2(x, y, *rest):
+        if rest:
+            return bound(x, y, *rest)
+        if isinstance(x, Tracer):
+            top = x._trace
+            if isinstance(y, Tracer) and y._trace.level > top.level:
+                top = y._trace
+        elif isinstance(y, Tracer):
+            top = y._trace
+        else:
+            if "cupy" in _MODULES:
+                backend.check_same_device((x, y), name)
+            return impl(x, y)
+        if top.has_process1:
+            return top.process2(prim, x, y)
+        return top.process(prim, (x, y), _NO_PARAMS)
+
+    if nondiff or prim.variadic or prim.vjp is None:
+        return bound
+    return {1: bound1, 2: bound2}.get(len(prim.vjp), bound)
+
+
+_NO_PARAMS = {}  # binder's params: shared, as no trace writes into the params it is given
 
 
 def concrete(x):
@@ -209,6 +248,8 @@ class Trace:
     """
 
     __slots__ = ("level",)
+    has_process1 = False  # True: ``process1(prim, x)``/``process2(prim, x, y)`` are ``process`` for
+    # one or two arguments, faster (VJPTrace)
 
     def __init__(self):
         self.level = next(_levels)
@@ -415,7 +456,7 @@ class VJPTrace(Trace):
         cls._plain_nodes = cls.make_node is VJPTrace.make_node
 
     def process(self, prim, args, params):
-        vals = []
+        vals = list(args)  # the values at this level: a tracer of this trace is replaced below
         parents = []
         lower = False  # does a lower-level tracer remain among the values?
         diff = prim.vjp_argnums
@@ -425,14 +466,15 @@ class VJPTrace(Trace):
                 if a._trace is self:  # (only this trace's VJPTracers have it)
                     if diff is None or i in diff:
                         parents.append((i, a._node, a._index))
-                    a = a._value
+                    a = vals[i] = a._value
                     if isinstance(a, Tracer):
                         lower = True
                 else:
                     lower = True
-            vals.append(a)
             i += 1
-        if parents and prim.vjp_fwd is not None:
+        if not parents:
+            return prim.bind(*vals, **params) if lower or "cupy" in _MODULES else prim.impl(*vals, **params)
+        if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*vals, wrt=frozenset(p[0] for p in parents), **params)
             params = dict(params, residuals=residuals)
         elif lower or "cupy" in _MODULES:
@@ -441,8 +483,6 @@ class VJPTrace(Trace):
             ans = prim.impl(*vals, **params)  # binding again would only reach impl
         else:
             ans = prim.impl(*vals)  # (a call with **params copies the dict, even an empty one)
-        if not parents:
-            return ans
         if self._plain_nodes:
             # Node(prim, params, vals, ans, parents), its fields set here: a class called from C
             # (its __init__) costs a third more than the node itself (the hottest line of reverse mode)
@@ -458,6 +498,59 @@ class VJPTrace(Trace):
         if prim.multiple_results:
             return tuple(VJPTracer(self, a, node, k) for k, a in enumerate(ans))
         out = _new(VJPTracer)  # VJPTracer(self, ans, node), likewise
+        out._trace = self
+        out._value = ans
+        out._node = node
+        out._index = 0
+        return out
+
+    has_process1 = True
+
+    # process1 and process2: ``process(prim, args, {})`` for one or two arguments (``binder``'s calls), the
+    # common case recorded without the general loop: a single-output primitive, its differentiated
+    # arguments this trace's tracers of values under no other tracer. Anything else takes ``process``.
+
+    def process1(self, prim, x):
+        v = x._value
+        if not prim.plain or isinstance(v, Tracer) or "cupy" in _MODULES:
+            return self.process(prim, (x,), _NO_PARAMS)
+        return self._record(prim, [v], prim.impl(v), [(0, x._node, x._index)], (x,))
+
+    def process2(self, prim, x, y):
+        if not prim.plain or "cupy" in _MODULES:
+            return self.process(prim, (x, y), _NO_PARAMS)
+        if isinstance(x, Tracer):
+            vx = x._value
+            if x._trace is not self or isinstance(vx, Tracer):
+                return self.process(prim, (x, y), _NO_PARAMS)
+            if isinstance(y, Tracer):
+                vy = y._value
+                if y._trace is not self or isinstance(vy, Tracer):
+                    return self.process(prim, (x, y), _NO_PARAMS)
+                parents = [(0, x._node, x._index), (1, y._node, y._index)]
+            else:
+                vy = y
+                parents = [(0, x._node, x._index)]
+        else:  # y is this trace's tracer (binder sent the call here)
+            vx, vy = x, y._value
+            if isinstance(vy, Tracer):
+                return self.process(prim, (x, y), _NO_PARAMS)
+            parents = [(1, y._node, y._index)]
+        return self._record(prim, [vx, vy], prim.impl(vx, vy), parents, (x, y))
+
+    def _record(self, prim, vals, ans, parents, args):
+        """The tracer of ``ans``, its node recording the call (``process``'s end, single output)."""
+        if self._plain_nodes:
+            node = _new(Node)  # as in process
+            node.prim = prim
+            node.params = _NO_PARAMS
+            node.args = vals
+            node.ans = ans
+            node.parents = parents
+            node.order = next_order()
+        else:
+            node = self.make_node(prim, _NO_PARAMS, vals, ans, parents, args)
+        out = _new(VJPTracer)
         out._trace = self
         out._value = ans
         out._node = node
@@ -515,25 +608,34 @@ def backward_pass(roots, leaves, *, hooks=None):
         if ct is not None:  # (no cotangent: nothing to send back from there)
             _accumulate(cts, node, index, ct)
     wanted = dict.fromkeys(leaves)
+    done = None if hooks is None or type(hooks).done is BackwardHooks.done else hooks.done
     heap, pop, get, push, heappop = cts.heap, cts.pop, cts.get, heapq.heappush, heapq.heappop
-    while heap:
-        node = heappop(heap)[1]
+    node = None  # the node to run next when it is known without the heap (a chain's next link)
+    while node is not None or heap:
+        if node is None:
+            node = heappop(heap)[1]
         g = pop(node)
         if node in wanted:
             wanted[node] = g
         prim = node.prim
         if hooks is None:
             if prim is None:
+                node = None
                 continue
             args, ans = node.args, node.ans
         else:
             saved = hooks.enter(node, g)
             if saved is None:
+                node = None
                 continue
             args, ans = saved
         if prim.multiple_results:
             g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, ans))
         params, rules, variadic = node.params, prim.vjp, prim.variadic
+        # The first parent to get a cotangent while nothing else is pending runs next unless
+        # another one joins it: a chain never touches the heap.
+        nxt = None
+        held = not heap
         for argnum, parent, index in node.parents:  # Primitive.vjp_rule, inlined: the hot loop
             if variadic:
                 ct = rules(argnum, g, ans, *args, **params)
@@ -547,11 +649,18 @@ def backward_pass(roots, leaves, *, hooks=None):
             pp = parent.prim
             if (pp is None or not pp.multiple_results) and get(parent) is None:
                 cts[parent] = ct
-                push(heap, (parent.order, parent))
+                if held and nxt is None:
+                    nxt = parent
+                else:
+                    push(heap, (parent.order, parent))
             else:
                 _accumulate(cts, parent, index, ct)
-        if hooks is not None:
-            hooks.done(node)
+        if done is not None:
+            done(node)
+        if nxt is not None and heap:
+            push(heap, (nxt.order, nxt))
+            nxt = None
+        node = nxt
     out = []
     for leaf in leaves:
         g = wanted[leaf]

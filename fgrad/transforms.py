@@ -28,7 +28,7 @@ def _is_inexact(x):
 
 def _require_inexact(tree, fname):
     """``grad``/``jacrev`` differentiate float or complex inputs only (unless ``allow_int``), as in JAX."""
-    for leaf in tree_flatten(tree)[0]:
+    for leaf in _flatten_args(tree)[0] if type(tree) in (tuple, list) else tree_flatten(tree)[0]:
         if not _is_inexact(_check_leaf(leaf, fname)):
             raise TypeError(f"{fname} requires real- or complex-valued inputs (floating-point dtypes), but got "
                             f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
@@ -46,6 +46,11 @@ def _normalize_argnums(argnums, nargs, fname):
                 f"{fname}: differentiating with respect to argnums={argnums!r} requires at least "
                 f"{max(nums) + 1} positional arguments, but got only {nargs}")
     return single, tuple(a % nargs for a in nums)
+
+
+def _shape(x):
+    """``np.shape(x)``, read off an array directly."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
 
 
 def _partial_over(fun, args, kwargs, nums):
@@ -76,41 +81,75 @@ def _output_and_aux(out):
 
 # ------------------------------------------------------------------ reverse mode
 
+_LEAF_DEF = tree_flatten(0)[1]
+_tuple_defs = {}  # n -> the treedef of a tuple of n leaves
+
+
+def _flatten_args(primals):
+    """``tree_flatten(primals)`` for a tuple of arguments, without the walk when each is an array
+    (``grad``'s usual call: a step's fixed cost)."""
+    for x in primals:
+        if type(x) is not np.ndarray:
+            return tree_flatten(primals)
+    n = len(primals)
+    tdef = _tuple_defs.get(n)
+    if tdef is None:
+        tdef = _tuple_defs[n] = tree_flatten((0,) * n)[1]
+    return list(primals), tdef
+
+
+def _flatten_out(out):
+    """``tree_flatten(out)``, without the walk for a single array or traced value."""
+    if isinstance(out, (Tracer, np.ndarray, np.generic)):
+        return [out], _LEAF_DEF
+    return tree_flatten(out)
+
+
+def _unflatten(tdef, leaves):
+    """``tree_unflatten``, without the walk for a leaf or a tuple of leaves."""
+    if tdef is _LEAF_DEF:
+        return leaves[0]
+    if _tuple_defs.get(len(leaves)) is tdef:
+        return tuple(leaves)
+    return tree_unflatten(tdef, leaves)
+
+
+
 def vjp(fun, *primals, has_aux=False):
     """``(out, vjp_fun)`` or ``(out, vjp_fun, aux)``: ``vjp_fun(ct)`` pulls ``ct`` back.
 
     >>> out, pullback = fgrad.vjp(fnp.sin, 0.5)
     >>> pullback(1.0)   # (cos(0.5),)
     """
-    flat, in_tree = tree_flatten(primals)
-    flat = [_check_leaf(x, "vjp") for x in flat]
+    flat, in_tree = _flatten_args(primals)
+    flat = [x if type(x) is np.ndarray else _check_leaf(x, "vjp") for x in flat]
     trace = VJPTrace()
     boxed = [trace.leaf(x) for x in flat]
-    out = fun(*tree_unflatten(in_tree, boxed))
+    out = fun(*_unflatten(in_tree, boxed))
     aux = None
     if has_aux:
         out, aux = _output_and_aux(out)
         aux = _strip(aux, trace)
-    out_flat, out_tree = tree_flatten(out)
+    out_flat, out_tree = _flatten_out(out)
     out_vals = [trace.unbox(o) for o in out_flat]
 
     def vjp_fun(ct):
-        ct_flat, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
+        ct_flat, ct_tree = _flatten_out(ct)
+        if ct_tree is not out_tree and ct_tree != out_tree:
             raise ValueError(f"vjp_fun: the cotangent has structure {ct_tree}, but the function's "
                              f"output has structure {out_tree}")
         roots = []
         for o, c, v in zip(out_flat, ct_flat, out_vals):
-            if np.shape(c) != np.shape(v):
+            if _shape(c) != _shape(v):
                 raise ValueError(f"vjp_fun: cotangent of shape {np.shape(c)} given for an output of "
                                  f"shape {np.shape(v)}")
             if isinstance(o, VJPTracer) and o._trace is trace:
                 roots.append((o._node, o._index, c))
         grads = core.backward_pass(roots, [b._node for b in boxed])
         grads = [fnp.zeros_like(p) if g is None else _cast_like(g, p) for g, p in zip(grads, flat)]
-        return tree_unflatten(in_tree, grads)
+        return _unflatten(in_tree, grads)
 
-    out = tree_unflatten(out_tree, out_vals)
+    out = _unflatten(out_tree, out_vals)
     return (out, vjp_fun, aux) if has_aux else (out, vjp_fun)
 
 
@@ -128,23 +167,28 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
     """
     _check_callable(fun, "value_and_grad")
 
+    normalized = {}  # len(args) -> _normalize_argnums's answer (a step's fixed cost, once)
+
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
-        single, nums = _normalize_argnums(argnums, len(args), "grad")
+        norm = normalized.get(len(args))
+        if norm is None:
+            norm = normalized[len(args)] = _normalize_argnums(argnums, len(args), "grad")
+        single, nums = norm
         dyn = [args[i] for i in nums]
         if not allow_int:
             _require_inexact(dyn, "grad")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         ans, pullback = res[0], res[1]
-        ans_leaves, ans_tree = tree_flatten(ans)
-        if len(ans_leaves) != 1 or np.shape(ans_leaves[0]) != ():
+        ans_leaves, ans_tree = _flatten_out(ans)
+        if len(ans_leaves) != 1 or _shape(ans_leaves[0]) != ():
             shape = np.shape(ans_leaves[0]) if len(ans_leaves) == 1 else f"a pytree {ans_tree}"
             raise TypeError(f"Gradient only defined for scalar-output functions. Output had shape: {shape}.")
         if not _is_inexact(ans_leaves[0]):
             raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
                             f"{core._dtype_of(concrete(ans_leaves[0]))} (comparisons and other boolean/integer "
                             "operations have no derivative)")
-        g = pullback(tree_unflatten(ans_tree, [fnp.ones_like(ans_leaves[0])]))
+        g = pullback(_unflatten(ans_tree, [fnp.ones_like(ans_leaves[0])]))
         g = g[0] if single else tuple(g)
         return ((ans, res[2]), g) if has_aux else (ans, g)
 

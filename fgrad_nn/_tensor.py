@@ -610,14 +610,17 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
             d = a._data
             if type(d) is VJPTracer and d._trace is TAPE:
                 if grad_on:
-                    saved.append((a._version, a._version[0]))
+                    v = a._version
+                    saved.append((v, v[0]))
                 else:
                     d = d._value
             elif not grad_on and isinstance(d, Tracer):
                 d = _no_grad_value(d, FUNC_REVERSE)
             vals.append(d)
-        else:
+        elif type(a) is list or type(a) is tuple:
             vals.append(_take(a, saved, grad_on))
+        else:
+            vals.append(a)  # (what _take returns for it)
     if "cupy" in _MODULES:  # backend.cupy_active(), inlined
         _check_devices(_tensors_in(args))
     if saved:
@@ -634,8 +637,17 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     finally:
         if saved:
             TAPE.saved = None
-    if out_kind == "one":
-        return wrap(out, name, ver)
+    if out_kind == "one":  # wrap(out, name, ver), inlined: every op's result
+        t = _new(Tensor)
+        t._data = out if type(out) is VJPTracer and type(out._value) is _ndarray and out._trace is TAPE \
+            or type(out) is _ndarray else _as_storage(out)
+        t._version = [0] if ver is None else ver
+        t._base = None
+        t._view = None
+        t._gv = 0
+        t._grad = None
+        t._fn = name
+        return t
     if out_kind == "auto":
         out_kind = "many" if isinstance(out, (list, tuple)) else "one"
     if out_kind == "one":

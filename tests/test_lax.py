@@ -311,6 +311,56 @@ def test_scan_backward_is_one_reverse_scan_storing_no_copy_of_the_weights():
     assert_agree(got, want)
 
 
+def _weight_loss(L, right):
+    """A batched recurrence ``h W`` (``right``) or ``W h`` whose weight cotangent sums one product per step."""
+    def loss(wm, h0, xs):
+        step = (lambda c, x: (L.np.tanh(c @ wm + x), c)) if right else (lambda c, x: (L.np.tanh(wm @ c + x), c))
+        c, ys = L.lax.scan(step, h0, xs)
+        return L.np.sum(c * c) + L.np.sum(L.np.sin(ys))
+    return loss
+
+
+@pytest.mark.parametrize("right", [True, False], ids=["h_at_w", "w_at_h"])
+def test_scan_weight_cotangent_is_one_matmul_after_the_loop(right):
+    wm, h0 = _rng.standard_normal((3, 3)) * 0.5, _rng.standard_normal((2, 3) if right else (3, 2))
+    xs = _rng.standard_normal((5,) + h0.shape)
+    program = fgrad.make_jaxpr(fgrad.grad(_weight_loss(F, right), argnums=(0, 1, 2)))(wm, h0, xs)
+    names = [e.prim.name for e in program.equations]
+    back = program.equations[[k for k, n in enumerate(names) if n == "scan"][1]]
+    assert back.params["reverse"] and (3, 3) not in [o.shape for o in back.outputs]  # nothing summed per step
+    assert any(e.prim.name == "matmul" and e.outputs[0].shape == (3, 3) for e in program.equations[names.index(
+        "scan", names.index("scan") + 1):])
+    for grad in (F.grad, lambda f, **kw: fgrad.jit(fgrad.grad(f, **kw))):
+        assert_agree(grad(_weight_loss(F, right), argnums=(0, 1, 2))(wm, h0, xs),
+                     jax.grad(_weight_loss(J, right), argnums=(0, 1, 2))(wm, h0, xs))
+
+
+def test_equal_bodies_staged_again_reuse_one_reverse_mode_split():
+    from fgrad.lax import _scan
+    k2, k3 = np.full(3, 2.0), np.full(3, 3.0)
+
+    def loss(L, k):
+        return lambda w: L.np.sum(L.lax.scan(lambda c, x: (L.np.tanh(c * w + x * k), c), L.np.zeros(3), XS)[0])
+    grad_f = fgrad.grad(loss(F, k2))
+    assert_agree(grad_f(W), jax.grad(loss(J, k2))(W))
+    n = len(_scan._PLANS)
+    assert_agree(grad_f(W), jax.grad(loss(J, k2))(W))  # staged again: the same split
+    assert len(_scan._PLANS) == n
+    assert_agree(fgrad.grad(loss(F, k3))(W), jax.grad(loss(J, k3))(W))  # another constant: another split
+    assert len(_scan._PLANS) == n + 1
+
+
+def test_scan_stacks_large_ys_in_separate_arrays():
+    xs = _rng.standard_normal((64, 128, 40))  # the ys add up to over 4 MiB: one allocation, disjoint views
+
+    def build(L):
+        return lambda xs: L.lax.scan(lambda c, x: (c + x, (x * 2.0, c)), L.np.zeros((128, 40)), xs)
+    got = agree(build, xs)
+    (_, (a, b)), want = got, jax.jit(build(J))(xs)
+    a[...] = 0.0
+    assert_agree(b, want[1][1])
+
+
 def test_scan_backward_with_only_the_traced_operands_differentiated(monkeypatch):
     """With ``wrt`` (the operands reverse mode traced: here the closed-over weight, the scan's
     first operand) no cotangent is computed for ``xs``, yet the carry's still flows back."""

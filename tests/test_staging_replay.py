@@ -11,7 +11,7 @@ import pytest
 import fgrad
 import fgrad.numpy as fnp
 from fgrad.staging.fusion import FusedChain, fuse, kernel_source
-from fgrad.staging.passes import optimize
+from fgrad.staging.passes import flatten_batched_products, optimize, transpose_products
 from fgrad.staging import replay as replay_module
 from fgrad.staging.replay import compile_program, inplace_plan
 
@@ -379,3 +379,56 @@ def test_complex_identities_are_kept():
         program = fgrad.make_jaxpr(f)(z)
         _replay_matches_eager(f, z)
     assert _names(optimize(program, np)) == ["exp", "multiply", "add"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transpose_products_come_out_contiguous(dtype):
+    """(x.T @ g).T becomes g.T @ x: C order, the same dot products (BLAS may round the last place)."""
+    rng = np.random.default_rng(0)
+    x, g = rng.standard_normal((7, 5)).astype(dtype), rng.standard_normal((7, 3)).astype(dtype)
+    xb, gb = rng.standard_normal((2, 7, 5)).astype(dtype), rng.standard_normal((2, 7, 3)).astype(dtype)
+
+    def f(x, g, xb, gb):
+        return (x.T @ g).T, fnp.swapaxes(fnp.swapaxes(xb, -1, -2) @ gb, -1, -2), (x.T @ g).T + 1.0
+
+    program = fgrad.make_jaxpr(f)(x, g, xb, gb)
+    assert "transpose" in _names(optimize(program))  # the bit-exact passes keep the view
+    rewritten = transpose_products(program)
+    made = {id(o): e.prim.name for e in rewritten.equations for o in e.outputs}
+    for e in rewritten.equations:
+        if e.prim.name == "transpose":  # only operands are swapped now, never a product
+            assert made.get(id(e.inputs[0])) != "matmul"
+    got = compile_program(rewritten)(x, g, xb, gb)
+    want = (x.T @ g).T, np.swapaxes(np.swapaxes(xb, -1, -2) @ gb, -1, -2), (x.T @ g).T + 1.0
+    tol = 8 * np.finfo(dtype).eps
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.flags.c_contiguous
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_transpose_products_leave_a_shared_product_alone():
+    x, g = np.ones((4, 2)), np.ones((4, 3))
+    program = fgrad.make_jaxpr(lambda x, g: ((x.T @ g).T, x.T @ g))(x, g)
+    assert _names(transpose_products(optimize(program))).count("matmul") == 1  # one product, read twice
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_flatten_batched_products_make_one_matrix_product(dtype):
+    """A batched input times a matrix (a Linear on (batch, length, features), the input possibly a
+    transposed view) becomes one 2-D product; batched-by-batched products stay as they are."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 5, 4)).astype(dtype)
+    w = rng.standard_normal((4, 6)).astype(dtype)
+    wb = rng.standard_normal((3, 2, 4, 6)).astype(dtype)
+
+    def f(x, w, wb):
+        return x @ w, fnp.swapaxes(x, 0, 2) @ w, x @ wb
+
+    program = flatten_batched_products(fgrad.make_jaxpr(f)(x, w, wb))
+    dims = [len(e.outputs[0].shape) for e in program.equations if e.prim.name == "matmul"]
+    assert sorted(dims) == [2, 2, 4]
+    got = compile_program(program)(x, w, wb)
+    tol = 8 * np.finfo(dtype).eps
+    for a, b in zip(got, (x @ w, np.swapaxes(x, 0, 2) @ w, x @ wb)):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)

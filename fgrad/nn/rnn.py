@@ -49,11 +49,6 @@ def _dims(x):
     return len(_shape(x))
 
 
-def _linear(x, w, b=None):
-    y = fnp.matmul(x, fnp.transpose(w))
-    return y if b is None else y + b
-
-
 # ----------------------------------------------------------------------------- cells (torch.*_cell)
 #
 # The logistic gates are computed as sigmoid(z) = 0.5 * tanh(z / 2) + 0.5: the halving is folded into
@@ -73,16 +68,21 @@ def _gate_scales(mode, H, dt, xp):
     return None, None, None
 
 
-def _prepare(mode, gx, w_hh, b_hh, w_hr=None):
-    """Per-call setup shared by every step: scaled input gates, W_hh^T (scaled), GRU's b_hh (scaled),
-    W_hr^T, and the affine constants of the gates."""
+def _prepare(mode, x, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    """Per-call setup shared by every step: the input gates of all steps ``x W_ih^T + b`` (one matmul,
+    the gate scaling folded into ``W_ih^T`` and ``b``: exact, the scales being 0.5 and 1, and a
+    (I, G) product instead of one over all steps), W_hh^T (scaled), GRU's b_hh (scaled), W_hr^T, and
+    the affine constants of the gates."""
     H = _shape(w_hh)[0] // _GATES[mode]
     s, a, b = _gate_scales(mode, H, _dtype(w_hh), array_module(w_hh))
-    w_hhT = fnp.transpose(w_hh)
+    w_ihT, w_hhT, bias = fnp.transpose(w_ih), fnp.transpose(w_hh), _input_bias(mode, b_ih, b_hh)
     if s is not None:
-        gx, w_hhT = gx * s, w_hhT * s
+        w_ihT, w_hhT = w_ihT * s, w_hhT * s
+        bias = None if bias is None else bias * s
         if mode == "GRU" and b_hh is not None:
             b_hh = b_hh * s
+    gx = fnp.matmul(x, w_ihT)
+    gx = gx if bias is None else gx + bias
     return gx, (w_hhT, b_hh if mode == "GRU" else None, None if w_hr is None else fnp.transpose(w_hr), a, b, H)
 
 
@@ -109,15 +109,15 @@ def _pointwise(mode, gx, h, c, prep):
     return (fnp.tanh(pre) if mode == "RNN_TANH" else fnp.maximum(pre, 0.0)), None
 
 
-def _input_gates(mode, x, w_ih, b_ih, b_hh):
-    b = b_ih
+def _input_bias(mode, b_ih, b_hh):
+    """The bias of the input gates: both biases (GRU keeps b_hh inside its reset gate's product)."""
     if mode != "GRU" and b_hh is not None:
-        b = b_hh if b is None else b + b_hh
-    return _linear(x, w_ih, b)
+        return b_hh if b_ih is None else b_ih + b_hh
+    return b_ih
 
 
 def _cell(mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
-    gx, prep = _prepare(mode, _input_gates(mode, input, w_ih, b_ih, b_hh), w_hh, b_hh)
+    gx, prep = _prepare(mode, input, w_ih, w_hh, b_ih, b_hh)
     return _pointwise(mode, gx, h, c, prep)
 
 
@@ -224,7 +224,7 @@ def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout
             b_ih, b_hh = weights.get("bias_ih" + sfx), weights.get("bias_hh" + sfx)
             w_hr = weights.get("weight_hr" + sfx)
             # all time steps: one matmul (and one scaling) before the recurrence
-            gates, prep = _prepare(mode, _input_gates(mode, x, w_ih, b_ih, b_hh), w_hh, b_hh, w_hr)
+            gates, prep = _prepare(mode, x, w_ih, w_hh, b_ih, b_hh, w_hr)
             k = layer * D + d
             hs, h, c = _run_direction(mode, gates, h0[k], None if c0 is None else c0[k], prep, d == 1, L,
                                       batch_sizes)

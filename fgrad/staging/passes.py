@@ -8,7 +8,7 @@ from ..core import PRIMITIVES
 from .program import Equation, Literal, Program, Var
 
 __all__ = ["optimize", "eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants", "simplify",
-           "last_uses"]
+           "last_uses", "transpose_products", "flatten_batched_products"]
 
 
 def optimize(program, xp=None):
@@ -192,6 +192,90 @@ def _freeze(v):
     if isinstance(v, np.ndarray):
         raise TypeError("array parameter")
     return v
+
+
+def transpose_products(program):
+    """Rewrite ``transpose(matmul(a, b))`` (last two axes swapped) as ``matmul(b.T, a.T)``, folding
+    ``x.T.T`` to ``x``, when the product has no other reader: the result comes out C-contiguous
+    instead of as a transposed view, so an update reading it runs in one layout.
+
+    Not in ``optimize``: each element is the same dot product, but BLAS may round the swapped call
+    differently in the last place (an edge-tile kernel), so only callers that accept that (the
+    ``fgrad_nn.compile`` backward, as torch's compiler reorders) opt in.
+
+    >>> transpose_products(make_jaxpr(lambda x, g: (x.T @ g).T)(x, g))   # matmul(g.T, x)
+    """
+    made = {id(o): e for e in program.equations for o in e.outputs}
+    readers = {}
+    for eqn in program.equations:
+        for a in eqn.inputs:
+            readers[id(a)] = readers.get(id(a), 0) + 1
+    outputs = {id(o) for o in program.outputs}
+    kept = []
+    for eqn in program.equations:
+        prod = made.get(id(eqn.inputs[0])) if _is_swap(eqn) else None
+        if (prod is None or PRIMITIVES.get(prod.prim.name) is not prod.prim or prod.prim.name != "matmul"
+                or readers[id(eqn.inputs[0])] != 1 or id(eqn.inputs[0]) in outputs
+                or any(_ndim(a) != len(eqn.outputs[0].shape) for a in prod.inputs)):
+            kept.append(eqn)
+            continue
+        a, b = (_swapped(x, made, eqn.params, kept) for x in prod.inputs)
+        kept.append(Equation(prod.prim, [b, a], prod.params, eqn.outputs))
+    return eliminate_dead_code(Program(program.inputs, kept, program.outputs))
+
+
+def flatten_batched_products(program):
+    """Rewrite ``matmul(a, w)`` with a batched ``a`` (ndim >= 3) and a matrix ``w`` as one matrix
+    product over all of ``a``'s rows: ``reshape(matmul(reshape(a, (-1, K)), w), out_shape)``. One
+    BLAS call instead of one per batch element (a transposed ``a`` is gathered once): a Linear layer
+    on a (batch, length, features) input runs at the 2-D product's speed.
+
+    Not in ``optimize``, for the reason given in ``transpose_products``: BLAS may tile the taller
+    product's edge rows differently, which can change the last place.
+
+    >>> flatten_batched_products(make_jaxpr(lambda x, w: x @ w)(np.ones((2, 3, 4)), np.ones((4, 5))))
+    """
+    kept = []
+    for eqn in program.equations:
+        if (eqn.prim.name != "matmul" or PRIMITIVES.get("matmul") is not eqn.prim
+                or _ndim(eqn.inputs[0]) < 3 or _ndim(eqn.inputs[1]) != 2 or not isinstance(eqn.inputs[0], Var)):
+            kept.append(eqn)
+            continue
+        a, w = eqn.inputs
+        out = eqn.outputs[0]
+        rows = int(np.prod(a.shape[:-1]))
+        flat_a, flat_out = Var((rows, a.shape[-1]), a.dtype), Var((rows, out.shape[-1]), out.dtype)
+        reshape = PRIMITIVES["reshape"]
+        kept += [Equation(reshape, [a], {"shape": flat_a.shape}, [flat_a]),
+                 Equation(eqn.prim, [flat_a, w], eqn.params, [flat_out]),
+                 Equation(reshape, [flat_out], {"shape": out.shape}, [out])]
+    return Program(program.inputs, kept, program.outputs)
+
+
+def _is_swap(eqn):
+    """Whether ``eqn`` is a registered transpose swapping exactly the last two axes."""
+    if eqn.prim.name != "transpose" or PRIMITIVES.get("transpose") is not eqn.prim:
+        return False
+    n = len(eqn.outputs[0].shape)
+    return n >= 2 and tuple(eqn.params.get("axes") or ()) == (*range(n - 2), n - 1, n - 2)
+
+
+def _ndim(atom):
+    return len(atom.shape) if isinstance(atom, Var) else np.ndim(atom.value)
+
+
+def _swapped(atom, made, params, kept):
+    """``atom`` with its last two axes swapped: a transposed Var's source, a constant's view, or a new
+    transpose equation appended to ``kept``."""
+    if isinstance(atom, Literal):
+        return Literal(atom.value.swapaxes(-1, -2))
+    src = made.get(id(atom))
+    if src is not None and _is_swap(src):
+        return src.inputs[0]
+    shape = (*atom.shape[:-2], atom.shape[-1], atom.shape[-2])
+    out = Var(shape, atom.dtype)
+    kept.append(Equation(PRIMITIVES["transpose"], [atom], params, [out]))
+    return out
 
 
 def last_uses(program):

@@ -19,6 +19,7 @@ from fgrad.core import Primitive, Tracer, concrete
 from fgrad.errors import ConcretizationTypeError
 from fgrad.staging import stage
 from fgrad.staging.autodiff import vjp_program
+from fgrad.staging.passes import flatten_batched_products, transpose_products
 from fgrad.tree_util import tree_flatten
 
 from .. import random as _random
@@ -93,14 +94,14 @@ class Entry:
                  "prim", "__weakref__")
 
     def __init__(self, rec, extra, examples, diff):
-        self.program = rec.program
+        self.program = _reordered(rec.program)
         self.spec, self.leaves, self.where, self.mutated = rec.spec, rec.leaves, rec.where, rec.mutated
         self.n_out = len(rec.where)
         self.extra = extra  # weakrefs to the Tensors of closed-over leaves: the program's last inputs
         key_var = rec.program.inputs[len(rec.program.inputs) - len(extra) - 1]
         self.uses_key = _reads(rec.program, key_var)
         self.examples = rec.examples
-        self.prim = _node_primitive(rec.program, examples, diff) if any(diff) else None
+        self.prim = _node_primitive(self.program, examples, diff) if any(diff) else None
 
     def extra_tensors(self, sig):
         """The closed-over Tensors as they are now, or None if one is gone or changed (then restage)."""
@@ -156,6 +157,13 @@ def _contiguous(ct):
     return fnp.get_array_module(ct).ascontiguousarray(ct)
 
 
+def _reordered(program):
+    """``program`` with its matrix products laid out for BLAS: one 2-D product per batched Linear, and
+    weight gradients made in C order (torch's ``.grad`` layout, so no copy per step). The same dot
+    products, possibly rounded differently in the last place, as torch's compiler allows itself."""
+    return transpose_products(flatten_batched_products(program))
+
+
 def _no_jvp(argnum, t, ans, *args, **params):
     raise NotImplementedError("forward-mode AD of a compiled call: torch.func.jvp runs the call eagerly")
 
@@ -164,6 +172,7 @@ def _node_primitive(program, examples, diff):
     """One tape node's primitive for ``program``: its forward saves residuals, its rule runs the staged
     backward once per output cotangent and hands each differentiated input its part."""
     fwd, bwd, _ = vjp_program(program, examples, diff)
+    fwd, bwd = _reordered(fwd), _reordered(bwd)
     n_out = len(program.outputs)
     slot = {argnum: k for k, argnum in enumerate(i for i, d in enumerate(diff) if d)}
     last = max(slot)

@@ -4,6 +4,7 @@ import numpy as np
 import fgrad.nn as fnn
 import fgrad.numpy as fnp
 import fgrad.scipy.special as fsp
+from fgrad.core import VJPTracer
 
 from .. import _dtypes
 from .._device import put
@@ -91,9 +92,13 @@ def binary(fn, name, divide=False):
                     return wrap(fn(da, db))
                 except ValueError:
                     pass  # the general path raises torch's error
-            # two Tensors of one dtype (on the tape, say): nothing to promote
-            dt = input._np_dtype()
-            if dt == other._np_dtype() and not (divide and dt.kind in "biu"):
+            # two Tensors of one dtype (on the tape, say): nothing to promote. (_np_dtype, inlined
+            # for an array or the tape's tracer of one)
+            ra = da._value if type(da) is VJPTracer else da
+            rb = db._value if type(db) is VJPTracer else db
+            dt = ra.dtype if type(ra) is _ndarray else input._np_dtype()
+            if dt == (rb.dtype if type(rb) is _ndarray else other._np_dtype()) and \
+                    not (divide and dt.kind in "biu"):
                 return apply(fn, (input, other), None, name)
         elif (type(other) is _float or type(other) is _int) and isinstance(input, Tensor) and out is None and \
                 input._np_dtype().kind in "fc":
@@ -125,8 +130,11 @@ def unary(fn, name, floating=True):
     def op(input, *, out=None):
         if out is not None:
             no_out(out)
-        if floating and input._np_dtype().kind in "biu":
-            input = to_float(input)
+        if floating:
+            d = input._data  # input._np_dtype(), inlined for an array or the tape's tracer of one
+            r = d._value if type(d) is VJPTracer else d
+            if (r.dtype if type(r) is _ndarray else input._np_dtype()).kind in "biu":
+                input = to_float(input)
         return apply(fn, (input,), None, name)
     return op
 

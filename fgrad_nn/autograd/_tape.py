@@ -13,6 +13,8 @@ from fgrad.core import Node, VJPTrace, VJPTracer, next_order
 
 __all__ = ["TapeTrace", "TapeNode", "TAPE"]
 
+_new = object.__new__
+
 
 class TapeNode(Node):
     __slots__ = ("inputs", "saved", "freed", "tensor", "retains")
@@ -40,9 +42,22 @@ class TapeTrace(VJPTrace):
         self.level = 0
         self.saved = None  # set by the facade's op wrapper around each call; each new node keeps it
 
-    # VJPTrace.process calls make_node(prim, params, vals, ans, parents, args): the class itself (a
-    # class held by a class is not bound to the instance), so a node costs one call, not two.
-    make_node = TapeNode
+    def make_node(self, prim, params, args, ans, parents, inputs):
+        """``TapeNode(prim, params, args, ans, parents, inputs)``, its fields set here: one Python call
+        where calling the class costs its ``__init__`` and the class call around it (every recorded op)."""
+        node = _new(TapeNode)
+        node.prim = prim
+        node.params = params
+        node.args = args
+        node.ans = ans
+        node.parents = parents
+        node.inputs = inputs
+        node.saved = self.saved
+        node.freed = False
+        node.tensor = None
+        node.retains = None
+        node.order = next_order()
+        return node
 
     def leaf_of(self, value, tensor):
         node = TapeNode(None, None, None, value, ())

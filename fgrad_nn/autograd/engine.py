@@ -41,14 +41,16 @@ class _Hooks(BackwardHooks):
 
     def enter(self, node, g):
         """``visit`` where it does something, then what the rules run on, checked against the version
-        counters (both parts of fgrad.core.BackwardHooks.enter, in one call)."""
+        counters (both parts of fgrad.core.BackwardHooks.enter, in one call). Without retain_graph the
+        node is freed here, its saved values handed to the rules (BackwardHooks.done, folded in: one
+        call less per node)."""
         prim = node.prim
-        if prim is None or getattr(node, "retains", None):
-            self.visit(node, g)
+        if type(node) is not TapeNode or prim is None or node.retains:
+            self.visit(node, g)  # (a leaf, or a node with retain_grad() outputs)
             if prim is None:
                 return None
-        if type(node) is not TapeNode:
-            return node.args, node.ans
+            if type(node) is not TapeNode:
+                return node.args, node.ans
         if node.freed:
             raise RuntimeError(_FREED)
         s = node.saved
@@ -57,18 +59,26 @@ class _Hooks(BackwardHooks):
                 for counter, v in s[0]:
                     if counter[0] != v:
                         raise _modified(node, counter, v, "an input")
-            reads = prim.reads_output  # True, False, or the argnums whose rules read it
-            if s[1][0] != s[2] and (reads is True or reads and any(p[0] in reads for p in node.parents)):
-                raise _modified(node, s[1], s[2], "its output")
-        if not self.create:
-            return node.args, node.ans
-        # create_graph: the rules run on tape tracers, so the backward pass is recorded too.
+            if s[1][0] != s[2]:
+                reads = prim.reads_output  # True, False, or the argnums whose rules read it
+                if reads is True or reads and any(p[0] in reads for p in node.parents):
+                    raise _modified(node, s[1], s[2], "its output")
         ans = node.ans
-        if prim.multiple_results:
-            ans = tuple(VJPTracer(TAPE, a, node, k) for k, a in enumerate(ans))
+        if self.create:
+            # create_graph: the rules run on tape tracers, so the backward pass is recorded too.
+            args = list(node.inputs)
+            if prim.multiple_results:
+                ans = tuple(VJPTracer(TAPE, a, node, k) for k, a in enumerate(ans))
+            else:
+                ans = VJPTracer(TAPE, ans, node, 0)
         else:
-            ans = VJPTracer(TAPE, ans, node, 0)
-        return list(node.inputs), ans
+            args = node.args
+        if not self.retain:  # free the node (its values live on in args, ans until its rules have run)
+            node.freed = True
+            # a multi-output node keeps its output count: later passes size its cotangent slots by it
+            node.ans = (None,) * len(ans) if prim.multiple_results else None
+            node.args = node.inputs = None
+        return args, ans
 
     def visit(self, node, g):
         if node.prim is None:
@@ -85,14 +95,6 @@ class _Hooks(BackwardHooks):
                 t = ref()
                 if t is not None and t._data._node is node and (self.only is None or id(t) in self.only):
                     _accumulate_grad(t, g[index] if isinstance(g, list) else g)
-
-    def done(self, node):
-        if not self.retain and type(node) is TapeNode:
-            node.freed = True
-            # a multi-output node keeps its output count: later passes size its cotangent slots by it
-            many = node.prim is not None and node.prim.multiple_results
-            node.ans = (None,) * len(node.ans) if many else None
-            node.args = node.inputs = None
 
 
 def _owned(g):

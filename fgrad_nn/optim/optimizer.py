@@ -138,19 +138,22 @@ class Optimizer:
     def _step_group(self, group):
         hyperparams = self._hyperparameters(group)
         for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state.get(p) or self._init_state(p)
-            praw = _raw(p)
-            fields = _pure.InjectHyperparamsState(hyperparams, {k: _raw(v) for k, v in state.items()})
-            updates, new_state = self._pure_optimizer.update(_raw(p.grad), fields, praw)
-            new_p = _pure.apply_updates(praw, updates)
-            inplace(p, lambda old: new_p)
-            for name, value in _pure.state_fields(new_state.inner_state).items():
-                if value is not None:
-                    state[name] = wrap(value)
-            if state or p in self.state:
-                self.state[p] = state
+            if p.grad is not None:
+                self._update(p, hyperparams)
+
+    def _update(self, p, hyperparams):
+        """One parameter's step through the pure optimizer (a subclass may take a faster in-place way)."""
+        state = self.state.get(p) or self._init_state(p)
+        praw = _raw(p)
+        fields = _pure.InjectHyperparamsState(hyperparams, {k: _raw(v) for k, v in state.items()})
+        updates, new_state = self._pure_optimizer.update(_raw(p.grad), fields, praw)
+        new_p = _pure.apply_updates(praw, updates)
+        inplace(p, lambda old: new_p)
+        for name, value in _pure.state_fields(new_state.inner_state).items():
+            if value is not None:
+                state[name] = wrap(value)
+        if state or p in self.state:
+            self.state[p] = state
 
     # ------------------------------------------------------------------ groups and grads
     def zero_grad(self, set_to_none=True):

@@ -1,5 +1,9 @@
-"""``torch.optim.SGD`` over :func:`fgrad.optim.sgd`."""
+"""``torch.optim.SGD`` over :func:`fgrad.optim.sgd`; on plain arrays the update runs in place on the
+parameter's storage and momentum buffer (the pure rule's arithmetic, no new arrays per step), as torch's does."""
 from fgrad import optim as _pure
+from fgrad.core import Tracer, concrete
+
+from .._tensor import inplace, transform_traced, wrap
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -41,3 +45,55 @@ class SGD(Optimizer):
         self._make_rule(defaults)
         super().__init__(params, defaults)
         _check_flags(fused, foreach, differentiable)
+
+    def _update(self, p, hyperparams):
+        state = self.state.get(p) or {}
+        if not _step_in_place(p, hyperparams, state):
+            super()._update(p, hyperparams)
+        elif state:
+            self.state[p] = state
+
+
+def _plain(a, like):
+    """Whether ``a`` is an array we may read as ``like``'s kind (type, dtype, shape) without a cast."""
+    return type(a) is type(like) and a.dtype == like.dtype and a.shape == like.shape
+
+
+def _step_in_place(p, hp, state):
+    """torch's SGD on raw arrays, the pure rule's operations in its order (maximize, weight decay,
+    momentum buffer updated in place, nesterov, -lr), the result added into p's storage. False, with
+    nothing changed, unless p, its grad and its momentum buffer are plain writeable arrays of one kind."""
+    g, d = p.grad._data, p._data
+    storage = concrete(d)
+    buf = state.get("momentum_buffer")
+    buf = None if buf is None else buf._data
+    if (isinstance(g, Tracer) or transform_traced(d) or callable(hp["lr"]) or not _plain(g, storage)
+            or not getattr(storage.flags, "writeable", True) or set(state) - {"momentum_buffer"}
+            or (buf is not None and (not _plain(buf, storage) or not getattr(buf.flags, "writeable", True)))):
+        return False
+    u = g * -1.0 if hp["maximize"] else g
+    if hp["weight_decay"] != 0:
+        u = u + float(hp["weight_decay"]) * storage
+    momentum = float(hp["momentum"])
+    if momentum != 0:
+        if buf is None:
+            buf = u * 1.0  # the first step's buffer: a copy of the update
+            state["momentum_buffer"] = wrap(buf)
+        else:
+            buf *= momentum
+            buf += (1.0 - float(hp["dampening"])) * u
+        u = u + momentum * buf if hp["nesterov"] else buf
+    lr = -float(hp["lr"])
+    u = u * lr if u is g or u is buf else _scale_into(u, lr)  # never scale the grad or the buffer
+    inplace(p, lambda old: _add_into(old, u))
+    return True
+
+
+def _scale_into(u, c):
+    u *= c
+    return u
+
+
+def _add_into(old, u):
+    old += u
+    return old

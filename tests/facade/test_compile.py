@@ -106,6 +106,17 @@ def test_compiled_equals_uncompiled_and_backward_is_one_node():
         assert not cm(x).requires_grad
 
 
+def test_compiled_linear_gradients_are_contiguous_like_torchs():
+    tm, fm = _pair(_mlp)
+    cm = ft.compile(fm)
+    x = np.random.default_rng(1).standard_normal((5, 6))
+    (tm(torch.tensor(x)) ** 2).sum().backward()
+    (cm(ft.tensor(x)) ** 2).sum().backward()
+    for (n, p), q in zip(tm.named_parameters(), fm.parameters()):
+        assert q.grad.is_contiguous() == p.grad.is_contiguous(), n
+        _close(q.grad, p.grad, f"grad of {n}")
+
+
 def test_optimized_module_is_torchs_wrapper():
     tm, fm = _pair(_convnet)
     ct, cf = torch.compile(tm), ft.compile(fm)

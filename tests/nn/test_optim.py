@@ -291,3 +291,37 @@ def test_group_hyperparameters_are_read_at_every_step(name, group_kw, later):
             opt.step()
         assert_close(tps, fps)
     assert sorted(fopt.state[fps[1]]) == sorted(topt.state[tps[1]])
+
+
+@pytest.mark.parametrize("kw", [{}, {"weight_decay": 0.1}, {"maximize": True, "weight_decay": 0.05},
+                                {"momentum": 0.9}, {"momentum": 0.5, "dampening": 0.1, "weight_decay": 0.1},
+                                {"momentum": 0.8, "nesterov": True, "maximize": True}])
+def test_sgd_updates_the_parameter_storage_in_place(kw):
+    """torch's step writes into the parameter (same storage, its views see the new value) and into its
+    momentum buffer, in float32."""
+    def run(lib):
+        w = lib.tensor(np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+        view = w.detach()[1]
+        opt = lib.optim.SGD([w], lr=0.1, **kw)
+        ptr, bufs = w.data_ptr(), set()
+        for _ in range(3):
+            opt.zero_grad()
+            (w ** 3).sum().backward()
+            opt.step()
+            buf = opt.state[w].get("momentum_buffer") if w in opt.state else None
+            bufs.add(None if buf is None else buf.data_ptr())
+        return w, view, w.data_ptr() == ptr, len(bufs), buf
+
+    (tw, tview, tsame, tn, tbuf), (fw, fview, fsame, fn, fbuf) = run(torch), run(ft)
+    assert fsame and tsame
+    assert fn == tn == 1  # one buffer (or none), written in place
+    if tbuf is not None:
+        want = tbuf.numpy()
+        tol = 8 * np.finfo(np.float32).eps
+        np.testing.assert_allclose(fbuf.numpy(), want, rtol=tol, atol=tol * np.abs(want).max())
+    assert fw.dtype == ft.float32
+    tol = 8 * np.finfo(np.float32).eps  # torch fuses lr into its add: a rounding apart, near 0 too
+    want = tw.detach().numpy()
+    np.testing.assert_allclose(fw.detach().numpy(), want, rtol=tol, atol=tol * np.abs(want).max())
+    np.testing.assert_array_equal(fview.numpy(), fw.detach().numpy()[1])
+    np.testing.assert_array_equal(tview.numpy(), tw.detach().numpy()[1])

@@ -173,6 +173,21 @@ def test_lstm_loss_stages_one_scan_whatever_the_length(T):
     assert sorted(e.params["reverse"] for e in _scan_equations(grad_program)) == [False, True]
 
 
+def test_lstm_weight_gradient_is_one_matmul_after_the_reverse_scan():
+    """The reverse scan carries only the state's cotangents: W_hh's cotangent (a sum of one
+    ``h_t^T dG_t`` per step) is ONE matmul over the stacked (T*N, .) factors after the loop, and
+    the forward scan stacks h untransposed."""
+    T, N = 6, 3
+    layer, params, x, hx, w = _setup("LSTM", dict(input_size=3, hidden_size=4), np.float64, T=T, N=N)
+    program = fgrad.make_jaxpr(fgrad.grad(_loss_fn(layer, x, w)))(params, x, hx)
+    fwd, back = _scan_equations(program)
+    assert [o.shape for o in back.outputs if len(o.shape) < 3] == [(N, 4), (N, 4)]  # dh, dc: no weight
+    assert (T, 4, N) not in [o.shape for o in fwd.outputs]
+    after = program.equations[program.equations.index(back) + 1:]
+    products = [e for e in after if e.prim.name == "matmul" and e.outputs[0].shape == (4, 16)]
+    assert [e.inputs[0].shape for e in products] == [(4, T * N)]
+
+
 def test_bidirectional_layers_stage_a_reverse_scan_per_layer():
     layer, params, x, hx, w = _setup("GRU", dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True),
                                      np.float64)
