@@ -611,10 +611,13 @@ def backward_pass(roots, leaves, *, hooks=None):
     done = None if hooks is None or type(hooks).done is BackwardHooks.done else hooks.done
     heap, pop, get, push, heappop = cts.heap, cts.pop, cts.get, heapq.heappush, heapq.heappop
     node = None  # the node to run next when it is known without the heap (a chain's next link)
+    gn = None  # that node's cotangent, held here rather than in cts
     while node is not None or heap:
         if node is None:
             node = heappop(heap)[1]
-        g = pop(node)
+            g = pop(node)
+        else:
+            g = gn
         if node in wanted:
             wanted[node] = g
         prim = node.prim
@@ -641,23 +644,31 @@ def backward_pass(roots, leaves, *, hooks=None):
                 ct = rules(argnum, g, ans, *args, **params)
             elif params:
                 ct = rules[argnum](g, ans, *args, **params)
+            elif len(args) == 1:  # a call of known arity costs less than one through *args
+                ct = rules[argnum](g, ans, args[0])
+            elif len(args) == 2:
+                ct = rules[argnum](g, ans, args[0], args[1])
             else:
                 ct = rules[argnum](g, ans, *args)
             if ct is None:
                 continue
+            if parent is nxt:  # the held parent again (x * x)
+                gn = _add(gn, ct)
+                continue
             # _accumulate, inlined for the common case: the parent's first single-output cotangent
             pp = parent.prim
             if (pp is None or not pp.multiple_results) and get(parent) is None:
-                cts[parent] = ct
                 if held and nxt is None:
-                    nxt = parent
+                    nxt, gn = parent, ct
                 else:
+                    cts[parent] = ct
                     push(heap, (parent.order, parent))
             else:
                 _accumulate(cts, parent, index, ct)
         if done is not None:
             done(node)
-        if nxt is not None and heap:
+        if nxt is not None and heap:  # another node joined: the held one waits its turn
+            cts[nxt] = gn
             push(heap, (nxt.order, nxt))
             nxt = None
         node = nxt

@@ -91,3 +91,14 @@ def test_a_custom_rules_node_carries_an_unregistered_primitive():
     assert prim.multiple_results and not prim.linear and prim.reads_output is True
     with pytest.raises(TypeError, match="forward-mode"):
         fgrad.jvp(ident, (1.0,), (1.0,))
+
+
+def test_backward_adds_both_cotangents_of_a_value_used_twice_by_one_op():
+    """``x * x`` and ``sin(x) * sin(x)``: one node with the same parent on both sides (the backward
+    loop's chain fast path must add both contributions), at first and second order."""
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum(v * v))(x), 2 * x, rtol=1e-15)
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum(fnp.sin(v) * fnp.sin(v)))(x),
+                               2 * np.sin(x) * np.cos(x), rtol=1e-14)
+    np.testing.assert_allclose(fgrad.hessian(lambda v: fnp.sum(v * v * v))(x), np.diag(6 * x), rtol=1e-14)
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum((v + v) * (v * 1.5 + 2.0)))(x), 6 * x + 4, rtol=1e-14)

@@ -25,6 +25,7 @@ from fgrad.numpy import get_array_module as array_module, result_type as _dtype,
 
 from .base import Layer, kaiming_uniform, need_key, split_key, xavier_normal, xavier_uniform
 from .dropout import dropout
+from .linear import linear
 from .torch_rules import size_str
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention"]
@@ -35,8 +36,20 @@ def _t(x):
 
 
 def _linear(x, w, b=None):
-    y = fnp.matmul(x, fnp.transpose(w))
-    return y if b is None else y + b
+    return linear(x, w, b)  # the linear primitive: the weight's cotangent comes out C-ordered
+
+
+def _heads(t, num_heads, head_dim):
+    """(L, N, E) -> (N, heads, L, head_dim): a view (splitting E never copies)."""
+    L, N = _shape(t)[:2]
+    return fnp.transpose(fnp.reshape(t, (L, N, num_heads, head_dim)), (1, 2, 0, 3))
+
+
+def _flat_heads(q, k, v, static_k, static_v, n, head_dim):
+    """(L, N, E) -> (N * heads, L, head_dim) each; a given static key/value is already so."""
+    def flat(t):
+        return fnp.swapaxes(fnp.reshape(t, (_shape(t)[0], n, head_dim)), 0, 1)
+    return flat(q), static_k if static_k is not None else flat(k), static_v if static_v is not None else flat(v)
 
 
 def _is_bool(m):
@@ -210,12 +223,13 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     elif not (bias_k is None and bias_v is None):
         raise AssertionError("bias_k and bias_v must both be given or both be None")
 
-    # (L, N, E) -> (N * heads, L, head_dim)
-    q = fnp.swapaxes(fnp.reshape(q, (tgt_len, bsz * num_heads, head_dim)), 0, 1)
-    k = static_k if static_k is not None else fnp.swapaxes(fnp.reshape(k, (_shape(k)[0], bsz * num_heads,
-                                                                           head_dim)), 0, 1)
-    v = static_v if static_v is not None else fnp.swapaxes(fnp.reshape(v, (_shape(v)[0], bsz * num_heads,
-                                                                           head_dim)), 0, 1)
+    # The fused path's (L, N, E) -> (N, heads, L, head_dim) is a view (no copy of a column slice of the
+    # packed projection); the others go through (N * heads, L, head_dim), as torch's reference does.
+    fused = not need_weights and static_k is None and static_v is None and not add_zero_attn
+    if fused:
+        q, k, v = (_heads(t, num_heads, head_dim) for t in (q, k, v))
+    else:
+        q, k, v = _flat_heads(q, k, v, static_k, static_v, bsz * num_heads, head_dim)
     if add_zero_attn:
         k = fnp.pad(k, [(0, 0), (0, 1), (0, 0)])
         v = fnp.pad(v, [(0, 0), (0, 1), (0, 0)])
@@ -223,7 +237,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             attn_mask = _pad_last(attn_mask)
         if key_padding_mask is not None:
             key_padding_mask = _pad_last(key_padding_mask)
-    src_len = _shape(k)[1]
+    src_len = _shape(k)[-2]
 
     if key_padding_mask is not None:
         if _shape(key_padding_mask) != (bsz, src_len):
@@ -260,9 +274,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             attn_mask = fnp.expand_dims(attn_mask, 0)
         else:
             attn_mask = fnp.reshape(attn_mask, (bsz, num_heads, -1, src_len))
-    q = fnp.reshape(q, (bsz, num_heads, tgt_len, head_dim))
-    k = fnp.reshape(k, (bsz, num_heads, src_len, head_dim))
-    v = fnp.reshape(v, (bsz, num_heads, src_len, head_dim))
+    if not fused:
+        q = fnp.reshape(q, (bsz, num_heads, tgt_len, head_dim))
+        k = fnp.reshape(k, (bsz, num_heads, src_len, head_dim))
+        v = fnp.reshape(v, (bsz, num_heads, src_len, head_dim))
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, dropout_key=dropout_key)
     out = fnp.reshape(fnp.transpose(out, (2, 0, 1, 3)), (bsz * tgt_len, embed_dim))
     out = fnp.reshape(_linear(out, out_proj_weight, out_proj_bias), (tgt_len, bsz, embed_dim))

@@ -12,6 +12,8 @@ import math
 import numpy as np
 
 import fgrad.numpy as fnp
+from fgrad import batching
+from fgrad.core import Primitive as defprim
 
 from .base import Layer, bias_uniform, kaiming_uniform, split_key
 from .torch_rules import shape_str
@@ -33,8 +35,65 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a} and {b})")
     if bias is not None and len(ws) == 2:
         _check_bias(_shape(bias), (math.prod(xs[:-1]), ws[0]))
-    y = fnp.matmul(input, fnp.transpose(weight) if len(ws) == 2 else weight)
+    if len(ws) == 2 and len(xs) >= 2:
+        y = _linear.bind(input, weight)
+    else:
+        y = fnp.matmul(input, fnp.transpose(weight) if len(ws) == 2 else weight)
     return y if bias is None else y + bias
+
+
+# ------------------------------------------------------------------ the x @ w.T primitive
+
+# A primitive rather than matmul(x, transpose(w)): that composite's weight cotangent is the transposed
+# view (x^T g)^T, so an in-place update of the C-ordered weight mixes layouts (a slow strided loop).
+# Here it is the C-ordered product g^T x, as torch's linear backward computes it. Forward values are
+# matmul(x, w.T) over x's rows: a batched x is folded into one matrix (one GEMM, as torch's linear folds
+# its input; NumPy would loop over the batch).
+
+def _linear_impl(x, w):
+    if x.ndim == 2:
+        return x @ w.T  # (the operator: NumPy or CuPy, whichever holds the arrays)
+    rows = math.prod(x.shape[:-1])
+    return (x.reshape(rows, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+
+
+def _rows(a):
+    s = _shape(a)
+    return fnp.reshape(a, (math.prod(s[:-1]), s[-1]))  # explicit rows: -1 is ambiguous with a 0 axis
+
+
+def _linear_vjp_x(g, ans, x, w):
+    return fnp.reshape(fnp.matmul(_rows(g), w), _shape(x))
+
+
+def _linear_vjp_w(g, ans, x, w):
+    return fnp.matmul(fnp.transpose(_rows(g)), _rows(x))
+
+
+def _linear_batch(prim, args, dims, params):
+    """An unmapped weight: the batch is one more leading axis of x. A mapped weight: one batched matmul
+    over x's rows (batch first)."""
+    (x, w), (dx, dw) = args, dims
+    nx = len(batching._shape(x))
+    if dw is None:
+        return (_linear.bind(x, w), dx) if dx < nx - 1 else (_linear.bind(batching.moveaxis(x, dx, 0), w), 0)
+    size = batching.axis_size(args, dims)
+    w = batching.to_front(w, dw)
+    if dx is None:
+        lead = batching._shape(x)[:-1]
+        xr = batching.reshape(x, (math.prod(lead), batching._shape(x)[-1]))
+    else:
+        x = batching.to_front(x, dx)
+        lead = batching._shape(x)[1:-1]
+        xr = batching.reshape(x, (size, math.prod(lead), batching._shape(x)[-1]))
+    out = fnp.matmul(xr, fnp.swapaxes(w, -1, -2))
+    return batching.reshape(out, (size,) + tuple(lead) + (batching._shape(w)[1],)), 0
+
+
+_linear = defprim("linear", _linear_impl,
+                  vjp=(_linear_vjp_x, _linear_vjp_w),
+                  jvp=(lambda t, ans, x, w: _linear.bind(t, w), lambda t, ans, x, w: _linear.bind(x, t)),
+                  reads_output=False, batch=_linear_batch)
 
 
 def _check_bias(bs, target):

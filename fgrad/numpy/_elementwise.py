@@ -14,6 +14,8 @@ from ..core import Tracer, concrete
 from . import _creation, _indexing, _reductions, _shape
 from ._util import defprim, public, shape
 
+_ndarray = np.ndarray
+
 __all__ = []  # filled by _export
 
 
@@ -59,6 +61,22 @@ def unary(name, impl, deriv, **flags):
     return _export(public(prim))
 
 
+def unary_dx(name, impl, dx):
+    """``unary`` for a derivative that is another public unary function ``dx`` of ``x`` (sin: cos).
+
+    The rules call ``dx``'s implementation straight on a raw NumPy ``x`` (what ``dx`` would reach,
+    two Python calls less on every backward step); anything else goes through ``dx`` itself.
+
+    >>> sin = unary_dx("sin", np.sin, cos)
+    """
+    d_impl = dx.primitive.impl
+    prim = defprim(name, impl,
+                   vjp=(lambda g, ans, x: g * (d_impl(x) if type(x) is _ndarray else dx(x)),),
+                   jvp=(lambda t, ans, x: t * (d_impl(x) if type(x) is _ndarray else dx(x)),),
+                   batch=batching.elementwise, reads_output=False)
+    return _export(public(prim))
+
+
 def binary(name, impl, d0, d1, **flags):
     """Register ``name`` with partials ``d0, d1 (ans, x, y)``; ``None`` = no derivative.
 
@@ -87,9 +105,27 @@ def nondiff(name, impl, batch=batching.elementwise):
     return _export(public(defprim(name, impl, nondiff=True, batch=batch)))
 
 
+def _add_vjp0(g, ans, x, y):
+    return g if type(x) is _ndarray and g.shape == x.shape else unbroadcast(g, x)  # one call less per node
+
+
+def _add_vjp1(g, ans, x, y):
+    return g if type(y) is _ndarray and g.shape == y.shape else unbroadcast(g, y)
+
+
+def _mul_vjp0(g, ans, x, y):
+    ct = g * y
+    return ct if type(x) is _ndarray and ct.shape == x.shape else unbroadcast(ct, x)  # as in _add_vjp0
+
+
+def _mul_vjp1(g, ans, x, y):
+    ct = g * x
+    return ct if type(y) is _ndarray and ct.shape == y.shape else unbroadcast(ct, y)
+
+
 # Linear ones: their rules skip the multiplication by a constant partial.
 _add = defprim("add", np.add,
-               vjp=(lambda g, ans, x, y: unbroadcast(g, x), lambda g, ans, x, y: unbroadcast(g, y)),
+               vjp=(_add_vjp0, _add_vjp1),
                jvp=(lambda t, ans, x, y: _broadcast_like(t, ans), lambda t, ans, x, y: _broadcast_like(t, ans)),
                batch=batching.elementwise, linear=True)
 add = _export(public(_add))
@@ -106,7 +142,7 @@ _positive = defprim("positive", np.positive, vjp=(lambda g, ans, x: g,), jvp=(la
 positive = _export(public(_positive))
 
 _multiply = defprim("multiply", np.multiply,  # binary()'s rules with the partials (y, x) written in
-                    vjp=(lambda g, ans, x, y: unbroadcast(g * y, x), lambda g, ans, x, y: unbroadcast(g * x, y)),
+                    vjp=(_mul_vjp0, _mul_vjp1),
                     jvp=(lambda t, ans, x, y: _broadcast_like(t * y, ans),
                          lambda t, ans, x, y: _broadcast_like(t * x, ans)),
                     batch=batching.elementwise, reads_output=False)
@@ -142,7 +178,7 @@ sqrt = unary("sqrt", np.sqrt, lambda a, x: 0.5 / a)
 cbrt = unary("cbrt", np.cbrt, lambda a, x: 1 / (3 * a * a))
 exp = unary("exp", np.exp, lambda a, x: a)
 exp2 = unary("exp2", np.exp2, lambda a, x: a * math.log(2.0))
-expm1 = unary("expm1", np.expm1, lambda a, x: exp(x))  # not a + 1: that cancels for x << 0
+expm1 = unary_dx("expm1", np.expm1, exp)  # exp(x), not a + 1: that cancels for x << 0
 log = unary("log", np.log, lambda a, x: 1 / x, reads_output=False)
 log2 = unary("log2", np.log2, lambda a, x: 1 / (x * math.log(2.0)), reads_output=False)
 log10 = unary("log10", np.log10, lambda a, x: 1 / (x * math.log(10.0)), reads_output=False)
@@ -151,16 +187,16 @@ logaddexp = binary("logaddexp", np.logaddexp, lambda a, x, y: exp(x - a), lambda
 logaddexp2 = binary("logaddexp2", np.logaddexp2,
                     lambda a, x, y: exp2(x - a), lambda a, x, y: exp2(y - a))
 
-sin = unary("sin", np.sin, lambda a, x: cos(x), reads_output=False)
 cos = unary("cos", np.cos, lambda a, x: -sin(x), reads_output=False)
+sin = unary_dx("sin", np.sin, cos)
 tan = unary("tan", np.tan, lambda a, x: 1 + a * a)
 arcsin = unary("arcsin", np.arcsin, lambda a, x: 1 / sqrt(1 - x * x), reads_output=False)
 arccos = unary("arccos", np.arccos, lambda a, x: -1 / sqrt(1 - x * x), reads_output=False)
 arctan = unary("arctan", np.arctan, lambda a, x: 1 / (1 + x * x), reads_output=False)
 arctan2 = binary("arctan2", np.arctan2,
                  lambda a, x, y: y / (x * x + y * y), lambda a, x, y: -x / (x * x + y * y), reads_output=False)
-sinh = unary("sinh", np.sinh, lambda a, x: cosh(x), reads_output=False)
 cosh = unary("cosh", np.cosh, lambda a, x: sinh(x), reads_output=False)
+sinh = unary_dx("sinh", np.sinh, cosh)
 tanh = unary("tanh", np.tanh, lambda a, x: 1 - a * a)
 arcsinh = unary("arcsinh", np.arcsinh, lambda a, x: 1 / sqrt(x * x + 1), reads_output=False)
 arccosh = unary("arccosh", np.arccosh, lambda a, x: 1 / sqrt(x * x - 1))

@@ -47,12 +47,14 @@ def nothing_saveable(*_, **__):
 
 def dots_saveable(prim, *avals, **params):
     """Save the results of matrix products (``matmul``, ``einsum``); recompute the rest."""
-    return prim.name in ("matmul", "einsum")
+    return prim.name in ("matmul", "einsum", "linear")
 
 
 def dots_with_no_batch_dims_saveable(prim, *avals, **params):
     """Save matrix products whose operands share no batch dimension (a 2-D operand, or an einsum
     with no index common to the operands and the output)."""
+    if prim.name == "linear":  # x @ w.T with a 2-D weight
+        return True
     if prim.name == "matmul":
         return min(len(a.shape) for a in avals) <= 2
     if prim.name == "einsum":

@@ -167,7 +167,7 @@ def inplace_plan(program, donated=()):
 
 
 # Primitives whose NumPy/CuPy implementation always returns a new array (never a view, never an input).
-_ALLOCATES = frozenset({"matmul", "where", "concatenate"})
+_ALLOCATES = frozenset({"matmul", "linear", "where", "concatenate"})
 # Ones whose result never shares memory with their inputs, though a later ufunc may not take it as a
 # buffer (a reduction may give a NumPy scalar; a reversed cumsum is a flipped view of a new array).
 _COPIES = frozenset({"sum", "prod", "max", "min", "argmax", "argmin", "cumsum", "cumprod", "all", "any"})

@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 import fgrad.numpy as fnp
 from fgrad.testing import strategies as fst
 
+from fgrad.nn.linear import linear as _nn_linear
+
 from ._spec import Spec
 
 
@@ -59,6 +61,10 @@ SPECS = [
     Spec("matmul", fnp.dot, _pair("ank", "bkm"), reference=np.dot),
     Spec("matmul", lambda a, b: fnp.tensordot(a, b, axes=([0, 2], [2, 0])), _pair("abc", "cda"),
          reference=lambda a, b: np.tensordot(a, b, axes=([0, 2], [2, 0]))),
+
+    # fgrad.nn's linear primitive: x @ w.T
+    Spec("linear", _nn_linear, _pair("nk", "mk"), reference=lambda x, w: x @ w.T),
+    Spec("linear", _nn_linear, _pair("bnk", "mk"), reference=lambda x, w: x @ w.T),
 
     # einsum
     _ein("ij,jk->ik"),
