@@ -105,6 +105,28 @@ def jax_or_skip(env):
     return jax
 
 
+def torch_sgd_step(opt, loss_fn):
+    """A torch-style training step (torch or ``fgrad_nn``): ``loss_fn()``, zero_grad, backward, ``opt.step()``."""
+    def step(state):
+        loss = loss_fn()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return state, loss.detach()
+    return step
+
+
+def jax_sgd_step(jax, loss_fn, lr):
+    """``jax.jit`` of the whole step: value_and_grad of ``loss_fn(params)`` and the SGD update."""
+    vg = jax.value_and_grad(loss_fn)
+
+    @jax.jit
+    def step(params):
+        loss, grads = vg(params)
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), loss
+    return step
+
+
 def _current_cpu():
     """The CPU this process runs on now (field 39 of /proc/self/stat); the first allowed one if unknown."""
     try:

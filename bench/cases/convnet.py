@@ -10,6 +10,8 @@ kernel offset): the floor. ``fgrad`` is the PURE face: ``fgrad.nn`` (serial of
 Conv2d/ReLU/Flatten/Linear) differentiated by ``fgrad.value_and_grad``. ``facade`` (fgrad_nn) is
 the PyTorch FACADE: the torch contestant's code with ``import fgrad_nn as torch``.
 """
+
+from _harness import jax_sgd_step, torch_sgd_step
 TITLE = "conv net training step: batch 64 of 3x32x32, conv5x5(3->32)-ReLU-conv3x3(32->16)-ReLU-linear(->10), SGD"
 VARIANTS = ("float32", "float64")
 WARMUP, REPS = 3, 20
@@ -141,12 +143,7 @@ def _torch_like(torch, env, device, compiled=False):
     if compiled:
         model = torch.compile(model)
 
-    def step(state):
-        loss = F.cross_entropy(model(x), labels)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return state, loss.detach()
+    step = torch_sgd_step(opt, lambda: F.cross_entropy(model(x), labels))
 
     return None, step
 
@@ -186,12 +183,7 @@ def make_jax(env):
         logits = h.reshape(BATCH, -1) @ p["W3"].T + p["b3"]  # torch's flatten order (C, H, W)
         return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits, axis=-1), axis=-1))
 
-    vg = jax.value_and_grad(loss_fn)
-
-    @jax.jit
-    def step(params):
-        loss, grads = vg(params)
-        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+    step = jax_sgd_step(jax, loss_fn, LR)
 
     return {k: d[k] for k in NAMES}, step
 

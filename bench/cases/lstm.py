@@ -6,6 +6,8 @@ gate order i, f, g, o) and an SGD update. 35 small recurrent matrix products for
 35 backward, plus the big input-projection and weight-gradient products: this measures the
 per-step overhead of a Python-level time loop.
 """
+
+from _harness import jax_sgd_step
 TITLE = "LSTM 128->256 training step: length 35, batch 20, MSE to a random target, SGD"
 VARIANTS = ("float32", "float64")
 WARMUP, REPS = 5, 40
@@ -225,12 +227,7 @@ def make_jax(env):
         d = hs - y
         return 0.5 * jnp.mean(d * d)
 
-    vg = jax.value_and_grad(loss_fn)
-
-    @jax.jit
-    def step(params):
-        loss, grads = vg(params)
-        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+    step = jax_sgd_step(jax, loss_fn, LR)
 
     return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
 

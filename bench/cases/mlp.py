@@ -5,6 +5,8 @@ with one-hot labels ``Y``, its gradient w.r.t. every weight and bias, and the
 update ``p <- p - LR * grad``. Six matrix products forward and about twice that
 backward dominate, so this case measures how close the engine gets to the BLAS floor.
 """
+
+from _harness import torch_sgd_step
 TITLE = "MLP 784-512-512-10 training step: batch 128, ReLU, softmax cross-entropy, SGD"
 VARIANTS = ("float32", "float64")
 WARMUP, REPS = 10, 100
@@ -152,12 +154,7 @@ def _facade(env, compiled):
     if compiled:
         model = torch.compile(model)
 
-    def step(state):
-        loss = F.cross_entropy(model(x), labels)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return state, loss.detach()
+    step = torch_sgd_step(opt, lambda: F.cross_entropy(model(x), labels))
 
     return None, step
 

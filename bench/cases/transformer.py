@@ -7,6 +7,8 @@ LayerNorms.
 """
 import math
 
+from _harness import jax_sgd_step, torch_sgd_step
+
 TITLE = "TransformerEncoderLayer training step: batch 16, length 64, d_model 256, 8 heads, ff 1024, SGD"
 VARIANTS = ("float32", "float64")
 WARMUP, REPS = 5, 30
@@ -150,12 +152,7 @@ def _torch_like(torch, env, compiled=False):
     if compiled:
         layer = torch.compile(layer)
 
-    def step(state):
-        loss = 0.5 * ((layer(x) - y) ** 2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return state, loss.detach()
+    step = torch_sgd_step(opt, lambda: 0.5 * ((layer(x) - y) ** 2).mean())
 
     return None, step
 
@@ -205,12 +202,7 @@ def make_jax(env):
         d = out - Y
         return 0.5 * jnp.mean(d * d)
 
-    vg = jax.value_and_grad(loss_fn)
-
-    @jax.jit
-    def step(params):
-        loss, grads = vg(params)
-        return jax.tree_util.tree_map(lambda p, g: p - LR * g, params, grads), loss
+    step = jax_sgd_step(jax, loss_fn, LR)
 
     return {k: jnp.asarray(v) for k, v in _params(env.data).items()}, step
 
