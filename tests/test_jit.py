@@ -488,3 +488,22 @@ def test_random_under_jit_draws_per_key_as_eagerly():
     g = fgrad.jit(fgrad.grad(lambda mu, k: fnp.sum(draw(k, mu)[0] * draw(k, mu)[1][0])))
     np.testing.assert_allclose(g(0.5, keys[0]), fgrad.grad(lambda mu, k: fnp.sum(draw(k, mu)[0] * draw(k, mu)[1][0]))(
         0.5, keys[0]), rtol=1e-12)
+
+
+def test_values_that_decide_a_shape_or_branch_are_refused_or_branch_free_under_jit():
+    """``fnp`` functions whose value decides a shape raise JAX's error under jit instead of baking one
+    example into the program; the ones JAX stages (linspace of traced ends, cond of a singular matrix,
+    average) agree with JAX on a second, different argument."""
+    both_raise(lambda L: L.jit(lambda n: L.np.arange(n)), 5, exc_name="ConcretizationTypeError")
+    staged = {}  # one jitted function per library: the second argument replays the first one's program
+
+    def once(name, make):
+        return lambda L: staged.setdefault((name, id(L)), L.jit(make(L)))
+
+    for a, b in ((0.0, 1.0), (2.0, 2.0)):  # the second: a zero step, NumPy's other branch
+        agree(once("linspace", lambda L: lambda a, b: L.np.linspace(a, b, 5)), a, b)
+    singular, regular = np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[2.0, 1.0], [1.0, 3.0]])
+    for m in (regular, singular):
+        agree(once("cond", lambda L: L.np.linalg.cond), m)
+    w = np.array([1.0, 3.0])
+    agree(once("average", lambda L: lambda x, w: L.np.average(x, weights=w)), np.array([2.0, 4.0]), w)

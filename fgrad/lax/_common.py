@@ -14,6 +14,7 @@ from .. import numpy as fnp
 from ..batching import vmap
 from ..core import Tracer, concrete
 from ..staging import Program, Var, eval_program, example_of, stage
+from ..staging.passes import DEPENDENCY_RULES, depends
 from ..staging.program import aval_text
 from ..transforms import jvp
 from ..tree_util import tree_flatten, tree_structure
@@ -82,27 +83,6 @@ def stage_flat(fun, examples):
     """Stage ``fun(*leaves) -> list of leaves`` on concrete ``examples`` (``fgrad.staging.Staged``)."""
     examples = list(examples)
     return stage(lambda *a: list(fun(*a)), examples, tree_structure(tuple(examples)))
-
-
-DEPENDENCY_RULES = {}
-"""Primitive -> ``rule(params, in_flags) -> out_flags``: which outputs of a control-flow equation read
-which inputs, looking inside its programs. Without it every output reads every input; with it a
-JVP program's primal outputs stay apart from its tangents (``jacfwd`` of a nested scan needs that)."""
-
-
-def depends(program, flags, precise=True):
-    """Per output of ``program``: does it read an input flagged in ``flags`` (through any equation)?
-    ``precise=False``: every output of an equation reads all its inputs (what splitting a program
-    by equations needs)."""
-    marked = {id(v) for v, f in zip(program.inputs, flags) if f}
-    for eqn in program.equations:
-        ins = [isinstance(a, Var) and id(a) in marked for a in eqn.inputs]
-        if not any(ins):
-            continue
-        rule = DEPENDENCY_RULES.get(eqn.prim) if precise else None
-        outs = rule(eqn.params, ins) if rule is not None else [True] * len(eqn.outputs)
-        marked.update(id(o) for o, f in zip(eqn.outputs, outs) if f)
-    return [isinstance(o, Var) and id(o) in marked for o in program.outputs]
 
 
 def carry_fixpoint(program, before, carry, after, n_out_carry=None):

@@ -8,7 +8,7 @@ from ..core import PRIMITIVES
 from .program import Equation, Literal, Program, Var
 
 __all__ = ["optimize", "eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants", "simplify",
-           "last_uses", "transpose_products", "flatten_batched_products"]
+           "last_uses", "transpose_products", "flatten_batched_products", "depends", "DEPENDENCY_RULES"]
 
 
 def optimize(program, xp=None):
@@ -328,3 +328,24 @@ def partial_eval(program, unknown_inputs):
         known_ins, known_eqns, [o for o, u in zip(program.outputs, out_unknown) if not u] + residuals))
     unknown_part = Program(residuals + unknown_ins, unknown_part.equations, unknown_outs)
     return known, unknown_part, out_unknown, len(residuals)
+
+
+DEPENDENCY_RULES = {}
+"""Primitive -> ``rule(params, in_flags) -> out_flags``: which outputs of a control-flow equation read
+which inputs, looking inside its programs (``fgrad.lax`` registers its primitives'). Without it every output reads every input; with it a
+JVP program's primal outputs stay apart from its tangents (``jacfwd`` of a nested scan needs that)."""
+
+
+def depends(program, flags, precise=True):
+    """Per output of ``program``: does it read an input flagged in ``flags`` (through any equation)?
+    ``precise=False``: every output of an equation reads all its inputs (what splitting a program
+    by equations needs)."""
+    marked = {id(v) for v, f in zip(program.inputs, flags) if f}
+    for eqn in program.equations:
+        ins = [isinstance(a, Var) and id(a) in marked for a in eqn.inputs]
+        if not any(ins):
+            continue
+        rule = DEPENDENCY_RULES.get(eqn.prim) if precise else None
+        outs = rule(eqn.params, ins) if rule is not None else [True] * len(eqn.outputs)
+        marked.update(id(o) for o, f in zip(eqn.outputs, outs) if f)
+    return [isinstance(o, Var) and id(o) in marked for o in program.outputs]

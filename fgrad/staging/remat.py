@@ -24,7 +24,7 @@ from ..core import Primitive, Tracer
 from ..transforms import jvp
 from ..tree_util import tree_flatten, tree_unflatten
 from .autodiff import vjp_program
-from .passes import eliminate_dead_code
+from .passes import depends, eliminate_dead_code
 from .program import Program, Var
 from .replay import compile_program  # noqa: F401  (it makes a Program callable: its replay)
 from .trace import eval_program, example_of, stage
@@ -242,7 +242,7 @@ def _joint_jvp(primals, tangents, *, jaxpr, prevent_cse, policy, diff):
     outs = _bind(program, list(primals) + given, prevent_cse, policy)
     n_out = len(jaxpr.outputs)
     ans, touts = outs[:n_out], outs[n_out:]
-    moved = _depends(jaxpr, which)  # an output that no tangent reaches has none (a symbolic zero)
+    moved = depends(jaxpr, which, precise=False)  # an output that no tangent reaches has none (a symbolic zero)
     return tuple(ans), tuple(t if m and _inexact(a) else None for a, t, m in zip(ans, touts, moved))
 
 
@@ -259,20 +259,11 @@ def _jvp_program(jaxpr, which, primals, tangents):
     return stage(pushforward, flat, tree).program
 
 
-def _depends(program, flags):
-    """For each output of ``program``: does it depend on an input flagged in ``flags``?"""
-    marked = {id(v) for v, f in zip(program.inputs, flags) if f}
-    for eqn in program.equations:
-        if any(isinstance(a, Var) and id(a) in marked for a in eqn.inputs):
-            marked.update(id(o) for o in eqn.outputs)
-    return [isinstance(o, Var) and id(o) in marked for o in program.outputs]
-
-
 def _batch(prim, args, dims, params):
     key = ("vmap", tuple(dims), tuple((np.shape(example_of(a)), str(getattr(example_of(a), "dtype", type(a))))
                                       for a in args))
     jaxpr = params["jaxpr"]
-    out_dims = [0 if b else None for b in _depends(jaxpr, [d is not None for d in dims])]
+    out_dims = [0 if b else None for b in depends(jaxpr, [d is not None for d in dims], precise=False)]
 
     def build():
         mapped = vmap(lambda *xs: eval_program(jaxpr, list(xs)), in_axes=tuple(dims), out_axes=out_dims)
