@@ -1,15 +1,15 @@
 """Reverse mode of a staged program, itself staged: a forward program that saves what the backward
 reads, and a backward program from those residuals and the output cotangents.
 
->>> fwd, bwd, n_res = vjp_program(program)
->>> *outs_and_res = fwd(*primals); cts = bwd(*res, *out_cts)
+>>> fwd, bwd, n_res = vjp_program(program, primals)
+>>> outs_and_res = fwd(*primals)        # the outputs, then n_res residuals
+>>> cts = bwd(*outs_and_res[-n_res:], *out_cts)
 """
-import numpy as np
-
+from .. import backend
 from ..transforms import vjp
 from ..tree_util import tree_flatten
 from .passes import partial_eval
-from .program import Program, Var
+from .program import Program, Var, shape_dtype
 from .trace import eval_program, stage
 
 __all__ = ["vjp_program"]
@@ -33,8 +33,8 @@ def vjp_program(program, examples, diff=None):
         outs, pullback = vjp(f, *[p for p, di in zip(primals, diff) if di])
         return outs, list(pullback(list(cts)))
 
-    out_examples = eval_program(program, list(examples))
-    ct_examples = [np.zeros(np.shape(o), getattr(o, "dtype", None) or np.result_type(o)) for o in out_examples]
+    xp = backend.get_array_module(*examples)  # the cotangents' examples live where the primals do
+    ct_examples = [xp.zeros(*shape_dtype(o)) for o in program.outputs]
     staged = stage(joint, list(examples) + ct_examples, tree_flatten((list(examples), ct_examples))[1])
     assert not staged.captured
     joint_program = staged.program
@@ -52,3 +52,4 @@ def vjp_program(program, examples, diff=None):
     fwd = Program(known.inputs, known.equations, known_outs[:n_out] + residuals + extra)
     bwd = Program(residuals + extra + unknown.inputs[n_res:], unknown.equations, grads)
     return fwd, bwd, n_res + len(extra)
+

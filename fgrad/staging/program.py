@@ -8,7 +8,7 @@
 """
 import numpy as np
 
-__all__ = ["Var", "Literal", "Equation", "Program", "ShapedArray", "aval_text"]
+__all__ = ["Var", "Literal", "Equation", "Program", "ShapedArray", "aval_text", "shape_dtype"]
 
 
 class ShapedArray:
@@ -109,7 +109,7 @@ class Program:
     invars = property(lambda self: self.inputs)
     outvars = property(lambda self: self.outputs)
     in_avals = property(lambda self: [v.aval for v in self.inputs])
-    out_avals = property(lambda self: [ShapedArray(*_shape_dtype(o)) for o in self.outputs])
+    out_avals = property(lambda self: [ShapedArray(*shape_dtype(o)) for o in self.outputs])
 
     @property
     def consts(self):
@@ -122,7 +122,8 @@ class Program:
         return str(self)
 
 
-def _shape_dtype(atom):
+def shape_dtype(atom):
+    """A Var's or a constant's (shape, dtype)."""
     if isinstance(atom, Var):
         return atom.shape, atom.dtype
     v = atom.value
@@ -188,7 +189,7 @@ class _ProgramPrinter:
         return self.names[atom]
 
     def typed(self, atom):
-        shape, dtype = _shape_dtype(atom)
+        shape, dtype = shape_dtype(atom)
         return f"{self.name(atom)}:{aval_text(shape, dtype)}"
 
     def param(self, value, indent):
