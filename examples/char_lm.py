@@ -2,16 +2,21 @@
 
 It trains on the source text of a standard-library module (no download): Embedding ->
 2-layer LSTM -> Linear, cross-entropy on the next character, Adam, gradient clipping.
-Shows a plain-text progress bar with the loss falling, then samples some text.
+Shows a progress bar (tqdm, from the ``demo`` extra; plain lines without it) with the loss
+falling, then samples some text.
 
     python examples/char_lm.py                 # 200 steps: about 30 s on an idle 2-core CPU
     python examples/char_lm.py --steps 100     # quicker
 """
+from __future__ import annotations
+
 import argparse
 import inspect
+import os
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,28 +24,26 @@ import fgrad_nn as torch
 import fgrad_nn.nn.functional as F
 from fgrad_nn import nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _progress import progress  # noqa: E402
+
 
 class CharLM(nn.Module):
-    def __init__(self, vocab, embed=32, hidden=128, layers=2, dropout=0.1):
+    def __init__(self, vocab: int, embed: int = 32, hidden: int = 128, layers: int = 2,
+                 dropout: float = 0.1) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab, embed)
         self.lstm = nn.LSTM(embed, hidden, num_layers=layers, dropout=dropout, batch_first=True)
         self.head = nn.Linear(hidden, vocab)
 
-    def forward(self, idx, state=None):
+    def forward(self, idx: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         out, state = self.lstm(self.embed(idx), state)
         return self.head(out), state
 
 
-def progress(step, total, loss, t0, width=30):
-    done = int(width * step / total)
-    rate = step / max(time.perf_counter() - t0, 1e-9)
-    bar = "#" * done + "." * (width - done)
-    sys.stdout.write(f"\r[{bar}] {step:4d}/{total} loss {loss:.3f} ({rate:.1f} steps/s)")
-    sys.stdout.flush()
-
-
-def sample(model, stoi, itos, prompt, n, temperature, rng):
+def sample(model: CharLM, stoi: dict[str, int], itos: dict[int, str], prompt: str, n: int, temperature: float,
+           rng: np.random.Generator) -> str:
     model.eval()
     with torch.no_grad():
         idx = torch.tensor([[stoi[c] for c in prompt]])
@@ -55,13 +58,14 @@ def sample(model, stoi, itos, prompt, n, temperature, rng):
     return "".join(out)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--seq", type=int, default=48)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample-length", type=int, default=300, help="characters to sample after training")
     args = ap.parse_args(argv)
 
     text = inspect.getsource(textwrap)  # ships with Python
@@ -80,6 +84,7 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     smooth = None
+    bar = progress(total=args.steps, desc="training", unit="step")
     for step in range(1, args.steps + 1):
         starts = rng.integers(0, len(data) - args.seq - 1, args.batch)
         x = torch.tensor(np.stack([data[s:s + args.seq] for s in starts]))
@@ -91,11 +96,11 @@ def main(argv=None):
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         smooth = loss.item() if smooth is None else 0.9 * smooth + 0.1 * loss.item()
-        progress(step, args.steps, smooth, t0)
-        if step % max(1, args.steps // 5) == 0:
-            sys.stdout.write("\n")
+        bar.set_postfix(loss=f"{smooth:.3f}")
+        bar.update()
+    bar.close()
     print(f"trained in {time.perf_counter() - t0:.1f} s (uniform guessing would be {np.log(len(chars)):.3f})")
-    print("\nsample:\n" + sample(model, stoi, itos, "def ", 300, 0.8, rng))
+    print("\nsample:\n" + sample(model, stoi, itos, "def ", args.sample_length, 0.8, rng))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,21 @@ biases), sized for the 8x8 digit images. The only change from torch code is the 
 
     import fgrad_nn as torch
 
-Run:  python examples/train_digits.py          (needs scikit-learn: pip install fgrad[demo])
-      python examples/train_digits.py --epochs 2 --quiet
+Run:  python examples/train_digits.py          (needs scikit-learn: pip install 'fgrad[demo]')
+      python examples/train_digits.py --epochs 2 --quiet --plot curves.png
+
+It shows a progress bar (tqdm) with the loss, and writes a picture (matplotlib) of the training
+and test curves and of the test digits it still gets wrong, ``digits_training.png`` in the working
+directory. Without tqdm and matplotlib it prints plain lines and no picture.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,15 +30,24 @@ import fgrad_nn.nn.functional as F
 import fgrad_nn.optim as optim
 from fgrad_nn.utils.data import DataLoader, TensorDataset
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _progress import progress  # noqa: E402
+
+try:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+except ImportError:  # the demo extra is not installed: no picture
+    Figure = None  # type: ignore[assignment,misc]
+
 H = W = 8  # the digits are 8x8 (the exercise's CIFAR images were 32x32)
 
 
-def flatten(x):
+def flatten(x: torch.Tensor) -> torch.Tensor:
     return x.view(x.shape[0], -1)
 
 
 class ThreeLayerConvNet(nn.Module):
-    def __init__(self, in_channel, channel_1, channel_2, num_classes):
+    def __init__(self, in_channel: int, channel_1: int, channel_2: int, num_classes: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channel, channel_1, kernel_size=5, padding=2)
         self.relu1 = nn.ReLU()
@@ -46,13 +62,14 @@ class ThreeLayerConvNet(nn.Module):
         nn.init.zeros_(self.conv2.bias)
         nn.init.zeros_(self.fc.bias)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu1(self.conv1(x))
         x = self.relu2(self.conv2(x))
         return self.fc(flatten(x))
 
 
-def load_data(seed=0, test_fraction=0.2):
+def load_data(seed: int = 0, test_fraction: float = 0.2
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The 1797 digits as float32 (N, 1, 8, 8), standardised with the training set's mean and standard
     deviation, split into train and test sets."""
     try:
@@ -70,26 +87,55 @@ def load_data(seed=0, test_fraction=0.2):
     return (x[train], y[train]), (x[test], y[test])
 
 
-def progress(epoch, epochs, done, total, loss, start, width=30):
-    filled = int(width * done / total)
-    bar = "#" * filled + "-" * (width - filled)
-    sys.stdout.write(f"\repoch {epoch}/{epochs} [{bar}] {done}/{total}  loss {loss:.4f}  "
-                     f"{time.perf_counter() - start:5.1f}s")
-    sys.stdout.flush()
-
-
-def accuracy(model, x, y, batch_size=500):
+def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
+             batch_size: int = 500) -> tuple[float, float, np.ndarray]:
+    """Mean cross-entropy, accuracy and the predicted classes of ``model`` on ``(x, y)``."""
     model.eval()
-    correct = 0
+    total, predicted = 0.0, []
     with torch.no_grad():
         for i in range(0, len(y), batch_size):
             scores = model(torch.from_numpy(x[i:i + batch_size]))
-            correct += int((scores.argmax(dim=1) == torch.from_numpy(y[i:i + batch_size])).sum())
+            total += F.cross_entropy(scores, torch.from_numpy(y[i:i + batch_size]), reduction="sum").item()
+            predicted.append(scores.argmax(dim=1).numpy())
     model.train()
-    return correct / len(y)
+    pred = np.concatenate(predicted)
+    return total / len(y), float(np.mean(pred == y)), pred
 
 
-def main(argv=None):
+def save_plot(path: str, history: dict[str, list[float]], x_test: np.ndarray, y_test: np.ndarray,
+              pred: np.ndarray, max_digits: int = 24) -> int:
+    """Write the loss and accuracy curves and a grid of misclassified test digits to ``path`` (a PNG).
+
+    Returns how many misclassified digits the grid shows."""
+    assert Figure is not None
+    wrong = np.flatnonzero(pred != y_test)[:max_digits]
+    fig = Figure(figsize=(12, 5), layout="constrained")
+    halves = fig.add_gridspec(1, 2, width_ratios=(1, 1.1))
+    curves, grid = fig.add_subfigure(halves[0]), fig.add_subfigure(halves[1])
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    for ax, key, label in zip(curves.subplots(2, 1, sharex=True), ("loss", "acc"), ("cross-entropy", "accuracy")):
+        ax.plot(epochs, history[f"train_{key}"], "o-", label="training set")
+        ax.plot(epochs, history[f"test_{key}"], "s-", label="test set")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    curves.suptitle("ThreeLayerConvNet on the digits")
+    cols = 6
+    axes = grid.subplots(max(2, -(-len(wrong) // cols)), cols)
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k < len(wrong):
+            i = wrong[k]
+            ax.imshow(x_test[i, 0], cmap="gray_r")
+            ax.set_title(f"{y_test[i]} read as {pred[i]}", fontsize=9)
+    grid.suptitle(f"misclassified test digits ({int(np.sum(pred != y_test))} of {len(y_test)})")
+    fig.savefig(path, dpi=100)
+    return len(wrong)
+
+
+def main(argv: Sequence[str] | None = None) -> float:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32)
@@ -99,6 +145,9 @@ def main(argv=None):
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint", default=os.path.join(tempfile.gettempdir(), "digits_convnet.safetensors"),
                    help="where to save the trained model (reloaded to evaluate)")
+    p.add_argument("--plot", default="digits_training.png",
+                   help="where to write the PNG of the curves and the misclassified digits (needs matplotlib)")
+    p.add_argument("--no-plot", action="store_true", help="write no PNG")
     args = p.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -108,30 +157,42 @@ def main(argv=None):
     train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(args.seed))
-    n = len(train_set)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(loader))
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
-        done = 0
+        bar = progress(total=len(loader), desc=f"epoch {epoch}/{args.epochs}", unit="batch", disable=args.quiet)
         for xb, yb in loader:
             loss = F.cross_entropy(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
-            done += len(yb)
-            if not args.quiet:
-                progress(epoch, args.epochs, done, n, loss.item(), start)
-        if not args.quiet:
-            sys.stdout.write(f"  test accuracy {accuracy(model, x_test, y_test):.4f}\n")
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+            bar.update()
+        for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+            split_loss, split_acc, _ = evaluate(model, x, y)
+            history[f"{split}_loss"].append(split_loss)
+            history[f"{split}_acc"].append(split_acc)
+        bar.set_postfix({"loss": f"{history['train_loss'][-1]:.4f}", "test_loss": f"{history['test_loss'][-1]:.4f}",
+                         "test_acc": f"{history['test_acc'][-1]:.4f}"})
+        bar.close()
 
     # Save a checkpoint, then evaluate a fresh model loaded from it (the file can't run code).
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, args.checkpoint)
     restored = ThreeLayerConvNet(1, args.channels[0], args.channels[1], 10)
     restored.load_state_dict(torch.load(args.checkpoint)["model"])
-    print(f"\ncheckpoint saved to {args.checkpoint} and reloaded")
-    acc = accuracy(restored, x_test, y_test)
+    print(f"checkpoint saved to {args.checkpoint} and reloaded")
+    _, acc, pred = evaluate(restored, x_test, y_test)
     print(f"final test accuracy: {acc:.4f} ({len(y_test)} test digits, {time.perf_counter() - start:.1f}s)")
+    if args.no_plot:
+        pass
+    elif Figure is None:
+        print("no picture: matplotlib is not installed (pip install 'fgrad[demo]')")
+    else:
+        shown = save_plot(args.plot, history, x_test, y_test, pred)
+        print(f"wrote the training and test curves and {shown} misclassified test digits to "
+              f"{os.path.abspath(args.plot)}")
     return acc
 
 

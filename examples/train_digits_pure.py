@@ -24,7 +24,8 @@ import fgrad.nn as L
 from fgrad import optim as optimizers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_digits import H, W, load_data, progress  # noqa: E402  (same data and progress bar)
+from _progress import progress  # noqa: E402  (the same progress bar)
+from train_digits import H, W, load_data  # noqa: E402  (the same data)
 
 
 def make_net(channel_1, channel_2, num_classes=10):
@@ -81,15 +82,18 @@ def main(argv=None):
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         order = rng.permutation(n)
+        bar = progress(total=-(-n // args.batch_size), desc=f"epoch {epoch}/{args.epochs}", unit="batch",
+                       disable=args.quiet)
         for i in range(0, n, args.batch_size):
             idx = order[i:i + args.batch_size]
             loss, grads = value_and_grad(params, x_train[idx], y_train[idx])
             updates, opt_state = opt.update(grads, opt_state, params)
             params = optimizers.apply_updates(params, updates)
-            if not args.quiet:
-                progress(epoch, args.epochs, min(i + args.batch_size, n), n, float(loss), start)
+            bar.set_postfix(loss=f"{float(loss):.4f}")
+            bar.update()
         if not args.quiet:
-            sys.stdout.write(f"  test accuracy {accuracy(params):.4f}\n")
+            bar.set_postfix(loss=f"{float(loss):.4f}", test_acc=f"{accuracy(params):.4f}")
+        bar.close()
     acc = accuracy(params)
     print(f"final test accuracy: {acc:.4f} ({len(y_test)} test digits, {time.perf_counter() - start:.1f}s)")
     return acc

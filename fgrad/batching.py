@@ -8,15 +8,24 @@ batch axis, or None for an argument that is not mapped, and the rule computes th
 whole batch with whole-array operations (never a loop over the batch). Rules bind
 primitives, so batching composes with every other transform in any order.
 
->>> rule = batching.elementwise   # x + y: align the batch axes, broadcast, bind once
+>>> rule = fgrad.batching.elementwise   # x + y: align the batch axes, broadcast, bind once
 """
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .core import PRIMITIVES, Trace, Tracer
 from .errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 from .tree_util import tree_flatten, tree_unflatten
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from .core import Primitive
 
 __all__ = ["vmap", "ConcretizationTypeError", "NonConcreteBooleanIndexError", "BatchTrace", "BatchTracer", "moveaxis", "to_front", "elementwise", "reduction",
            "not_batchable"]
@@ -107,11 +116,11 @@ class BatchTrace(Trace):
 # The rules bind primitives from the registry by name: fgrad.numpy registers its primitives with
 # these rules, so this module sits below it.
 
-def reshape(x, shape):
+def reshape(x: Any, shape: Sequence[int]) -> Any:
     return x if _shape(x) == tuple(shape) else PRIMITIVES["reshape"].bind(x, shape=tuple(shape))
 
 
-def moveaxis(x, src, dst):
+def moveaxis(x: Any, src: int, dst: int) -> Any:
     """``x`` with axis ``src`` at ``dst`` (no-op when they agree)."""
     if src == dst:
         return x
@@ -120,12 +129,12 @@ def moveaxis(x, src, dst):
     return PRIMITIVES["transpose"].bind(x, axes=tuple(perm))
 
 
-def to_front(x, d):
+def to_front(x: Any, d: int | None) -> Any:
     """A batched argument with its batch axis first; an unbatched one unchanged."""
     return x if d is None or d == 0 else moveaxis(x, d, 0)
 
 
-def axis_size(args, dims):
+def axis_size(args: Sequence[Any], dims: Sequence[int | None]) -> int:
     """The batch size, from the first mapped argument."""
     for a, d in zip(args, dims):
         if d is not None:
@@ -133,7 +142,8 @@ def axis_size(args, dims):
     raise ValueError("no mapped argument")
 
 
-def elementwise(prim, args, dims, params):
+def elementwise(prim: Primitive, args: Sequence[Any], dims: Sequence[int | None],
+                params: dict[str, Any]) -> tuple[Any, int]:
     """NumPy broadcasting: each batched argument gets its batch axis first and enough unit axes
     after it to line up with the widest example; unbatched ones broadcast against that."""
     ranks = [len(_shape(a)) - (d is not None) for a, d in zip(args, dims)]
@@ -158,7 +168,8 @@ def _shift_axis(axis, ndim):
     return axis % ndim + 1
 
 
-def reduction(prim, args, dims, params):
+def reduction(prim: Primitive, args: Sequence[Any], dims: Sequence[int | None],
+              params: dict[str, Any]) -> tuple[Any, int]:
     """One array argument reduced over ``params['axis']``: batch first, shift the axes by one."""
     x, d = args[0], dims[0]
     x = to_front(x, d)
@@ -167,11 +178,11 @@ def reduction(prim, args, dims, params):
     return prim.bind(x, *args[1:], **params), 0
 
 
-def not_batchable(why):
+def not_batchable(why: str) -> Callable[..., Any]:
     """The rule of a primitive whose output shape depends on the values (as in JAX, vmap refuses it)."""
     def rule(prim, args, dims, params):
         raise ConcretizationTypeError(f"vmap: {prim.name} can't be batched: {why}")
-    rule.batchable = False
+    rule.batchable = False  # type: ignore[attr-defined]  # read by the batching tests, off a function
     return rule
 
 # ------------------------------------------------------------------ vmap
@@ -244,14 +255,23 @@ def _out_leaf(trace, y, ax, size):
     return moveaxis(value, bdim, _normalize_axis(ax, len(_shape(value)), "out_axes"))
 
 
-def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable[..., Any]:
     """``fun`` mapped over an axis of its arguments, computed batch-wide (JAX's ``vmap``).
 
     ``in_axes``: an int, None (not mapped), or a tuple with one entry per positional argument, each
     an int/None or a pytree prefix of that argument; keyword arguments are mapped along axis 0.
     ``out_axes``: the same for the outputs. ``axis_size``: the batch size when nothing is mapped.
 
-    >>> per_example = fgrad.vmap(fgrad.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)
+    >>> fgrad.vmap(fnp.dot)(fnp.ones((2, 3)), fnp.arange(6.0).reshape(2, 3))
+    array([ 3., 12.])
+    >>> loss = lambda w, x, y: (fnp.dot(x, w) - y) ** 2
+    >>> w, ys = fnp.array([1.0, 2.0]), fnp.array([0.0, 1.0, 2.0])
+    >>> xs = fnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> fgrad.vmap(fgrad.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)   # per-example gradients
+    array([[2., 0.],
+           [0., 2.],
+           [2., 2.]])
     """
     if not callable(fun):
         raise TypeError(f"vmap requires a callable, got {fun!r}")

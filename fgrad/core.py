@@ -16,19 +16,28 @@ Reverse mode records a ``Node`` per call; ``backward_pass`` is the one loop that
 runs their VJP rules, and ``BackwardHooks`` is where the PyTorch facade adds its
 bookkeeping to it.
 """
+from __future__ import annotations
+
 import heapq
 import itertools
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import backend
 from .errors import ConcretizationTypeError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
+
+    Rule = Callable[..., Any]
+
 __all__ = ["Primitive", "PRIMITIVES", "Tracer", "JVPTrace", "VJPTrace", "BackwardHooks", "backward_pass",
            "concrete", "binder"]
 
-PRIMITIVES = {}
+PRIMITIVES: dict[str, Primitive] = {}
 """name -> Primitive: the one table of differentiable operations."""
 
 _MODULES = sys.modules  # ``"cupy" in _MODULES`` is backend.cupy_active(), inlined on the hot paths
@@ -74,18 +83,26 @@ class Primitive:
     ``value_dependent_shape=True``: the output's shape depends on the input values (``nonzero``),
     so ``jit`` refuses to stage it, as JAX does.
 
-    >>> sin = Primitive("sin", np.sin,
-    ...                 vjp=(lambda g, ans, x: g * fnp.cos(x),),
-    ...                 jvp=(lambda t, ans, x: t * fnp.cos(x),),
-    ...                 batch=batching.elementwise, reads_output=False)
+    >>> my_sin = fgrad.Primitive("my_sin", np.sin,
+    ...                          vjp=(lambda g, ans, x: g * fnp.cos(x),),
+    ...                          jvp=(lambda t, ans, x: t * fnp.cos(x),),
+    ...                          batch=fgrad.batching.elementwise, reads_output=False,
+    ...                          register=False)   # an example: keep it out of the table
+    >>> print(my_sin.bind(0.0), fgrad.grad(my_sin.bind)(0.0))
+    0.0 1.0
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "batch", "variadic", "nondiff", "multiple_results", "linear",
                  "reads_output", "joint_jvp", "vjp_fwd", "value_dependent_shape", "vjp_argnums", "plain", "__weakref__")
+    # A tuple of per-argument rules, or one callable for every argument (``variadic``).
+    vjp: Any
+    jvp: Any
 
-    def __init__(self, name, impl, *, vjp=None, jvp=None, batch=None, nondiff=False, multiple_results=False,
-                 linear=False, reads_output=True, register=True, joint_jvp=None, vjp_fwd=None,
-                 value_dependent_shape=False):
+    def __init__(self, name: str, impl: Callable[..., Any], *, vjp: Sequence[Rule | None] | Rule | None = None,
+                 jvp: Sequence[Rule | None] | Rule | None = None, batch: Rule | None = None, nondiff: bool = False,
+                 multiple_results: bool = False, linear: bool = False, reads_output: bool | Sequence[int] = True,
+                 register: bool = True, joint_jvp: Rule | None = None, vjp_fwd: Rule | None = None,
+                 value_dependent_shape: bool = False) -> None:
         if register and name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is already registered")
         if register and batch is None:
@@ -107,7 +124,7 @@ class Primitive:
         self.batch = batch
         self.variadic = callable(vjp)
         # The argnums with a VJP rule (None: every one), read once per recorded call.
-        self.vjp_argnums = None if vjp is None or self.variadic else frozenset(
+        self.vjp_argnums = None if vjp is None or callable(vjp) else frozenset(
             i for i, rule in enumerate(vjp) if rule is not None)
         self.nondiff = nondiff
         self.multiple_results = multiple_results
@@ -120,16 +137,23 @@ class Primitive:
         self.value_dependent_shape = value_dependent_shape
         # One output, the plain VJP call and a rule for every argument: what VJPTrace.process1/process2
         # record without the general path.
-        self.plain = vjp_fwd is None and not multiple_results and (self.variadic or vjp is None or None not in vjp)
+        self.plain = vjp_fwd is None and not multiple_results and (callable(vjp) or vjp is None or None not in vjp)
         if register:
             PRIMITIVES[name] = self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Primitive({self.name})"
 
-    def bind(self, *args, **params):
-        """Apply the primitive, recording it on the highest trace among ``args``."""
-        top = None
+    def bind(self, *args: Any, **params: Any) -> Any:
+        """Apply the primitive, recording it on the highest trace among ``args``.
+
+        ``params`` are the primitive's static parameters (an axis, a shape), passed to its
+        implementation and rules as keywords.
+
+        >>> fgrad.PRIMITIVES["sum"].bind(fnp.arange(6.0).reshape(2, 3), axis=1, keepdims=False)
+        array([ 3., 12.])
+        """
+        top: Any = None
         level = -1
         for a in args:
             if isinstance(a, Tracer):
@@ -138,30 +162,43 @@ class Primitive:
                     top, level = t, t.level
         if top is None:
             if "cupy" in _MODULES:
-                backend.check_same_device(args, self.name)
+                return self.impl(*backend.check_same_device(args, self.name), **params)
             return self.impl(*args, **params)
         if self.nondiff:  # no derivative to carry: only vmap's batch tracers stay
-            args = [a._nondiff_value() if isinstance(a, Tracer) else a for a in args]
-            top = top_trace(args)
+            vals = [a._nondiff_value() if isinstance(a, Tracer) else a for a in args]
+            top = top_trace(vals)
             if top is None:
-                return self.impl(*args, **params)
+                return self.impl(*vals, **params)
+            return top.process(self, vals, params)
         return top.process(self, args, params)
 
     __call__ = bind
 
-    def vjp_rule(self, argnum, g, ans, args, params):
+    def vjp_rule(self, argnum: int, g: Any, ans: Any, args: Sequence[Any], params: dict[str, Any]) -> Any:
+        """The cotangent of argument ``argnum`` for output cotangent ``g`` (``ans``: the output).
+
+        >>> sin = fgrad.PRIMITIVES["sin"]
+        >>> print(sin.vjp_rule(0, 2.0, 0.0, (0.0,), {}))
+        2.0
+        """
         if self.variadic:
             return self.vjp(argnum, g, ans, *args, **params)
         return self.vjp[argnum](g, ans, *args, **params)
 
-    def jvp_rule(self, argnum, t, ans, args, params):
+    def jvp_rule(self, argnum: int, t: Any, ans: Any, args: Sequence[Any], params: dict[str, Any]) -> Any:
+        """The output tangent contributed by tangent ``t`` of argument ``argnum`` (None: no rule).
+
+        >>> sin = fgrad.PRIMITIVES["sin"]
+        >>> print(sin.jvp_rule(0, 2.0, 0.0, (0.0,), {}))
+        2.0
+        """
         if self.variadic:
             return self.jvp(argnum, t, ans, *args, **params)
         rule = self.jvp[argnum] if argnum < len(self.jvp) else None
         return None if rule is None else rule(t, ans, *args, **params)
 
 
-def binder(prim):
+def binder(prim: Primitive) -> Callable[..., Any]:
     """``prim.bind`` for positional arguments only, as a function closed over ``prim``.
 
     ``fgrad.numpy``'s public functions and a tracer's operators are such functions: the same
@@ -169,7 +206,7 @@ def binder(prim):
     A primitive with one or two differentiable arguments gets a version for that many arguments
     (no loop over them); more arguments take the general path.
 
-    >>> sin = binder(PRIMITIVES["sin"]); sin(0.0)
+    >>> sin = binder(PRIMITIVES["sin"]); print(sin(0.0))
     0.0
     """
     impl, bind, name, nondiff = prim.impl, prim.bind, prim.name, prim.nondiff
@@ -184,7 +221,7 @@ def binder(prim):
                     top, level = t, t.level
         if top is None:
             if "cupy" in _MODULES:
-                backend.check_same_device(args, name)
+                args = backend.check_same_device(args, name)
             return impl(*args)
         if nondiff:
             return bind(*args)
@@ -213,7 +250,7 @@ def binder(prim):
             top = y._trace
         else:
             if "cupy" in _MODULES:
-                backend.check_same_device((x, y), name)
+                x, y = backend.check_same_device((x, y), name)
             return impl(x, y)
         if top.has_process1:
             return top.process2(prim, x, y)
@@ -224,13 +261,14 @@ def binder(prim):
     return {1: bound1, 2: bound2}.get(len(prim.vjp), bound)
 
 
-_NO_PARAMS = {}  # binder's params: shared, as no trace writes into the params it is given
+_NO_PARAMS: dict[str, Any] = {}  # binder's params: shared, as no trace writes into the params it is given
 
 
-def concrete(x):
+def concrete(x: Any) -> Any:
     """The raw array (or scalar) under every level of tracer: the one way to unwrap a traced value.
 
-    >>> fgrad.grad(lambda x: (print(concrete(x)), x * x)[1])(3.0)   # prints 3.0
+    >>> _ = fgrad.grad(lambda x: (print(concrete(x)), x * x)[1])(3.0)
+    3.0
     """
     while isinstance(x, Tracer):
         x = x._value
@@ -263,6 +301,8 @@ class Tracer:
     """
 
     __slots__ = ("_trace", "_value")
+    _trace: Trace
+    _value: Any
     __array_priority__ = 1000
     _staged = False  # a value being staged by jit has no concrete value yet (see ``staged``)
 
@@ -591,12 +631,14 @@ class BackwardHooks:
 
     def enter(self, node, g):
         """What the pass calls before a node's rules: ``visit``, then ``saved`` for a node with rules
-        (None for a leaf). A subclass overrides the parts, or ``enter`` to do both in one call."""
+        (None for a leaf); ``(args, ans, g)`` runs the rules on a replaced cotangent ``g``. A subclass
+        overrides the parts, or ``enter`` to do both in one call."""
         self.visit(node, g)
         return None if node.prim is None else self.saved(node)
 
 
-def backward_pass(roots, leaves, *, hooks=None):
+def backward_pass(roots: Iterable[tuple[Node, int, Any]], leaves: Sequence[Node], *,
+                  hooks: BackwardHooks | None = None) -> list[Any]:
     """Send cotangents from ``roots`` [(node, index, ct)] back to ``leaves`` [node].
 
     Returns the total cotangent of every node in ``leaves`` (None where nothing reached it).
@@ -604,14 +646,14 @@ def backward_pass(roots, leaves, *, hooks=None):
     its defaults without a call per node.
     """
     cts = _Cotangents()
-    for node, index, ct in roots:
+    for root, index, ct in roots:
         if ct is not None:  # (no cotangent: nothing to send back from there)
-            _accumulate(cts, node, index, ct)
+            _accumulate(cts, root, index, ct)
     wanted = dict.fromkeys(leaves)
     done = None if hooks is None or type(hooks).done is BackwardHooks.done else hooks.done
     heap, pop, get, push, heappop = cts.heap, cts.pop, cts.get, heapq.heappush, heapq.heappop
-    node = None  # the node to run next when it is known without the heap (a chain's next link)
-    gn = None  # that node's cotangent, held here rather than in cts
+    node: Node | None = None  # the node to run next when it is known without the heap (a chain's next link)
+    gn: Any = None  # that node's cotangent, held here rather than in cts
     while node is not None or heap:
         if node is None:
             node = heappop(heap)[1]
@@ -631,7 +673,10 @@ def backward_pass(roots, leaves, *, hooks=None):
             if saved is None:
                 node = None
                 continue
-            args, ans = saved
+            if len(saved) == 3:  # the hooks replaced the cotangent (the PyTorch face's tensor hooks)
+                args, ans, g = saved
+            else:
+                args, ans = saved
         if prim.multiple_results:
             g = tuple(_zeros_like(a) if gi is None else gi for gi, a in zip(g, ans))
         params, rules, variadic = node.params, prim.vjp, prim.variadic

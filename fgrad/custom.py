@@ -9,13 +9,20 @@ same machinery runs on a custom function of the batch, whose ``fun``/``fwd``/``b
 ``jvp``) are the user's run on the whole batch, so derivative transforms outside the
 ``vmap`` still see the user's rule.
 """
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING
 
 from . import batching, core, numpy as fnp
 from .batching import BatchTrace
 from .core import JVPTrace, JVPTracer, Node, Primitive, VJPTrace, VJPTracer
 from .transforms import vjp
 from .tree_util import tree_flatten, tree_unflatten
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 __all__ = ["custom_vjp", "custom_jvp"]
 
@@ -139,18 +146,29 @@ class custom_vjp:
     ... def clip_gradient(x):
     ...     return x
     >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (fnp.clip(g, -1, 1),))
+    >>> print(fgrad.grad(lambda x: 3.0 * clip_gradient(x))(2.0))
+    1.0
 
     ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, g) -> tuple``
-    with one cotangent (or None) per differentiable argument.
+    with one cotangent (or None) per differentiable argument. ``nondiff_argnums``: positions of
+    arguments that are not differentiated (Python values, functions); ``bwd`` gets them first.
     """
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.fwd = self.bwd = None
+        self.fwd: Callable[..., Any] | None = None
+        self.bwd: Callable[..., Any] | None = None
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
+        """Set the rule: ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff_args, residuals, g)``.
+
+        >>> f = fgrad.custom_vjp(lambda x: x ** 2)
+        >>> f.defvjp(lambda x: (x ** 2, x), lambda x, g: (2 * x * g,))
+        >>> print(fgrad.grad(f)(3.0))
+        6.0
+        """
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):
@@ -245,10 +263,10 @@ def _call_primitive(name, pullback, last_argnum):
             memo.clear()  # the graph may outlive this pass: don't keep its cotangents alive
         return ct
 
-    def jvp_all(argnum, t, ans):
-        raise AssertionError("a custom rule's node is never bound, so never pushed forward")
+    def never_bound(*args, **params):
+        raise AssertionError("a custom rule's node is never bound, so never run or pushed forward")
 
-    return Primitive(name, None, vjp=vjp_all, jvp=jvp_all, multiple_results=True, register=False)
+    return Primitive(name, never_bound, vjp=vjp_all, jvp=never_bound, multiple_results=True, register=False)
 
 
 class custom_jvp:
@@ -261,22 +279,39 @@ class custom_jvp:
     ... def log1pexp_jvp(primals, tangents):
     ...     (x,), (t,) = primals, tangents
     ...     return log1pexp(x), t * fgrad.scipy.special.expit(x)
+    >>> print(fgrad.grad(log1pexp)(0.0), fgrad.grad(log1pexp)(100.0))
+    0.5 1.0
 
-    Reverse mode uses the same rule (see the module docstring).
+    Reverse mode uses the same rule (see the module docstring). ``nondiff_argnums``: positions of
+    arguments that are not differentiated; the rule gets them first, before ``primals``.
     """
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp = None
+        self.jvp: Callable[..., Any] | None = None
 
-    def defjvp(self, jvp):
+    def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
+        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``; returns it,
+        so it works as a decorator.
+
+        >>> f = fgrad.custom_jvp(lambda x: x ** 3)
+        >>> _ = f.defjvp(lambda p, t: (p[0] ** 3, 3 * p[0] ** 2 * t[0]))
+        >>> print(fgrad.grad(f)(2.0))
+        12.0
+        """
         self.jvp = jvp
         return jvp
 
-    def defjvps(self, *tangent_fns):
-        """One ``fn(t, ans, *primals)`` per argument; None for an argument with zero derivative."""
+    def defjvps(self, *tangent_fns: Callable[..., Any] | None) -> None:
+        """One ``fn(t, ans, *primals)`` per argument; None for an argument with zero derivative.
+
+        >>> f = fgrad.custom_jvp(lambda x, y: x * y)
+        >>> f.defjvps(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
+        >>> [float(g) for g in fgrad.grad(f, argnums=(0, 1))(2.0, 3.0)]
+        [3.0, 2.0]
+        """
         def jvp(primals, tangents):
             ans = self.fun(*primals)
             out = None

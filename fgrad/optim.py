@@ -30,14 +30,19 @@ where they can be overwritten between updates (an LR schedule, torch's ``group["
 >>> state.hyperparams["lr"] = 0.05
 >>> updates, state = opt.update(grads, state, params)
 """
+from __future__ import annotations
+
 import inspect
 from collections.abc import Mapping
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
 import fgrad.numpy as fnp
 from fgrad.tree_util import tree_leaves, tree_map
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, PyTree
 
 __all__ = [
     "GradientTransformation", "EmptyState", "chain", "identity", "scale", "scale_by_schedule",
@@ -53,12 +58,28 @@ SCALAR_DTYPE = np.float32
 
 
 class GradientTransformation(NamedTuple):
-    """``init(params) -> state``; ``update(updates, state, params=None) -> (updates, state)``."""
-    init: Callable
-    update: Callable
+    """An optimizer or one of its parts: two pure functions.
+
+    ``init(params) -> state``; ``update(updates, state, params=None) -> (updates, state)``, where
+    ``updates`` is a pytree shaped like ``params`` (the gradients, for the first link of a chain).
+
+    >>> double = fgrad.optim.GradientTransformation(
+    ...     lambda params: fgrad.optim.EmptyState(),
+    ...     lambda updates, state, params=None: ({k: 2 * v for k, v in updates.items()}, state))
+    >>> double.update({"w": np.array([1.0])}, double.init({}))
+    ({'w': array([2.])}, EmptyState())
+    """
+    init: Callable[[PyTree], Any]
+    update: Callable[..., tuple[PyTree, Any]]
 
 
 class EmptyState(NamedTuple):
+    """The state of a stateless transformation.
+
+    >>> fgrad.optim.scale(2.0).init({"w": np.zeros(3)})
+    EmptyState()
+    """
+
     pass
 
 
@@ -166,8 +187,14 @@ def _check_lr(lr):
 
 # ---------------------------------------------------------------------- combinators
 
-def chain(*transforms):
-    """Apply ``transforms`` one after the other; the state is the tuple of their states."""
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
+    """Apply ``transforms`` one after the other; the state is the tuple of their states.
+
+    >>> opt = fgrad.optim.chain(fgrad.optim.clip(1.0), fgrad.optim.scale(-0.5))
+    >>> updates, state = opt.update({"w": np.array([2.0, -0.5])}, opt.init({}))
+    >>> updates["w"], state
+    (array([-0.5 ,  0.25]), (EmptyState(), EmptyState()))
+    """
     def init(params):
         return tuple(t.init(params) for t in transforms)
 
@@ -181,19 +208,48 @@ def chain(*transforms):
     return GradientTransformation(init, update)
 
 
-def identity():
+def identity() -> GradientTransformation:
+    """The transformation that leaves the updates unchanged (and keeps no state).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.identity()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 2., -4.])
+    """
     return GradientTransformation(lambda params: EmptyState(), lambda u, s, p=None: (u, s))
 
 
-def scale(step_size):
-    """Multiply the updates by the constant ``step_size``."""
+def scale(step_size: float) -> GradientTransformation:
+    """Multiply the updates by the constant ``step_size``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale(0.5)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -2.])
+    """
     step_size = float(step_size)
     return GradientTransformation(lambda params: EmptyState(),
                                   lambda u, s, p=None: (tree_map(lambda g: g * step_size, u), s))
 
 
-def scale_by_schedule(step_size_fn):
-    """Multiply the updates by ``step_size_fn(count)``, count = 0, 1, 2, ..."""
+def scale_by_schedule(step_size_fn: Callable[[int], float]) -> GradientTransformation:
+    """Multiply the updates by ``step_size_fn(count)``, count = 0, 1, 2, ...
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_schedule(lambda count: 1 / (count + 1))
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -2.])
+    """
     def init(params):
         return ScaleByScheduleState(np.zeros((), np.int64))
 
@@ -204,8 +260,17 @@ def scale_by_schedule(step_size_fn):
     return GradientTransformation(init, update)
 
 
-def scale_by_learning_rate(lr):
-    """``-lr`` (a float or a schedule ``count -> lr``): the step against the gradient."""
+def scale_by_learning_rate(lr: float | Callable[[int], float]) -> GradientTransformation:
+    """``-lr`` (a float or a schedule ``count -> lr``): the step against the gradient.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_learning_rate(0.1)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([-0.2,  0.4])
+    """
     if callable(lr):
         return scale_by_schedule(lambda count: -lr(count))
     return scale(-float(lr))
@@ -216,9 +281,20 @@ def _needs_params(params, name):
         raise ValueError(f"{name} needs the params: call update(grads, state, params)")
 
 
-def add_decayed_weights(weight_decay):
+def add_decayed_weights(weight_decay: float) -> GradientTransformation:
     """``updates + weight_decay * params`` (L2 penalty, or decoupled decay when chained after
-    the scaling)."""
+    the scaling).
+
+    ``update`` needs ``params``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.add_decayed_weights(0.1)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state, params)
+    >>> updates["w"]
+    array([ 2.1, -4.2])
+    """
     weight_decay = float(weight_decay)
 
     def update(updates, state, params=None):
@@ -228,9 +304,19 @@ def add_decayed_weights(weight_decay):
     return GradientTransformation(lambda params: EmptyState(), update)
 
 
-def trace(momentum, dampening=0.0, nesterov=False):
+def trace(momentum: float, dampening: float = 0.0, nesterov: bool = False) -> GradientTransformation:
     """Heavy-ball momentum as in torch.optim.SGD: the first step's buffer is the update itself,
-    later ``buf = momentum * buf + (1 - dampening) * g``; nesterov returns ``g + momentum * buf``."""
+    later ``buf = momentum * buf + (1 - dampening) * g``; nesterov returns ``g + momentum * buf``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.trace(0.9)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 3.8, -7.6])
+    """
     momentum, dampening = float(momentum), float(dampening)
 
     def update(updates, state, params=None):
@@ -244,8 +330,12 @@ def trace(momentum, dampening=0.0, nesterov=False):
     return GradientTransformation(lambda params: TraceState(None), update)
 
 
-def global_norm(tree, norm_type=2.0):
-    """torch.nn.utils.clip_grad_norm_'s total norm: the ``norm_type`` norm of the leaves' norms."""
+def global_norm(tree: PyTree, norm_type: float = 2.0) -> Array:
+    """torch.nn.utils.clip_grad_norm_'s total norm: the ``norm_type`` norm of the leaves' norms.
+
+    >>> print(fgrad.optim.global_norm({"a": np.array([3.0, 4.0]), "b": np.array([12.0])}))
+    13.0
+    """
     leaves = tree_leaves(tree)
     norm_type = float(norm_type)
     if not leaves:
@@ -254,13 +344,26 @@ def global_norm(tree, norm_type=2.0):
     return fnp.linalg.vector_norm(fnp.stack(norms), ord=norm_type)
 
 
-def clip_coefficient(total_norm, max_norm):
-    """``min(max_norm / (total_norm + 1e-6), 1)``: torch's factor for clipping by norm."""
+def clip_coefficient(total_norm: ArrayLike, max_norm: float) -> Array:
+    """``min(max_norm / (total_norm + 1e-6), 1)``: torch's factor for clipping by norm.
+
+    >>> print(round(float(fgrad.optim.clip_coefficient(np.array(4.0), 1.0)), 4))
+    0.25
+    """
     return fnp.minimum(float(max_norm) / (total_norm + 1e-6), 1.0)
 
 
-def clip_by_global_norm(max_norm, norm_type=2.0):
-    """Scale all updates by ``min(1, max_norm / (global_norm + 1e-6))`` (torch's clip_grad_norm_)."""
+def clip_by_global_norm(max_norm: float, norm_type: float = 2.0) -> GradientTransformation:
+    """Scale all updates by ``min(1, max_norm / (global_norm + 1e-6))`` (torch's clip_grad_norm_).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.clip_by_global_norm(1.0)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 0.4472, -0.8944])
+    """
     def update(updates, state, params=None):
         coef = clip_coefficient(global_norm(updates, norm_type), max_norm)
         return tree_map(lambda g: g * fnp.astype(coef, _dtype(g)), updates), state
@@ -268,8 +371,17 @@ def clip_by_global_norm(max_norm, norm_type=2.0):
     return GradientTransformation(lambda params: EmptyState(), update)
 
 
-def clip(max_delta):
-    """Clamp every update to ``[-max_delta, max_delta]`` (torch's clip_grad_value_)."""
+def clip(max_delta: float) -> GradientTransformation:
+    """Clamp every update to ``[-max_delta, max_delta]`` (torch's clip_grad_value_).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.clip(1.0)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -1.])
+    """
     max_delta = float(max_delta)
     return GradientTransformation(
         lambda params: EmptyState(),
@@ -278,8 +390,18 @@ def clip(max_delta):
 
 # ---------------------------------------------------------------------- torch's scalings
 
-def scale_by_adam(betas=(0.9, 0.999), eps=1e-8, amsgrad=False):
-    """Adam's direction ``m_hat / (sqrt(v_hat) + eps)`` (torch's bias corrections and amsgrad)."""
+def scale_by_adam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                  amsgrad: bool = False) -> GradientTransformation:
+    """Adam's direction ``m_hat / (sqrt(v_hat) + eps)`` (torch's bias corrections and amsgrad).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_adam()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -1.])
+    """
     b1, b2 = float(betas[0]), float(betas[1])
     eps = float(eps)
 
@@ -300,8 +422,17 @@ def scale_by_adam(betas=(0.9, 0.999), eps=1e-8, amsgrad=False):
     return GradientTransformation(init, update)
 
 
-def scale_by_rms(alpha=0.99, eps=1e-8, centered=False):
-    """RMSprop's direction ``g / (sqrt(E[g^2] - (E[g])^2 if centered) + eps)``."""
+def scale_by_rms(alpha: float = 0.99, eps: float = 1e-8, centered: bool = False) -> GradientTransformation:
+    """RMSprop's direction ``g / (sqrt(E[g^2] - (E[g])^2 if centered) + eps)``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_rms(centered=True)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 10.0504, -10.0504])
+    """
     alpha, eps = float(alpha), float(eps)
 
     def init(params):
@@ -322,8 +453,18 @@ def scale_by_rms(alpha=0.99, eps=1e-8, centered=False):
     return GradientTransformation(init, update)
 
 
-def scale_by_adagrad(lr_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-    """Adagrad's direction ``g / (sqrt(sum g^2) + eps) / (1 + (step - 1) * lr_decay)``."""
+def scale_by_adagrad(lr_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                     eps: float = 1e-10) -> GradientTransformation:
+    """Adagrad's direction ``g / (sqrt(sum g^2) + eps) / (1 + (step - 1) * lr_decay)``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_adagrad()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -1.])
+    """
     lr_decay, eps, init_value = float(lr_decay), float(eps), float(initial_accumulator_value)
 
     def init(params):
@@ -339,8 +480,17 @@ def scale_by_adagrad(lr_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
     return GradientTransformation(init, update)
 
 
-def scale_by_adadelta(rho=0.9, eps=1e-6):
-    """Adadelta's direction ``sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g``."""
+def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransformation:
+    """Adadelta's direction ``sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_adadelta()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 0.0032, -0.0032])
+    """
     rho, eps = float(rho), float(eps)
 
     def init(params):
@@ -356,8 +506,17 @@ def scale_by_adadelta(rho=0.9, eps=1e-6):
     return GradientTransformation(init, update)
 
 
-def scale_by_adamax(betas=(0.9, 0.999), eps=1e-8):
-    """Adamax's direction ``m / u / (1 - beta1^t)`` with ``u = max(beta2 * u, |g| + eps)``."""
+def scale_by_adamax(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> GradientTransformation:
+    """Adamax's direction ``m / u / (1 - beta1^t)`` with ``u = max(beta2 * u, |g| + eps)``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_adamax()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1., -1.])
+    """
     b1, b2, eps = float(betas[0]), float(betas[1]), float(eps)
 
     def init(params):
@@ -374,8 +533,18 @@ def scale_by_adamax(betas=(0.9, 0.999), eps=1e-8):
     return GradientTransformation(init, update)
 
 
-def scale_by_nadam(betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3):
-    """NAdam's direction (torch's momentum schedule ``mu_t = beta1 (1 - 0.5 * 0.96^(t psi))``)."""
+def scale_by_nadam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                   momentum_decay: float = 4e-3) -> GradientTransformation:
+    """NAdam's direction (torch's momentum schedule ``mu_t = beta1 (1 - 0.5 * 0.96^(t psi))``).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_nadam()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 1.0565, -1.0565])
+    """
     b1, b2, eps, psi = float(betas[0]), float(betas[1]), float(eps), float(momentum_decay)
 
     def init(params):
@@ -402,8 +571,17 @@ def _nadam_dir(g, m, denom, c_grad, c_avg):
     return c_grad * g / denom + c_avg * m / denom
 
 
-def scale_by_radam(betas=(0.9, 0.999), eps=1e-8):
-    """RAdam's rectified direction (plain bias-corrected momentum while ``rho_t <= 5``)."""
+def scale_by_radam(betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> GradientTransformation:
+    """RAdam's rectified direction (plain bias-corrected momentum while ``rho_t <= 5``).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.scale_by_radam()
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state)
+    >>> updates["w"]
+    array([ 2., -4.])
+    """
     b1, b2, eps = float(betas[0]), float(betas[1]), float(eps)
 
     def init(params):
@@ -441,9 +619,23 @@ def _assemble(core, lr, weight_decay, maximize, decoupled=False, after=()):
     return chain(*links)
 
 
-def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False, *,
-        validate=True):
-    """torch.optim.SGD's rule. ``lr`` may be a schedule ``count -> lr``."""
+def sgd(lr: float | Callable[[int], float] = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+        weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False, *,
+        validate: bool = True) -> GradientTransformation:
+    """torch.optim.SGD's rule, momentum and nesterov included.
+
+    ``lr`` may be a schedule ``count -> lr``; ``maximize`` ascends; ``validate=False`` skips torch's argument checks.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.sgd(lr=0.1, momentum=0.9)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.42, -0.84])
+    """
     if validate:
         _check_lr(lr)
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
@@ -454,9 +646,23 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, 
     return _assemble(core, lr, weight_decay, maximize)
 
 
-def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
-         decoupled_weight_decay=False, *, validate=True):
-    """torch.optim.Adam's rule (``decoupled_weight_decay=True`` is AdamW)."""
+def adam(lr: float | Callable[[int], float] = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+         weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False,
+         decoupled_weight_decay: bool = False, *, validate: bool = True) -> GradientTransformation:
+    """torch.optim.Adam's rule (``decoupled_weight_decay=True`` is AdamW).
+
+    ``lr`` may be a schedule ``count -> lr``; ``maximize`` ascends; ``validate=False`` skips torch's argument checks.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.adam(lr=0.1)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.8, -1.8])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
@@ -465,14 +671,38 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     return _assemble(scale_by_adam(betas, eps, amsgrad), lr, weight_decay, maximize, decoupled_weight_decay)
 
 
-def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False, *, validate=True):
-    """torch.optim.AdamW's rule: Adam with decoupled weight decay (default 0.01)."""
+def adamw(lr: float | Callable[[int], float] = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+          weight_decay: float = 1e-2, amsgrad: bool = False, maximize: bool = False, *,
+          validate: bool = True) -> GradientTransformation:
+    """torch.optim.AdamW's rule: Adam with decoupled weight decay (default 0.01).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.adamw(lr=0.1, weight_decay=0.5)
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update(grads, state, params)
+    >>> params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.85, -1.8 ])
+    """
     return adam(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True, validate=validate)
 
 
-def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False, *,
-            validate=True):
-    """torch.optim.RMSprop's rule."""
+def rmsprop(lr: float | Callable[[int], float] = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+            weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, maximize: bool = False, *,
+            validate: bool = True) -> GradientTransformation:
+    """torch.optim.RMSprop's rule (``centered``, ``momentum`` as torch's).
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.rmsprop(lr=0.01, centered=True)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.8279, -1.8279])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
@@ -483,9 +713,21 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     return _assemble(scale_by_rms(alpha, eps, centered), lr, weight_decay, maximize, after=after)
 
 
-def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, maximize=False, *,
-            validate=True):
-    """torch.optim.Adagrad's rule."""
+def adagrad(lr: float | Callable[[int], float] = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+            initial_accumulator_value: float = 0.0, eps: float = 1e-10, maximize: bool = False, *,
+            validate: bool = True) -> GradientTransformation:
+    """torch.optim.Adagrad's rule.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.adagrad(lr=0.1)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.8293, -1.8293])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
@@ -496,8 +738,21 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     return _assemble(scale_by_adagrad(lr_decay, initial_accumulator_value, eps), lr, weight_decay, maximize)
 
 
-def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False, *, validate=True):
-    """torch.optim.Adadelta's rule."""
+def adadelta(lr: float | Callable[[int], float] = 1.0, rho: float = 0.9, eps: float = 1e-6,
+             weight_decay: float = 0.0, maximize: bool = False, *,
+             validate: bool = True) -> GradientTransformation:
+    """torch.optim.Adadelta's rule.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.adadelta(lr=1.0)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.9936, -1.9936])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
@@ -506,8 +761,20 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False, *, val
     return _assemble(scale_by_adadelta(rho, eps), lr, weight_decay, maximize)
 
 
-def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False, *, validate=True):
-    """torch.optim.Adamax's rule."""
+def adamax(lr: float | Callable[[int], float] = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+           weight_decay: float = 0.0, maximize: bool = False, *, validate: bool = True) -> GradientTransformation:
+    """torch.optim.Adamax's rule.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.adamax(lr=0.1)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.8, -1.8])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
@@ -516,9 +783,21 @@ def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=Fal
     return _assemble(scale_by_adamax(betas, eps), lr, weight_decay, maximize)
 
 
-def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-          decoupled_weight_decay=False, maximize=False, *, validate=True):
-    """torch.optim.NAdam's rule."""
+def nadam(lr: float | Callable[[int], float] = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+          weight_decay: float = 0.0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False,
+          maximize: bool = False, *, validate: bool = True) -> GradientTransformation:
+    """torch.optim.NAdam's rule.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.nadam(lr=0.1)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.816, -1.816])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
@@ -529,9 +808,21 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
                      decoupled_weight_decay)
 
 
-def radam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False, maximize=False, *,
-          validate=True):
-    """torch.optim.RAdam's rule."""
+def radam(lr: float | Callable[[int], float] = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+          weight_decay: float = 0.0, decoupled_weight_decay: bool = False, maximize: bool = False, *,
+          validate: bool = True) -> GradientTransformation:
+    """torch.optim.RAdam's rule.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([2.0, -4.0])}
+    >>> opt = fgrad.optim.radam(lr=0.1)
+    >>> state = opt.init(params)
+    >>> for _ in range(2):
+    ...     updates, state = opt.update(grads, state, params)
+    ...     params = fgrad.optim.apply_updates(params, updates)
+    >>> params["w"]
+    array([ 0.6, -1.2])
+    """
     if validate:
         _check_lr(lr)
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
@@ -544,14 +835,24 @@ def radam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_wei
 
 class InjectHyperparamsState(NamedTuple):
     """``hyperparams``: the current values by name (write new ones between updates); ``inner_state``:
-    the rule's state (or a mapping of its fields by name, see :func:`inject_hyperparams`)."""
+    the rule's state (or a mapping of its fields by name, see :func:`inject_hyperparams`).
+
+    >>> state = fgrad.optim.inject_hyperparams(fgrad.optim.sgd)(lr=0.1).init({"w": np.zeros(2)})
+    >>> state.hyperparams
+    {'lr': 0.1}
+    """
     hyperparams: Any
     inner_state: Any
 
 
-def state_fields(state):
-    """``{name: value}`` for every field of a (nested) optimizer state: torch's per-parameter state names."""
-    out = {}
+def state_fields(state: Any) -> dict[str, Any]:
+    """``{name: value}`` for every field of a (nested) optimizer state: torch's per-parameter state names.
+
+    >>> state = fgrad.optim.adam(lr=0.1, amsgrad=True).init({"w": np.zeros(2)})
+    >>> sorted(fgrad.optim.state_fields(state))
+    ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']
+    """
+    out: dict[str, Any] = {}
     if isinstance(state, tuple) and hasattr(state, "_fields"):
         out.update(zip(state._fields, state))
     elif isinstance(state, tuple):
@@ -573,7 +874,7 @@ def _frozen(v):
     return tuple(_frozen(x) for x in v) if isinstance(v, (list, tuple)) else v
 
 
-def inject_hyperparams(rule):
+def inject_hyperparams(rule: Callable[..., GradientTransformation]) -> Callable[..., GradientTransformation]:
     """optax's ``inject_hyperparams``: ``inject_hyperparams(rule)(**hyperparams)`` is ``rule(**hyperparams)``
     with the hyperparameters kept in the state (:class:`InjectHyperparamsState`).
 
@@ -582,9 +883,17 @@ def inject_hyperparams(rule):
     rule is made again for new values only, and kept for them). The inner state may be given as a
     mapping of its fields by name (torch's per-parameter state dict): fields missing from it that the
     rule starts with values are initialised from ``params``, lazy ones stay ``None``.
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> opt = fgrad.optim.inject_hyperparams(fgrad.optim.sgd)(lr=0.1)
+    >>> state = opt.init(params)
+    >>> state.hyperparams["lr"] = 0.5  # e.g. a learning-rate schedule
+    >>> updates, state = opt.update({"w": np.array([2.0, -4.0])}, state, params)
+    >>> updates["w"]
+    array([-1.,  2.])
     """
     takes_validate = "validate" in inspect.signature(rule).parameters
-    made = {}  # hyperparameters -> [the rule made with them, its state's template (by need)]
+    made: dict[Any, list[Any]] = {}  # hyperparameters -> [the rule made with them, its state's template (by need)]
 
     def rule_for(hyperparams, validate=False):
         try:
@@ -628,8 +937,13 @@ def inject_hyperparams(rule):
     return make
 
 
-def apply_updates(params, updates):
-    """``params + updates`` leafwise, keeping each parameter's dtype."""
+def apply_updates(params: PyTree, updates: PyTree) -> PyTree:
+    """``params + updates`` leafwise, keeping each parameter's dtype.
+
+    >>> params = {"w": np.array([1.0, 2.0], np.float32)}
+    >>> fgrad.optim.apply_updates(params, {"w": np.array([0.5, -0.5])})["w"]
+    array([1.5, 1.5], dtype=float32)
+    """
     def add(p, u):
         new = p + u
         return new if _dtype(new) == _dtype(p) else fnp.astype(new, _dtype(p))

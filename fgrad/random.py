@@ -38,14 +38,20 @@ Under ``fgrad.vmap`` the keys (and any parameter) may be mapped: a batch of keys
 >>> fgrad.vmap(lambda k: fr.normal(k, (3,)))(fr.split(key, 5)).shape
 (5, 3)
 """
+from __future__ import annotations
+
 import math
 import operator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import backend, batching
 from .core import Primitive, Tracer, concrete
 from .numpy import get_array_module, shape as shape_of, take, take_along_axis
+
+if TYPE_CHECKING:
+    from .typing import Array, ArrayLike, DTypeLike, Shape
 
 __all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits",
            "uniform", "normal", "truncated_normal", "bernoulli", "randint", "permutation", "choice",
@@ -156,14 +162,16 @@ def _align(a, nb, nd):
 
 # ----------------------------------------------------------------------------- keys
 
-def key(seed):
+def key(seed: int | ArrayLike) -> Array:
     """A new key from an integer seed: ``uint32[2]`` holding the seed's high and low 32 bits.
 
     Seeds are taken modulo 2**64, so ``-1`` and ``2**64 - 1`` give the same key, as in JAX.
-    A 0-d integer array seed on a GPU gives a key on that GPU.
+    A 0-d integer array seed on a GPU gives a key on that GPU. ``PRNGKey`` is the same function.
 
     >>> fgrad.random.key(42)
     array([ 0, 42], dtype=uint32)
+    >>> fgrad.random.key(-1)
+    array([4294967295, 4294967295], dtype=uint32)
     """
     s = seed if isinstance(seed, Tracer) else concrete(seed)
     if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)):
@@ -210,24 +218,36 @@ def _key_value(k):
     return k._nondiff_value() if isinstance(k, Tracer) else k
 
 
-def key_data(keys):
-    """The raw ``uint32`` data of a key: the key itself, since keys here are raw data."""
+def key_data(keys: ArrayLike) -> Array:
+    """The raw ``uint32`` data of a key: the key itself, since keys here are raw data.
+
+    >>> fgrad.random.key_data(fgrad.random.key(42))
+    array([ 0, 42], dtype=uint32)
+    """
     if getattr(keys, "dtype", None) != _U32 or tuple(getattr(keys, "shape", ()))[-1:] != (2,):
         _check_key(keys if isinstance(keys, Tracer) else concrete(keys), "key_data")
     return _key_value(keys)
 
 
-def wrap_key_data(key_bits_array):
-    """A key from raw ``uint32`` data (checked; keys here are raw data already)."""
+def wrap_key_data(key_bits_array: ArrayLike) -> Array:
+    """A key from raw ``uint32`` data (checked; keys here are raw data already).
+
+    >>> k = fgrad.random.wrap_key_data(fnp.array([0, 42], dtype=fnp.uint32))
+    >>> bool((fgrad.random.normal(k, (3,)) == fgrad.random.normal(fgrad.random.key(42), (3,))).all())
+    True
+    """
     return key_data(key_bits_array)
 
 
-def split(key, num=2):
+def split(key: ArrayLike, num: int | Shape = 2) -> Array:
     """``num`` new keys from ``key``: an array of shape ``(num, 2)`` (``num`` may be a shape).
 
     The children are distinct from each other and from every sample ``key`` draws.
 
-    >>> k1, k2, k3 = fgrad.random.split(fgrad.random.key(0), 3)
+    >>> keys = fgrad.random.split(fgrad.random.key(0), 3)
+    >>> keys.shape, keys.dtype, len({tuple(k) for k in keys.tolist()})
+    ((3, 2), dtype('uint32'), 3)
+    >>> k1, k2 = fgrad.random.split(fgrad.random.key(0))  # unpack to use each once
     """
     k = _check_key(key, "split")
     return _draw("split", k, shape=_canon_shape(num, "split", "num"))
@@ -239,12 +259,16 @@ def _split_sampler(k, *, nb, shape):
     return xp.stack([y0, y1], axis=-1).reshape(k.shape[:-1] + shape + (2,))
 
 
-def fold_in(key, data):
+def fold_in(key: ArrayLike, data: int | ArrayLike) -> Array:
     """A new key that mixes the integer ``data`` (e.g. a step number) into ``key``.
 
-    ``data`` is taken modulo 2**64; different values give different keys.
+    ``data`` is taken modulo 2**64; different values give different keys, the same value the same key.
 
-    >>> step_key = fgrad.random.fold_in(fgrad.random.key(0), 7)
+    >>> k = fgrad.random.key(0)
+    >>> bool((fgrad.random.fold_in(k, 7) == fgrad.random.fold_in(k, 7)).all())
+    True
+    >>> bool((fgrad.random.fold_in(k, 7) == fgrad.random.fold_in(k, 8)).all())
+    False
     """
     k = _check_key(key, "fold_in")
     xp = get_array_module(k)
@@ -274,7 +298,7 @@ def _fold_in_sampler(k, d, *, nb):
 
 # ----------------------------------------------------------------------------- argument checks
 
-def _canon_shape(shape, fn, name="shape"):
+def _canon_shape(shape: Any, fn: str, name: str = "shape") -> tuple[int, ...]:  # (checked here)
     try:
         out = (operator.index(shape),) if not isinstance(shape, (tuple, list)) else tuple(
             operator.index(n) for n in shape)
@@ -295,7 +319,7 @@ def _float_dtype(dtype, fn, complex_ok=False):
 
 def _same_device(fn, *arrays):
     if backend.cupy_active():
-        backend.check_same_device(arrays, f"fgrad.random.{fn}")
+        backend.check_same_device(arrays, f"fgrad.random.{fn}", host_moves=True)  # _param moves them
 
 
 def _param(value, xp, dtype=None):
@@ -490,11 +514,12 @@ def _ndtr(x):
 # Each public sampler checks one draw's arguments and binds it; ``_<name>_sampler`` computes it on
 # raw arrays with ``nb`` leading batch axes (see "the sampling primitive").
 
-def bits(key, shape=(), dtype=None):
+def bits(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike | None = None) -> Array:
     """Uniformly random unsigned integers (all bits random); ``dtype`` uint8/16/32 (default)/64.
 
-    >>> fgrad.random.bits(fgrad.random.key(0), (2,)).dtype
-    dtype('uint32')
+    >>> b = fgrad.random.bits(fgrad.random.key(0), (2,))
+    >>> b.shape, b.dtype
+    ((2,), dtype('uint32'))
     """
     k = _check_key(key, "bits")
     shape = _canon_shape(shape, "bits")
@@ -510,13 +535,16 @@ def _bits_sampler(k, *, nb, shape, dtype):
     return _finish(get_array_module(k), w, k.shape[:-1] + shape)
 
 
-def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
-    """Uniform floats in ``[minval, maxval)``.
+def uniform(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike = np.float64, minval: ArrayLike = 0.0,
+            maxval: ArrayLike = 1.0) -> Array:
+    """Uniform floats in ``[minval, maxval)``; not differentiable in ``minval``/``maxval``.
 
     [0, 1) is drawn exactly from the top mantissa bits (52 for float64, 23 for float32) and then
     scaled; results are clipped so rounding never reaches ``maxval``.
 
-    >>> u = fgrad.random.uniform(fgrad.random.key(0), (3,), minval=-1.0, maxval=1.0)
+    >>> u = fgrad.random.uniform(fgrad.random.key(0), (1000,), minval=-1.0, maxval=1.0)
+    >>> u.dtype, bool((u >= -1.0).all() and (u < 1.0).all())
+    (dtype('float64'), True)
     """
     k = _check_key(key, "uniform")
     shape = _canon_shape(shape, "uniform")
@@ -539,12 +567,15 @@ def _uniform_sampler(k, lo, hi, *, nb, shape, dtype):
     return _finish(xp, out, _lead(nb, k, lo, hi) + shape)
 
 
-def normal(key, shape=(), dtype=np.float64):
+def normal(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike = np.float64) -> Array:
     """Standard normal samples, by the inverse CDF (Wichura's AS 241) of a uniform.
 
     A complex ``dtype`` gives independent real and imaginary parts of variance 1/2 each.
+    For other means and scales write ``mu + sigma * normal(key)`` (differentiable in both).
 
-    >>> z = fgrad.random.normal(fgrad.random.key(0), (1000,))
+    >>> z = fgrad.random.normal(fgrad.random.key(0), (10000,))
+    >>> print(abs(z.mean()) < 0.05, abs(z.std() - 1.0) < 0.05)
+    True True
     """
     k = _check_key(key, "normal")
     shape = _canon_shape(shape, "normal")
@@ -563,7 +594,8 @@ def _normal_sampler(k, *, nb, shape, dtype):
     return _finish(xp, _ndtri(_open_unit(k, n, dtype)).astype(dtype), batch + shape)
 
 
-def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
+def truncated_normal(key: ArrayLike, lower: ArrayLike, upper: ArrayLike, shape: Shape | int | None = None,
+                     dtype: DTypeLike = np.float64) -> Array:
     """Standard normal samples conditioned on ``lower < x < upper`` (inverse-CDF method).
 
     ``shape`` defaults to the broadcast shape of ``lower`` and ``upper``; infinite bounds are
@@ -571,7 +603,9 @@ def truncated_normal(key, lower, upper, shape=None, dtype=np.float64):
     tail (up to about 37 standard deviations) are sampled correctly. Where ``lower >= upper``
     the result is nan.
 
-    >>> x = fgrad.random.truncated_normal(fgrad.random.key(0), -1.0, 2.0, (5,))
+    >>> x = fgrad.random.truncated_normal(fgrad.random.key(0), -1.0, 2.0, (1000,))
+    >>> bool((x > -1.0).all() and (x < 2.0).all())
+    True
     """
     k = _check_key(key, "truncated_normal")
     dt = _float_dtype(dtype, "truncated_normal")
@@ -612,10 +646,12 @@ def _truncated_normal_sampler(k, a, b, *, nb, shape, dtype):
     return _finish(xp, xp.where(a < b, x, dtype.type(np.nan)), full)
 
 
-def bernoulli(key, p=0.5, shape=None):
+def bernoulli(key: ArrayLike, p: ArrayLike = 0.5, shape: Shape | int | None = None) -> Array:
     """Booleans that are True with probability ``p`` (``shape`` defaults to ``p``'s shape).
 
-    >>> coin = fgrad.random.bernoulli(fgrad.random.key(0), 0.3, (10,))
+    >>> coin = fgrad.random.bernoulli(fgrad.random.key(0), 0.3, (10000,))
+    >>> coin.dtype, round(float(coin.mean()), 1)
+    (dtype('bool'), 0.3)
     """
     k = _check_key(key, "bernoulli")
     xp = get_array_module(k)
@@ -636,13 +672,16 @@ def _bernoulli_sampler(k, prob, *, nb, shape):
     return _finish(xp, u < _align(prob, nb, len(shape)), _lead(nb, k, prob) + shape)
 
 
-def randint(key, shape, minval, maxval, dtype=np.int64):
+def randint(key: ArrayLike, shape: Shape | int, minval: ArrayLike, maxval: ArrayLike, dtype: DTypeLike = np.int64
+            ) -> Array:
     """Uniform integers in ``[minval, maxval)`` (``minval``/``maxval`` are clipped to ``dtype``'s range).
 
     Each draw is a 64-bit random word reduced modulo the range, so the bias is at most
     ``(maxval - minval) / 2**64`` per value.
 
-    >>> dice = fgrad.random.randint(fgrad.random.key(0), (5,), 1, 7)
+    >>> dice = fgrad.random.randint(fgrad.random.key(0), (1000,), 1, 7)
+    >>> sorted(set(dice.tolist()))
+    [1, 2, 3, 4, 5, 6]
     """
     k = _check_key(key, "randint")
     shape = _canon_shape(shape, "randint")
@@ -711,17 +750,21 @@ def _sort_keys(k, shape):
 def _take(x, idx, axis):
     if isinstance(x, Tracer) or isinstance(idx, Tracer):
         return take(x, idx, axis=axis)
-    return get_array_module(x).take(x, idx, axis=axis)
+    xp = get_array_module(idx)  # the key's device: a NumPy population moves there, as parameters do
+    return xp.take(xp.asarray(x), idx, axis=axis)
 
 
-def permutation(key, x, axis=0, independent=False):
+def permutation(key: ArrayLike, x: int | ArrayLike, axis: int = 0, independent: bool = False) -> Array:
     """A random permutation of ``arange(x)`` (``x`` an int), or of ``x``'s entries along ``axis``.
 
     ``independent=True`` shuffles every 1-d slice along ``axis`` on its own. Gradients flow to the
     permuted entries of ``x``.
 
-    >>> fgrad.random.permutation(fgrad.random.key(0), 5).shape
-    (5,)
+    >>> sorted(fgrad.random.permutation(fgrad.random.key(0), 5).tolist())
+    [0, 1, 2, 3, 4]
+    >>> rows = fgrad.random.permutation(fgrad.random.key(1), fnp.array([[1, 2], [3, 4], [5, 6]]))
+    >>> sorted(rows.tolist())  # whole rows move
+    [[1, 2], [3, 4], [5, 6]]
     """
     k = _check_key(key, "permutation")
     xp = get_array_module(k)
@@ -756,14 +799,18 @@ def _independent_permutation_sampler(k, *, nb, shape, axis):
     return get_array_module(k).argsort(_sort_keys(k, shape), axis=nb + axis, kind="stable")
 
 
-def choice(key, a, shape=(), replace=True, p=None, axis=0):
+def choice(key: ArrayLike, a: int | ArrayLike, shape: Shape | int = (), replace: bool = True,
+           p: ArrayLike | None = None, axis: int = 0) -> Array:
     """Random entries of ``a`` (or of ``arange(a)`` for an int) along ``axis``.
 
     With ``p`` (probabilities, summing to 1) entries are weighted; without replacement the
     draws are distinct (Gumbel top-k when weighted). Gradients flow to the picked entries.
 
-    >>> fgrad.random.choice(fgrad.random.key(0), 10, (3,), replace=False).shape
-    (3,)
+    >>> c = fgrad.random.choice(fgrad.random.key(0), 10, (3,), replace=False)
+    >>> c.shape, len(set(c.tolist()))
+    ((3,), 3)
+    >>> fgrad.random.choice(fgrad.random.key(0), fnp.array([5, 6, 7]), (4,), p=fnp.array([0.0, 1.0, 0.0]))
+    array([6, 6, 6, 6])
     """
     k = _check_key(key, "choice")
     shape = _canon_shape(shape, "choice")
@@ -789,7 +836,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     if not replace and n > n_in:
         raise ValueError(f"fgrad.random.choice: cannot take a larger sample ({n}) than the population "
                          f"({n_in}) when replace=False")
-    weights = ()
+    weights: tuple[Array, ...] = ()
     if p is not None:
         _same_device("choice", concrete(k), concrete(p))
         w = _param(p, xp, np.float64)
@@ -831,13 +878,15 @@ def _gumbel(k, n, dtype=np.dtype(np.float64)):
     return -xp.log(-xp.log(_open_unit(k, n, dtype)))
 
 
-def categorical(key, logits, axis=-1, shape=None):
+def categorical(key: ArrayLike, logits: ArrayLike, axis: int = -1, shape: Shape | int | None = None) -> Array:
     """Indices drawn with probabilities ``softmax(logits, axis)``, by the Gumbel-max trick.
 
     ``shape`` defaults to ``logits``' shape without ``axis``; it may add leading dimensions
     (more samples per distribution). Logits of ``-inf`` are never drawn.
 
-    >>> fgrad.random.categorical(fgrad.random.key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(4,))
+    >>> s = fgrad.random.categorical(fgrad.random.key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(10000,))
+    >>> s.shape, round(float(s.mean()), 1)  # index 1 drawn 80% of the time
+    ((10000,), 0.8)
     """
     k = _check_key(key, "categorical")
     xp = get_array_module(k)
@@ -868,10 +917,12 @@ def _categorical_sampler(k, lg, *, nb, axis, shape):
     return _finish(xp, xp.argmax(noise + lg, axis=nb + lead + axis), _lead(nb, k, lg) + shape)
 
 
-def gumbel(key, shape=(), dtype=np.float64):
+def gumbel(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike = np.float64) -> Array:
     """Standard Gumbel samples, ``-log(-log(u))``.
 
-    >>> g = fgrad.random.gumbel(fgrad.random.key(0), (3,))
+    >>> g = fgrad.random.gumbel(fgrad.random.key(0), (10000,))
+    >>> print(abs(g.mean() - fnp.euler_gamma) < 0.05)  # its mean is Euler's gamma
+    True
     """
     k = _check_key(key, "gumbel")
     return _draw("gumbel", k, shape=_canon_shape(shape, "gumbel"), dtype=_float_dtype(dtype, "gumbel"))
@@ -881,10 +932,12 @@ def _gumbel_sampler(k, *, nb, shape, dtype):
     return _finish(get_array_module(k), _gumbel(k, math.prod(shape), dtype).astype(dtype), k.shape[:-1] + shape)
 
 
-def exponential(key, shape=(), dtype=np.float64):
-    """Standard exponential samples (rate 1), ``-log(u)``.
+def exponential(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike = np.float64) -> Array:
+    """Standard exponential samples (rate 1), ``-log(u)``; divide by a rate for other rates.
 
-    >>> e = fgrad.random.exponential(fgrad.random.key(0), (3,))
+    >>> e = fgrad.random.exponential(fgrad.random.key(0), (10000,))
+    >>> print(bool((e > 0).all()), abs(e.mean() - 1.0) < 0.05)
+    True True
     """
     k = _check_key(key, "exponential")
     return _draw("exponential", k, shape=_canon_shape(shape, "exponential"),
@@ -896,10 +949,12 @@ def _exponential_sampler(k, *, nb, shape, dtype):
     return _finish(xp, (-xp.log(_open_unit(k, math.prod(shape), dtype))).astype(dtype), k.shape[:-1] + shape)
 
 
-def laplace(key, shape=(), dtype=np.float64):
+def laplace(key: ArrayLike, shape: Shape | int = (), dtype: DTypeLike = np.float64) -> Array:
     """Standard Laplace samples (density ``exp(-|x|) / 2``).
 
-    >>> l = fgrad.random.laplace(fgrad.random.key(0), (3,))
+    >>> x = fgrad.random.laplace(fgrad.random.key(0), (10000,))
+    >>> print(abs(x.mean()) < 0.05, abs(fnp.abs(x).mean() - 1.0) < 0.05)  # E|x| = 1
+    True True
     """
     k = _check_key(key, "laplace")
     return _draw("laplace", k, shape=_canon_shape(shape, "laplace"), dtype=_float_dtype(dtype, "laplace"))

@@ -1,12 +1,21 @@
 """JAX's differentiation transforms, built on the traces of ``fgrad.core``."""
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import core, numpy as fnp
+from . import backend, core, numpy as fnp
 from .core import JVPTrace, JVPTracer, Tracer, VJPTrace, VJPTracer, concrete, PRIMITIVES
 from .batching import vmap
 from .tree_util import tree_flatten, tree_unflatten
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from .typing import PyTree
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "jacobian",
            "hessian", "stop_gradient"]
@@ -15,7 +24,7 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacre
 # ------------------------------------------------------------------ argument checks
 
 def _check_leaf(x, where):
-    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex, bool)) or hasattr(x, "__array_namespace__"):
+    if isinstance(x, (Tracer, np.ndarray, np.generic, float, int, complex, bool)) or backend.is_raw_array(x):
         return x
     raise TypeError(
         f"{where}: argument of type {type(x).__name__} is not a valid fgrad type; pass arrays or "
@@ -33,6 +42,31 @@ def _require_inexact(tree, fname):
             raise TypeError(f"{fname} requires real- or complex-valued inputs (floating-point dtypes), but got "
                             f"{core._dtype_of(concrete(leaf))}. For integer or boolean inputs use vjp, or "
                             "pass allow_int=True")
+
+
+def _is_complex(x):
+    return core._dtype_of(concrete(x)).kind == "c"
+
+
+def _check_holomorphic_inputs(leaves, fname):
+    """``holomorphic=True`` differentiates complex inputs only (JAX's TypeError)."""
+    for x in leaves:
+        if not _is_complex(_check_leaf(x, fname)):
+            raise TypeError(f"{fname} with holomorphic=True requires inputs with complex dtype, but got "
+                            f"{core._dtype_of(concrete(x))}.")
+
+
+def _check_outputs(leaves, fname, holomorphic):
+    """JAX's output checks: complex outputs with ``holomorphic=True``, real ones without."""
+    for o in leaves:
+        dt = core._dtype_of(concrete(o))
+        if holomorphic and dt.kind != "c":
+            raise TypeError(f"{fname} with holomorphic=True requires outputs with complex dtype, but got {dt}.")
+        if not holomorphic and dt.kind == "c":
+            raise TypeError(f"{fname} requires real-valued outputs (output dtype that is a sub-dtype of np.floating), "
+                            f"but got {dt}. For holomorphic differentiation, pass holomorphic=True. For "
+                            "differentiation of non-holomorphic functions involving complex outputs, use fgrad.vjp "
+                            "directly.")
 
 
 def _normalize_argnums(argnums, nargs, fname):
@@ -68,6 +102,8 @@ def _cast_like(ct, primal):
     have = core._dtype_of(concrete(ct))
     if have == want:
         return ct
+    if have.kind == "c" and want.kind != "c":  # a real primal's cotangent is the real part (JAX's convention)
+        ct = fnp.real(ct)
     return fnp.astype(ct, want)
 
 
@@ -82,7 +118,7 @@ def _output_and_aux(out):
 # ------------------------------------------------------------------ reverse mode
 
 _LEAF_DEF = tree_flatten(0)[1]
-_tuple_defs = {}  # n -> the treedef of a tuple of n leaves
+_tuple_defs: dict[int, Any] = {}  # n -> the treedef of a tuple of n leaves
 
 
 def _flatten_args(primals):
@@ -115,11 +151,15 @@ def _unflatten(tdef, leaves):
 
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun: Callable[..., Any], *primals: PyTree, has_aux: bool = False) -> tuple[Any, ...]:
     """``(out, vjp_fun)`` or ``(out, vjp_fun, aux)``: ``vjp_fun(ct)`` pulls ``ct`` back.
 
+    ``vjp_fun`` takes a cotangent shaped like ``out`` and returns one cotangent per primal,
+    as a tuple. ``has_aux=True``: ``fun`` returns ``(out, aux)``; ``aux`` is passed through.
+
     >>> out, pullback = fgrad.vjp(fnp.sin, 0.5)
-    >>> pullback(1.0)   # (cos(0.5),)
+    >>> print(pullback(1.0)[0].round(4))   # cos(0.5)
+    0.8776
     """
     flat, in_tree = _flatten_args(primals)
     flat = [x if type(x) is np.ndarray else _check_leaf(x, "vjp") for x in flat]
@@ -159,15 +199,20 @@ def _strip(tree, trace):
     return tree_unflatten(tdef, [trace.unbox(x) if isinstance(x, Tracer) else x for x in leaves])
 
 
-def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
+def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """A function returning ``fun``'s value and its gradient w.r.t. ``argnums``.
 
-    >>> fgrad.value_and_grad(lambda x: (x ** 2).sum())(fnp.arange(3.0))
-    (array(5.), array([0., 2., 4.]))
+    Arguments as in :func:`grad`; with ``has_aux=True`` it returns ``((value, aux), gradient)``.
+
+    >>> value, g = fgrad.value_and_grad(lambda x: (x ** 2).sum())(fnp.arange(3.0))
+    >>> print(value, g)
+    5.0 [0. 2. 4.]
     """
     _check_callable(fun, "value_and_grad")
 
-    normalized = {}  # len(args) -> _normalize_argnums's answer (a step's fixed cost, once)
+    # len(args) -> _normalize_argnums's answer (a step's fixed cost, once)
+    normalized: dict[int, tuple[bool, tuple[int, ...]]] = {}
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
@@ -176,7 +221,9 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             norm = normalized[len(args)] = _normalize_argnums(argnums, len(args), "grad")
         single, nums = norm
         dyn = [args[i] for i in nums]
-        if not allow_int:
+        if holomorphic:
+            _check_holomorphic_inputs(tree_flatten(dyn)[0], "grad")
+        elif not allow_int:
             _require_inexact(dyn, "grad")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         ans, pullback = res[0], res[1]
@@ -188,6 +235,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             raise TypeError("grad requires a real- or complex-valued output, but the function returned dtype "
                             f"{core._dtype_of(concrete(ans_leaves[0]))} (comparisons and other boolean/integer "
                             "operations have no derivative)")
+        _check_outputs(ans_leaves, "grad", holomorphic)
         g = pullback(_unflatten(ans_tree, [fnp.ones_like(ans_leaves[0])]))
         g = g[0] if single else tuple(g)
         return ((ans, res[2]), g) if has_aux else (ans, g)
@@ -195,15 +243,28 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
     return value_and_grad_fun
 
 
-def grad(fun, argnums=0, has_aux=False, allow_int=False):
+def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """The gradient of scalar-valued ``fun`` w.r.t. argument(s) ``argnums``.
 
-    >>> fgrad.grad(fnp.sin)(0.0)
+    ``argnums``: an int (the gradient has that argument's structure) or a tuple of ints (a tuple of
+    gradients). ``has_aux=True``: ``fun`` returns ``(value, aux)`` and the new function returns
+    ``(gradient, aux)``. ``allow_int=True`` admits integer inputs (their gradient is zero).
+
+    Complex numbers follow JAX: a real-valued ``fun`` of ``z = x + iy`` has gradient
+    ``df/dx - i df/dy`` (the conjugate of the Wirtinger derivative ``df/dz``, times 2); a complex
+    output needs ``holomorphic=True`` (complex inputs, gradient ``f'(z)``), else TypeError.
+
+    >>> print(fgrad.grad(fnp.sin)(0.0))
     1.0
-    >>> fgrad.grad(fgrad.grad(fnp.sin))(0.0)   # any order
+    >>> print(fgrad.grad(fgrad.grad(fnp.sin))(0.0))   # any order
     -0.0
+    >>> fgrad.grad(lambda x, y: fnp.sum(x * y), argnums=(0, 1))(fnp.ones(2), fnp.arange(2.0))
+    (array([0., 1.]), array([1., 1.]))
+    >>> print(fgrad.grad(lambda z: fnp.abs(z) ** 2)(1 + 1j), fgrad.grad(lambda z: z * z, holomorphic=True)(1 + 1j))
+    (2-2j) (2+2j)
     """
-    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_fun(*args, **kwargs):
@@ -213,18 +274,24 @@ def grad(fun, argnums=0, has_aux=False, allow_int=False):
     return grad_fun
 
 
-def _check_callable(fun, name):
+def _check_callable(fun: Any, name: str) -> None:
     if not callable(fun):
         raise TypeError(f"{name}: expected a callable as its first argument, got {type(fun).__name__}")
 
 
 # ------------------------------------------------------------------ forward mode
 
-def jvp(fun, primals, tangents, has_aux=False):
+def jvp(fun: Callable[..., Any], primals: Sequence[PyTree], tangents: Sequence[PyTree],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """``(fun(*primals), J @ tangents)``: one forward pass carrying a direction.
 
-    >>> fgrad.jvp(fnp.sin, (0.0,), (1.0,))
-    (0.0, 1.0)
+    ``primals`` and ``tangents`` are tuples (or lists) of the same structure, one entry per
+    argument of ``fun``. ``has_aux=True``: ``fun`` returns ``(out, aux)`` and so does the result,
+    as ``(out, tangent_out, aux)``.
+
+    >>> y, t = fgrad.jvp(fnp.sin, (0.0,), (1.0,))
+    >>> print(y, t)
+    0.0 1.0
     """
     _check_callable(fun, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -263,8 +330,13 @@ def _strip_jvp(tree, trace):
     return tree_unflatten(tdef, [trace.unbox(x)[0] for x in leaves])
 
 
-def linearize(fun, *primals):
-    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``."""
+def linearize(fun: Callable[..., Any], *primals: PyTree) -> tuple[Any, Callable[..., Any]]:
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
+
+    >>> y, f_jvp = fgrad.linearize(fnp.sin, 0.0)
+    >>> print(y, f_jvp(2.0))
+    0.0 2.0
+    """
     out = fun(*primals)
     return out, lambda *tangents: jvp(fun, primals, tangents)[1]
 
@@ -295,21 +367,28 @@ def _blocks(stacked, sizes, lead_shapes, axis_first):
     return out
 
 
-def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """The Jacobian by reverse mode: the pullback vmapped over the basis of the outputs (one batched pass).
 
     Its shape is ``out.shape + in.shape``; pytree outputs and argnums tuples nest
-    as in JAX (output structure outside, input structure inside).
+    as in JAX (output structure outside, input structure inside). Complex outputs need
+    ``holomorphic=True`` (complex inputs and outputs: the complex Jacobian), as in JAX.
+
+    >>> fgrad.jacrev(lambda x: x ** 2)(fnp.arange(3.0))
+    array([[0., 0., 0.],
+           [0., 2., 0.],
+           [0., 0., 4.]])
     """
     _check_callable(fun, "jacrev")
-    if holomorphic:
-        raise NotImplementedError("jacrev: holomorphic=True (the complex Jacobian) is not supported")
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "jacrev")
         dyn = [args[i] for i in nums]
-        if not allow_int:
+        if holomorphic:
+            _check_holomorphic_inputs(tree_flatten(dyn)[0], "jacrev")
+        elif not allow_int:
             _require_inexact(dyn, "jacrev")
         res = vjp(_partial_over(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         out, pullback = res[0], res[1]
@@ -318,6 +397,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
             if not _is_inexact(o):
                 raise TypeError(f"jacrev requires real- or complex-valued outputs (floating-point dtypes), but got "
                                 f"{core._dtype_of(concrete(o))}. For integer or boolean outputs use vjp")
+        _check_outputs(o_flat, "jacrev", holomorphic)
         in_flat, in_tree = tree_flatten(tuple(dyn))
         dtype = np.result_type(*[core._dtype_of(concrete(o)) for o in o_flat]) if o_flat else np.float64
         n, o_sizes, basis = _eye_split(o_flat, dtype)
@@ -341,20 +421,34 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 jacobian = jacrev
 
 
-def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
-    """The Jacobian by forward mode: the JVP vmapped over the basis of the inputs (one batched pass)."""
+def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable[..., Any]:
+    """The Jacobian by forward mode: the JVP vmapped over the basis of the inputs (one batched pass).
+
+    Same result as :func:`jacrev`; cheaper when the inputs are fewer than the outputs. Complex
+    inputs need ``holomorphic=True`` (complex inputs and outputs), as in JAX.
+
+    >>> fgrad.jacfwd(lambda x: fnp.stack([x[0] * x[1], x[0] + x[1]]))(fnp.array([2.0, 3.0]))
+    array([[3., 2.],
+           [1., 1.]])
+    """
     _check_callable(fun, "jacfwd")
-    if holomorphic:
-        raise NotImplementedError("jacfwd: holomorphic=True (the complex Jacobian) is not supported")
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), "jacfwd")
         dyn = [args[i] for i in nums]
         in_flat, in_tree = tree_flatten(tuple(dyn))
+        if holomorphic:
+            _check_holomorphic_inputs(in_flat, "jacfwd")
         for x in in_flat:
             if not _is_inexact(_check_leaf(x, "jacfwd")):
                 raise TypeError(f"jacfwd requires floating-point inputs, got {core._dtype_of(concrete(x))}")
+            if not holomorphic and _is_complex(x):
+                raise TypeError(f"jacfwd requires real-valued inputs (input dtype that is a sub-dtype of np.floating), "
+                                f"but got {core._dtype_of(concrete(x))}. For holomorphic differentiation, pass "
+                                "holomorphic=True. For differentiation of non-holomorphic functions involving "
+                                "complex inputs, use fgrad.jvp directly.")
         f_dyn = _partial_over(fun, args, kwargs, nums)
         dtype = np.result_type(*[core._dtype_of(concrete(x)) for x in in_flat])
         n, in_sizes, basis = _eye_split(in_flat, dtype)
@@ -370,6 +464,8 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
             out, aux = res if has_aux else (res, None)
             cols = [fnp.zeros((0,) + np.shape(o), core._dtype_of(concrete(o))) for o in tree_flatten(out)[0]]
         o_flat, o_tree = tree_flatten(out)
+        if holomorphic:
+            _check_outputs(o_flat, "jacfwd", True)
         per_out = []
         for o, col in zip(o_flat, cols):
             col = fnp.moveaxis(col, 0, -1)  # (out shape) + (n,)
@@ -382,17 +478,24 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     return jacfun
 
 
-def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
-    """The Hessian of scalar ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``."""
-    if holomorphic:
-        raise NotImplementedError("hessian: holomorphic=True (the complex Hessian) is not supported")
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]:
+    """The Hessian of scalar ``fun``: forward-over-reverse, ``jacfwd(jacrev(fun))``.
+
+    >>> fgrad.hessian(lambda x: fnp.sum(x ** 3))(fnp.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums, has_aux=has_aux,
+                  holomorphic=holomorphic)
 
 
-def stop_gradient(x):
+def stop_gradient(x: PyTree) -> PyTree:
     """``x`` with no derivative through it, in every transform and at every order.
 
-    >>> fgrad.grad(lambda x: x * fgrad.stop_gradient(x))(3.0)
+    ``x`` may be an array or a pytree of arrays.
+
+    >>> print(fgrad.grad(lambda x: x * fgrad.stop_gradient(x))(3.0))
     3.0
     """
     leaves, tree = tree_flatten(x)

@@ -4,6 +4,11 @@ Promotion follows torch: the highest category (bool < integer < floating) wins;
 within it, tensors with dimensions decide, then 0-d tensors, then Python
 scalars (a Python float gives the default dtype, a Python int gives int64).
 """
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
 import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16",
@@ -15,11 +20,17 @@ _builtin_bool, _builtin_float, _builtin_int = bool, float, int
 
 
 class dtype:
-    """A torch dtype: ``torch.float32`` and friends. ``.np`` is the NumPy dtype."""
+    """A tensor's element type: ``torch.float32`` and friends (``.np`` is the NumPy dtype in fgrad_nn).
+
+    >>> torch.float32, torch.float32.is_floating_point, torch.int64.itemsize
+    (torch.float32, True, 8)
+    >>> torch.tensor([1, 2]).dtype == torch.int64
+    True
+    """
 
     __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
 
-    def __init__(self, name, np_dtype):
+    def __init__(self, name: str, np_dtype: Any) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
@@ -59,17 +70,29 @@ class _Default:
 _DEFAULT = _Default()
 
 
-def get_default_dtype():
+def get_default_dtype() -> dtype:
+    """The dtype Python floats become (``float32`` unless ``set_default_dtype`` changed it).
+
+    >>> torch.get_default_dtype()
+    torch.float32
+    """
     return _DEFAULT.dtype
 
 
-def set_default_dtype(d):
+def set_default_dtype(d: dtype) -> None:
+    """Make ``d`` (a floating dtype) the dtype of Python floats and of ``torch.zeros``, ``torch.rand``, ...
+
+    >>> torch.set_default_dtype(torch.float64)
+    >>> torch.tensor([1.5]).dtype
+    torch.float64
+    >>> torch.set_default_dtype(torch.float32)
+    """
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _DEFAULT.dtype = d
 
 
-def from_np(np_dtype):
+def from_np(np_dtype: Any) -> dtype:
     """The torch dtype of a NumPy dtype (unsigned/other widths map to the nearest torch one)."""
     d = _FROM_NP.get(np_dtype)
     if d is None:
@@ -79,7 +102,7 @@ def from_np(np_dtype):
     return d
 
 
-def to_np(d):
+def to_np(d: Any) -> np.dtype | None:
     """NumPy dtype from a torch dtype, a NumPy dtype, a Python type or None (-> None)."""
     if d is None:
         return None
@@ -94,12 +117,16 @@ def to_np(d):
     return np.dtype(d)
 
 
-def promote_types(a, b):
-    """torch.promote_types: the higher category wins outright (int32 + float16 -> float16)."""
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to; a higher category wins outright.
+
+    >>> torch.promote_types(torch.int32, torch.float16), torch.promote_types(torch.uint8, torch.int8)
+    (torch.float16, torch.int16)
+    """
     return from_np(result_np([to_np(a), to_np(b)], (), ()))
 
 
-def scalar_np(v):
+def scalar_np(v: complex) -> np.dtype:
     """The dtype torch gives a Python scalar on its own."""
     if isinstance(v, _builtin_bool):
         return np.dtype(np.bool_)
@@ -110,7 +137,7 @@ def scalar_np(v):
     return _DEFAULT.dtype.np
 
 
-def result_np(dims, zerod, scalars):
+def result_np(dims: Any, zerod: Any, scalars: Any) -> np.dtype:
     """torch's promotion: NumPy dtypes of tensors with dims, of 0-d tensors, and Python scalars."""
     best = -1
     for group in (dims, zerod):
@@ -138,7 +165,13 @@ def result_np(dims, zerod, scalars):
 
 
 class finfo:
-    def __init__(self, type=None):
+    """The limits of a floating dtype (default: the default dtype): ``eps``, ``max``, ``min``, ``tiny``, ``bits``.
+
+    >>> torch.finfo(torch.float32).eps, torch.finfo(torch.float16).max, torch.finfo(torch.float64).bits
+    (1.1920928955078125e-07, 65504.0, 64)
+    """
+
+    def __init__(self, type: dtype | None = None) -> None:
         f = np.finfo(to_np(type or _DEFAULT.dtype))
         self.eps, self.max, self.min, self.tiny = (_builtin_float(f.eps), _builtin_float(f.max),
                                                    _builtin_float(f.min), _builtin_float(f.tiny))
@@ -147,6 +180,12 @@ class finfo:
 
 
 class iinfo:
-    def __init__(self, type):
+    """The limits of an integer dtype: ``min``, ``max``, ``bits``.
+
+    >>> torch.iinfo(torch.int8).min, torch.iinfo(torch.int8).max, torch.iinfo(torch.int64).bits
+    (-128, 127, 64)
+    """
+
+    def __init__(self, type: dtype) -> None:
         f = np.iinfo(to_np(type))
         self.bits, self.max, self.min = f.bits, _builtin_int(f.max), _builtin_int(f.min)

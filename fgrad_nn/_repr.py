@@ -1,5 +1,8 @@
 """torch's tensor repr: ``tensor([1., 2.], requires_grad=True)``."""
+from __future__ import annotations
+
 import math
+from typing import Any
 
 import numpy as np
 
@@ -10,17 +13,32 @@ from . import _dtypes
 
 class _Opts:
     precision = 4
-    threshold = 1000
+    threshold: float = 1000
     edgeitems = 3
     linewidth = 80
-    sci_mode = None
+    sci_mode: bool | None = None
 
 
 PRINT = _Opts()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None):
+def set_printoptions(precision: int | None = None, threshold: float | None = None, edgeitems: int | None = None,
+                     linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """Set how tensors print: digits after the point, summarising threshold and edge items, line width.
+
+    ``profile`` (``'default'``, ``'short'``, ``'full'``) sets all four first; the others then override it.
+    ``sci_mode`` forces (True) or forbids (False) scientific notation; None chooses as torch does.
+
+    >>> torch.set_printoptions(precision=2)
+    >>> torch.tensor([1.2345, 2.0])
+    tensor([1.23, 2.00])
+    >>> torch.set_printoptions(profile="default")
+    >>> torch.tensor([1.2345, 2.0])
+    tensor([1.2345, 2.0000])
+    """
+    if profile is not None:
+        PRINT.precision, PRINT.threshold, PRINT.edgeitems, PRINT.linewidth = _PROFILES[profile]
     for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
                  ("linewidth", linewidth)):
         if v is not None:
@@ -48,9 +66,20 @@ def _nonfinite(v):
     return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
-def _format(arr, indent, summarize):
+def _shown(arr: np.ndarray) -> np.ndarray:
+    """The elements a summarised print shows: the edge items along every long axis (torch chooses the
+    number format and the column width from these alone)."""
+    edge = PRINT.edgeitems
+    for ax in range(arr.ndim):
+        n = arr.shape[ax]
+        if n > 2 * edge:
+            arr = np.concatenate([np.take(arr, range(edge), ax), np.take(arr, range(n - edge, n), ax)], axis=ax)
+    return arr
+
+
+def _format(arr: np.ndarray, indent: int, summarize: bool) -> str:
     kind = arr.dtype.kind
-    flat = arr.ravel()
+    flat = (_shown(arr) if summarize else arr).ravel()
     if kind == "b":
         fmt = lambda v: str(bool(v))  # noqa: E731
     elif kind in "iu":
@@ -72,7 +101,8 @@ def _format(arr, indent, summarize):
         if cut:
             idx = list(range(edge)) + [None] + list(range(n - edge, n))
         if a.ndim == 1:
-            items = ["..." if i is None else fmt(a[i].item()).rjust(width) for i in idx]
+            # torch pads a row's ellipsis by one space (", ...," with no edge items at all)
+            items = [(" ..." if edge else "...") if i is None else fmt(a[i].item()).rjust(width) for i in idx]
             per_line = max(1, (PRINT.linewidth - ind) // (width + 2))
             lines = [", ".join(items[k:k + per_line]) for k in range(0, len(items), per_line)]
             return "[" + (",\n" + " " * (ind + 1)).join(lines) + "]"
@@ -82,7 +112,7 @@ def _format(arr, indent, summarize):
     return rec(arr, indent)
 
 
-def tensor_repr(t):
+def tensor_repr(t: Any) -> str:  # t: a Tensor (annotated loosely: _tensor imports this module)
     arr = np.asarray(backend.to_host(t._raw()))
     suffix = []
     summarize = arr.size > PRINT.threshold
@@ -101,4 +131,21 @@ def tensor_repr(t):
     if t.requires_grad:
         gf = t.grad_fn
         suffix.append("requires_grad=True" if gf is None else f"grad_fn=<{gf.name()}>")
-    return "tensor(" + ", ".join([body] + suffix) + ")"
+    return _add_suffixes("tensor(" + body, suffix)
+
+
+def _add_suffixes(text: str, suffixes: list[str], indent: int = 7) -> str:
+    """``text`` with ``, suffix`` for each suffix, starting a new line where one would pass the line width.
+
+    The line length is counted as torch counts it (two more than the characters on the last line).
+    """
+    last = len(text) - text.rfind("\n") + 1
+    out = [text]
+    for s in suffixes:
+        if last + len(s) + 2 > PRINT.linewidth:
+            out.append(",\n" + " " * indent + s)
+            last = indent + len(s)
+        else:
+            out.append(", " + s)
+            last += len(s) + 2
+    return "".join(out) + ")"

@@ -9,9 +9,14 @@ op's result (and rewrite the base's graph, torch's CopySlices idea).
 Only this module writes a tensor's ``_data`` and version counter: the op wrapper
 (``apply``), ``inplace`` and the views here, and ``Tensor._assign`` for everyone else.
 """
+from __future__ import annotations
+
 import math
 import sys
+import typing
 import weakref
+from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +31,7 @@ from fgrad.tree_util import register_pytree_node
 from . import _dtypes
 from ._device import of_raw
 from ._repr import tensor_repr
+from ._hooks import RemovableHandle
 from .autograd._tape import TAPE, TapeNode
 from .autograd.grad_mode import STATE
 
@@ -34,12 +40,20 @@ __all__ = ["Tensor", "Size", "wrap", "unwrap", "apply", "inplace", "on_tape", "t
 
 
 class Size(tuple):
-    """``torch.Size``: a tuple of ints."""
+    """``torch.Size``: a tensor's shape, a tuple of ints.
+
+    >>> s = torch.zeros(2, 3).shape
+    >>> s
+    torch.Size([2, 3])
+    >>> s.numel(), s[1]
+    (6, 3)
+    """
 
     def __repr__(self):
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
 
-    def numel(self):
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
         return int(np.prod(self, dtype=np.int64))
 
 
@@ -73,7 +87,7 @@ def batched(d):
     return False
 
 
-FUNC_REVERSE = []
+FUNC_REVERSE: list = []
 """The traces of the running torch.func reverse-mode transforms (grad, vjp, jacrev), pushed while their
 function runs: ``torch.no_grad()`` inside it stops their gradient, as it stops the tape's."""
 
@@ -152,7 +166,16 @@ def _as_storage(d):
 
 
 class Tensor:
-    """A torch-style tensor over fgrad (see the module docstring).
+    """``torch.Tensor``: a multi-dimensional array that can record the operations on it for autograd.
+
+    >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([[2., 4.],
+            [6., 8.]])
+    >>> x.shape, x.dtype
+    (torch.Size([2, 2]), torch.float32)
 
     Where its methods come from: this class body defines everything about the tensor
     itself -- storage and metadata, autograd state (``requires_grad``, ``detach``,
@@ -164,10 +187,39 @@ class Tensor:
     ``define_methods`` below adds them to this class, once, when ``fgrad_nn._ops`` is imported.
     """
 
-    __slots__ = ("_data", "_version", "_base", "_view", "_gv", "_grad", "_fn", "__weakref__")
+    __slots__ = ("_data", "_version", "_base", "_view", "_gv", "_grad", "_fn", "_hooks", "_post_hooks",
+                 "__weakref__")
     __array_priority__ = 2000
 
-    def __new__(cls, *args, **kwargs):
+    if typing.TYPE_CHECKING:  # the operations define_methods adds (t.add, t.sum, ...), as type checkers see them
+        def __getattr__(self, name: str) -> typing.Any: ...
+
+        # the slots' types
+        _data: Any
+        _version: list[int]
+        _base: Tensor | None
+        _view: tuple[Any, ...] | None
+        _gv: int
+        _grad: Tensor | None
+        _fn: str | None
+
+        # operators are looked up on the type, not through __getattr__ (torch's own stubs override
+        # object's __eq__/__ne__ the same way: they compare elementwise)
+        def __add__(self, other: Any) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __add__
+        __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __add__
+        __rmatmul__ = __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = __add__
+        __lt__ = __le__ = __gt__ = __ge__ = __iadd__ = __isub__ = __imul__ = __itruediv__ = __add__
+
+        def __neg__(self) -> Tensor: ...
+        __pos__ = __abs__ = __invert__ = __neg__
+
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         return object.__new__(cls)
 
     # ------------------------------------------------------------------ metadata
@@ -186,55 +238,68 @@ class Tensor:
 
     @property
     def dtype(self):
+        """The element type (``torch.float32``, ``torch.int64``, ...)."""
         return _dtypes.from_np(self._np_dtype())
 
     @property
     def device(self):
+        """Where the storage lives: ``device('cpu')`` or a CUDA device (a CuPy array)."""
         return of_raw(concrete(self._data))
 
     @property
     def is_cuda(self):
+        """Whether the tensor is on a CUDA device."""
         return self.device.type == "cuda"
 
     @property
     def shape(self):
+        """The sizes of the dims, a ``torch.Size`` (``size()`` is the same)."""
         return Size(fnp.shape(self._data))
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (a ``torch.Size``), or the size of dim ``dim``."""
         s = fnp.shape(self._data)
         if dim is None:
             return Size(s)
         return s[_dim(dim, len(s))]
 
-    def dim(self):
+    def dim(self) -> int:
+        """The number of dims (``ndim`` is the same)."""
         return len(fnp.shape(self._data))
 
     ndim = property(dim)
 
-    def numel(self):
+    def numel(self) -> int:
+        """The number of elements (``nelement`` is an alias)."""
         return math.prod(fnp.shape(self._data))
 
     nelement = numel
 
-    def element_size(self):
+    def element_size(self) -> int:
+        """The size of one element in bytes."""
         return self._np_dtype().itemsize
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating point type."""
         return self._np_dtype().kind == "f"
 
-    def is_complex(self):
+    def is_complex(self) -> bool:
+        """Whether the dtype is a complex type."""
         return self._np_dtype().kind == "c"
 
-    def is_contiguous(self, memory_format=None):
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the storage is laid out in row-major order without gaps."""
         r = concrete(self._data)
         return bool(getattr(r, "flags", None) is None or r.flags.c_contiguous)
 
-    def stride(self, dim=None):
+    def stride(self, dim: int | None = None) -> Any:
+        """The step in elements from one index to the next along each dim (or dim ``dim``)."""
         r = concrete(self._data)
         st = tuple(s // r.itemsize for s in r.strides)
         return st if dim is None else st[_dim(dim, r.ndim)]
 
-    def data_ptr(self):
+    def data_ptr(self) -> int:
+        """The address of the first element of the storage."""
         r = concrete(self._data)
         return r.__array_interface__["data"][0] if isinstance(r, np.ndarray) else r.data.ptr
 
@@ -276,13 +341,17 @@ class Tensor:
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self):
+        """Whether autograd records operations on this tensor (settable on leaves)."""
+        if self._base is not None and self._gv != self._version[0]:
+            _refresh_view(self)  # its base was written in place since: the view's graph follows it
         return on_tape(self._data)
 
     @requires_grad.setter
     def requires_grad(self, flag):
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves of a floating or complex dtype only); returns ``self``."""
         d = self._data
         tracked = on_tape(d)
         if tracked and d._node.prim is not None:
@@ -301,20 +370,35 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """Whether the tensor was made by the user rather than computed from tensors that require grad."""
         d = self._data
         return not on_tape(d) or d._node.prim is None
 
     @property
     def grad(self):
+        """The gradient ``backward`` accumulated into this leaf (None before)."""
         return self._grad
 
     @grad.setter
     def grad(self, value):
-        if value is not None and not isinstance(value, Tensor):
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                                   f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor are "
+                                   "the same size")
+            if value._np_dtype() != self._np_dtype():
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{_GRAD_DTYPE_NAMES.get(value._np_dtype().name, ('', value._np_dtype().name))[0]}' to a "
+                                   f"tensor with grad_dtype '{_GRAD_DTYPE_NAMES.get(self._np_dtype().name, ('', self._np_dtype().name))[1]}'. The gradient must "
+                                   "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                                   "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+                                   "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may "
+                                   "break downstream systems that assume they match.")
         self._grad = value
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` at the next ``backward``."""
         d = self._data
         if not on_tape(d):
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -327,10 +411,64 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """Whether ``retain_grad`` was called on this non-leaf tensor."""
         d = self._data
         return on_tape(d) and d._node.prim is not None and bool(getattr(d._node, "retains", None))
 
-    def detach(self):
+    def register_hook(self, hook: typing.Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` whenever a gradient for this tensor is computed; a Tensor it returns
+        replaces the gradient (what flows on, and what a leaf accumulates into ``.grad``). Returns a
+        handle whose ``remove()`` unregisters it.
+
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 2)
+        >>> (x * 3).sum().backward()
+        >>> x.grad
+        tensor([6., 6.])
+        >>> h.remove()
+        """
+        d = self._data
+        if not on_tape(d):
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = d._node
+        if node.prim is None:
+            hooks = self._hooks_dict("_hooks")
+        else:
+            if not isinstance(node, TapeNode):
+                raise RuntimeError("register_hook() is not supported on the output of this function")
+            if node.hooks is None:
+                node.hooks = {}
+            hooks = node.hooks.setdefault(d._index, OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: typing.Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` on a leaf after ``backward`` has accumulated its ``.grad``; returns a
+        handle whose ``remove()`` unregisters it.
+
+        >>> w = torch.ones(2, requires_grad=True)
+        >>> _ = w.register_post_accumulate_grad_hook(lambda t: print(t.grad))
+        >>> (w * 2).sum().backward()
+        tensor([2., 2.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if not self.is_leaf:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self._hooks_dict("_post_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _hooks_dict(self, slot: str) -> OrderedDict[int, Any]:
+        hooks = getattr(self, slot, None)
+        if hooks is None:
+            hooks = OrderedDict()
+            setattr(self, slot, hooks)
+        return hooks
+
+    def detach(self) -> Tensor:
         """A view of the same storage (and version counter) with no graph (inside an fgrad transform: no
         derivative through it at any level, and vmap's batch kept)."""
         d = self._data
@@ -340,7 +478,8 @@ class Tensor:
             d = fnp.stop_gradient(d)
         return wrap_view_of(self, d)
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
+        """Detach ``self`` from the graph in place; returns ``self``."""
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         d = self._data
@@ -368,7 +507,8 @@ class Tensor:
             self._data = _as_storage(raw)
 
     # ------------------------------------------------------------------ conversion
-    def item(self):
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         if batched(self._data):
             raise RuntimeError(_VMAP_ITEM)
         no_python_value(self._data, float)
@@ -377,14 +517,16 @@ class Tensor:
             raise RuntimeError(f"a Tensor with {np.size(r)} elements cannot be converted to Scalar")
         return r.item() if hasattr(r, "item") else r
 
-    def tolist(self):
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers."""
         if batched(self._data):
             raise RuntimeError(_VMAP_NO_STORAGE)
         no_python_value(self._data, np.asarray)
         r = concrete(self._data)
         return r.tolist() if hasattr(r, "tolist") else r
 
-    def numpy(self, *, force=False):
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The storage as a NumPy array, sharing memory (``force=True`` copies off the GPU and ignores grad)."""
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
@@ -470,6 +612,50 @@ class Tensor:
             return NotImplemented
         return apply(lambda *a: fn(*a, **kwargs), args)
 
+    # ------------------------------------------------------------------ DLPack: the storage, shared without a copy
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> Any:
+        """A DLPack capsule over this tensor's storage, for ``np.from_dlpack``, ``torch.from_dlpack`` ...
+
+        The consumer shares the memory: writes through either side are seen by the other.
+
+        >>> t = torch.zeros(3)
+        >>> a = np.from_dlpack(t)
+        >>> _ = t.add_(2)
+        >>> a
+        array([2., 2., 2.], dtype=float32)
+        """
+        asked = {"stream": stream, "max_version": max_version, "dl_device": dl_device, "copy": copy}
+        return _dlpack_storage(self).__dlpack__(**{k: v for k, v in asked.items() if v is not None})
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """DLPack's ``(device type, index)`` of the storage: ``(1, 0)`` on the CPU, ``(2, n)`` on ``cuda:n``.
+
+        >>> torch.ones(2).__dlpack_device__()
+        (1, 0)
+        """
+        raw = concrete(self._data)
+        kind, index = raw.__dlpack_device__() if hasattr(raw, "__dlpack_device__") else (1, 0)  # a host scalar
+        return int(kind), int(index)
+
+
+# torch's C++ and scalar-type names of the dtypes, as its messages about ``.grad`` spell them
+_GRAD_DTYPE_NAMES = {"float64": ("double", "Double"), "float32": ("float", "Float"), "float16": ("c10::Half", "Half"),
+                     "bfloat16": ("c10::BFloat16", "BFloat16"), "complex64": ("c10::complex<float>", "ComplexFloat"),
+                     "complex128": ("c10::complex<double>", "ComplexDouble")}
+
+
+def _dlpack_storage(t: Tensor) -> Any:
+    """The raw array a DLPack consumer may share; torch's errors for what cannot be shared."""
+    d = t._data
+    if on_tape(d):
+        raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+    if isinstance(d, Tracer):
+        raise BufferError("Can't export a traced tensor through DLPack: inside fgrad.grad, vmap, jit or "
+                          "fgrad_nn.compile its value is being traced and has no memory to share; export it "
+                          "outside the transform")
+    return np.asarray(d) if isinstance(d, (int, float, complex, np.generic)) else d
+
 
 def define_methods(*tables):
     """Add the methods each table maps (name -> function or property) to Tensor.
@@ -525,7 +711,7 @@ def wrap(data, fn=None, version=None):
 
 
 # Tensors are fgrad pytrees: their data is the leaf.
-register_pytree_node(Tensor, lambda t: ((t._data,), None), lambda aux, ch: wrap(ch[0]))
+register_pytree_node(Tensor, lambda t: ((t._data,), None), lambda aux, ch: wrap(*ch))
 
 
 def wrap_view_of(base, data, steps=None, fn=None):
@@ -581,8 +767,11 @@ def _take(a, saved, grad_on):
                 saved.append((a._version, a._version[0]))
             else:
                 return d._value
-        elif not grad_on and isinstance(d, Tracer):
-            return _no_grad_value(d, FUNC_REVERSE)
+        elif not grad_on:
+            if isinstance(d, Tracer):
+                return _no_grad_value(d, FUNC_REVERSE)
+        else:
+            saved.append((a._version, a._version[0], d))
         return d
     if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
         return type(a)(_take(v, saved, grad_on) for v in a)
@@ -601,8 +790,9 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     themselves, so the bridge to them (``fgrad_nn.nn``) turns this off.
     """
     grad_on = STATE.enabled
-    saved = []
+    saved: list = []
     vals = []
+    tracked = False
     for a in args:
         if isinstance(a, Tensor):  # _take, inlined for a Tensor argument
             if a._base is not None and a._gv != a._version[0]:
@@ -612,20 +802,28 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
                 if grad_on:
                     v = a._version
                     saved.append((v, v[0]))
+                    tracked = True
                 else:
                     d = d._value
-            elif not grad_on and isinstance(d, Tracer):
-                d = _no_grad_value(d, FUNC_REVERSE)
+            elif not grad_on:
+                if isinstance(d, Tracer):
+                    d = _no_grad_value(d, FUNC_REVERSE)
+            else:  # a constant to the graph: checked where a node reads it (see _modified_inputs in engine.py)
+                v = a._version
+                saved.append((v, v[0], d))
             vals.append(d)
         elif type(a) is list or type(a) is tuple:
+            n = len(saved)
             vals.append(_take(a, saved, grad_on))
+            tracked = tracked or any(len(e) == 2 for e in saved[n:])
         else:
             vals.append(a)  # (what _take returns for it)
     if "cupy" in _MODULES:  # backend.cupy_active(), inlined
         _check_devices(_tensors_in(args))
-    if saved:
+    if tracked:
         ver = [0]
-        TAPE.saved = (tuple(saved), ver, 0)
+        # the output's counter goes to the nodes that made the result (_mark_output), not to every node
+        call = TAPE.saved = (tuple(saved), None, 0)
     else:
         ver = name = None  # nothing will be recorded: no grad_fn
     try:
@@ -635,9 +833,15 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
             raise
         raise _runtime(e, _tensors_in(args)) from None
     finally:
-        if saved:
+        if tracked:
             TAPE.saved = None
     if out_kind == "one":  # wrap(out, name, ver), inlined: every op's result
+        if type(out) is VJPTracer and out._trace is TAPE:
+            out = _fresh(out, vals)
+            if tracked and getattr(out._node, "saved", None) is call:
+                out = _mark_output(out, call, ver, 0)
+        elif type(out) is not _ndarray or out.base is not None:
+            out = _fresh(out, vals)
         t = _new(Tensor)
         t._data = out if type(out) is VJPTracer and type(out._value) is _ndarray and out._trace is TAPE \
             or type(out) is _ndarray else _as_storage(out)
@@ -651,9 +855,75 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     if out_kind == "auto":
         out_kind = "many" if isinstance(out, (list, tuple)) else "one"
     if out_kind == "one":
+        if on_tape(out):
+            out = _fresh(out, vals)
+            if tracked and getattr(out._node, "saved", None) is call:
+                out = _mark_output(out, call, ver, 0)
+        else:
+            out = _fresh(out, vals)
         return wrap(out, name, ver)
     if out_kind == "many":
-        return tuple(wrap(o, name) for o in out)
+        outs = []
+        for o in out:
+            o = _fresh(o, vals)
+            t = wrap(o, name)
+            if tracked and on_tape(o) and getattr(o._node, "saved", None) is call:
+                t._data = _mark_output(o, call, t._version, 0)
+            outs.append(t)
+        return tuple(outs)
+    return out
+
+
+def _raw_inputs(vals):
+    for v in vals:
+        if type(v) is list or type(v) is tuple:
+            yield from _raw_inputs(v)
+        else:
+            while isinstance(v, Tracer):
+                v = v._value
+            if getattr(v, "ndim", 0):
+                yield v
+
+
+def _fresh(out, vals):
+    """``out``, copied where its storage overlaps an input's: an op's result is a new tensor (torch copies
+    in ``flip``, ``repeat``, ``cat([x])``, ... where NumPy may give a view), so a later in-place write to
+    either leaves the other alone. Views are made by the view ops (``wrap_view_of``), never here."""
+    raw = out._value if on_tape(out) else out
+    if isinstance(raw, Tracer) or getattr(raw, "base", None) is None:
+        return out  # a fresh array (NumPy's ufuncs, reductions, copies) owns its memory
+    xp = backend.get_array_module(raw)
+    if not any(xp.may_share_memory(raw, r) for r in _raw_inputs(vals)) and getattr(raw.flags, "writeable", True):
+        return out
+    raw = xp.array(raw, copy=True, order="C")
+    return VJPTracer(TAPE, raw, out._node, out._index) if on_tape(out) else raw
+
+
+def _mark_output(out, call, counter, version):
+    """Give the output's version check to the nodes of this call whose values its storage holds: the
+    node that made it and, through views (a final reshape), the nodes before it. The other nodes of a
+    composite call (a convolution before its bias add) hold values no in-place write can reach, so an
+    in-place activation after them is fine, as in torch."""
+    raw = out._value
+    if out._node.prim.multiple_results:
+        # one output of several, which share one version slot: the tensor gets a copy, so no in-place
+        # write reaches the values the rules read (max pooling's indices, say); torch saves no values
+        # output of those it returns alone
+        xp = backend.get_array_module(raw)
+        return VJPTracer(TAPE, xp.array(raw, copy=True), out._node, out._index) if getattr(raw, "ndim", 0) else out
+    mine = (call[0], counter, version)
+    todo = [out._node]
+    while todo:
+        node = todo.pop()
+        node.saved = mine
+        for _, parent, index in node.parents:
+            if getattr(parent, "saved", None) is not call:
+                continue
+            ans = parent.ans[index] if parent.prim.multiple_results else parent.ans
+            while isinstance(ans, Tracer):
+                ans = ans._value
+            if getattr(ans, "ndim", 0) and backend.get_array_module(ans).may_share_memory(ans, raw):
+                todo.append(parent)
     return out
 
 
@@ -679,7 +949,7 @@ def _view_fwd(d, kind, p):
         return fnp.reshape(d, p)
     if kind == "expand":
         return fnp.broadcast_to(d, p)
-    if kind == "real":
+    if kind == "real" or kind == "multi":
         return d
     raise AssertionError(kind)
 
@@ -695,7 +965,7 @@ def _view_inverse(base_d, kind, p, new):
         return fnp.transpose(new, tuple(inv))
     if kind == "reshape":
         return fnp.reshape(new, fnp.shape(base_d))
-    if kind == "real":
+    if kind == "real" or kind == "multi":
         return new
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                        "single memory location. Please clone() the tensor before performing the operation.")
@@ -722,6 +992,34 @@ def _refresh_view(v):
     if on_tape(d):
         v._data = VJPTracer(TAPE, concrete(v._data), d._node, d._index)
         v._fn = v._fn or "AsStridedBackward0"
+
+
+def mark_multi_output(views, fn):
+    """Mark ``views``, the outputs of one call that returns several views (``split``, ``unbind``), as
+    torch does: writing into one of them (or a view of it) in place while autograd records raises, since
+    one backward node cannot stand for all of them after the write."""
+    for i, v in enumerate(views):
+        if v._view is not None:
+            v._view = v._view + (("multi", (fn, i)),)
+    return views
+
+
+def _check_multi_output(t, base_tracked):
+    """torch's error for an in-place write into an output of a multi-view call (``mark_multi_output``)."""
+    steps = t._view
+    if not steps or not any(kind == "multi" for kind, _ in steps):
+        return
+    if not base_tracked:
+        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+    elif steps[-1][0] == "multi":
+        fn, i = steps[-1][1]
+        head = f"Output {i} of {fn} is a view and is being modified inplace."
+    else:
+        fn = (t._fn or "AsStridedBackward0").removesuffix("Backward0")
+        head = f"Output 0 of {fn} is a view and is being modified inplace."
+    raise RuntimeError(head + " This view is the output of a function that returns multiple views. Such functions "
+                       "do not allow the output views to be modified inplace. You should replace the inplace "
+                       "operation by an out-of-place one.")
 
 
 def check_inplace(t):
@@ -767,7 +1065,9 @@ def inplace(t, fn, others=(), name=None):
     if backend.cupy_active():
         _check_devices([t] + _tensors_in(others))
     tdt = storage.dtype
-    tracked = grad_on and (on_tape(d) or saved)
+    tracked = grad_on and (on_tape(d) or any(len(e) == 2 for e in saved))
+    if tracked and t._base is not None:
+        _check_multi_output(t, on_tape(t._base._data))
     if not tracked:
         # Inside an fgrad transform the value is a transform's tracer whose arrays the transform
         # has saved: compute on the tracer and re-point the tensor at the result (copy on write)
@@ -788,12 +1088,14 @@ def inplace(t, fn, others=(), name=None):
         old = VJPTracer(TAPE, storage.copy(), d._node, d._index)
     else:
         old = storage.copy()
-    TAPE.saved = (tuple(saved), t._version, t._version[0] + 1)
+    call = TAPE.saved = (tuple(saved), None, 0)
     try:
         new = fn(old, *ovals)
         if fnp.result_type(new) != tdt:
             _cast_check(fnp.result_type(new), tdt)
             new = fnp.astype(new, tdt)
+        if on_tape(new) and getattr(new._node, "saved", None) is call:
+            new = _mark_output(new, call, t._version, t._version[0] + 1)
         if t._base is not None:
             base = t._base
             new_base = _rebuild_base(base._data, t._view, new)

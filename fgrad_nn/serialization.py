@@ -1,6 +1,9 @@
-"""Checkpoints: ``fgrad_nn.save`` / ``fgrad_nn.load`` as safetensors files (no pickle, ever).
+"""Checkpoints: ``fgrad_nn.save`` / ``fgrad_nn.load``.
 
-A checkpoint is a valid safetensors file: an 8-byte little-endian header length, a JSON
+``save`` writes safetensors files (no pickle, ever); ``load`` reads those and also the files
+``torch.save`` writes, without torch and without running code from them (``_torch_pickle``).
+
+A checkpoint of ours is a valid safetensors file: an 8-byte little-endian header length, a JSON
 header ``{name: {dtype, shape, data_offsets}, "__metadata__": {str: str}}`` and the raw
 little-endian tensor bytes. Tensors are named by their path in the saved object
 (``"fc.weight"``, ``"state.0.exp_avg"``), so other safetensors readers see an ordinary flat
@@ -15,25 +18,37 @@ Loading only parses JSON and copies bytes into arrays: it cannot run code, whate
 holds. Saving to a path is atomic: a temp file in the same directory, flushed and fsynced,
 then ``os.replace``d onto the target.
 """
+from __future__ import annotations
+
 import collections
 import hashlib
 import hmac
+import io
 import json
 import math
 import os
 import struct
 import tempfile
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fgrad import backend
 
-from . import _dtypes, cuda
+from . import _dtypes, _torch_pickle, cuda
 from ._device import as_device, device as torch_device, put
 from ._tensor import Size, Tensor, wrap
+from ._torch_pickle import CheckpointError
 from .nn.parameter import Parameter
 
-__all__ = ["save", "load", "CheckpointError"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import IO, Union
+
+    FileLike = Union[str, os.PathLike, IO[bytes]]
+
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "safe_globals"]
 
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "C64": np.complex64, "I8": np.int8,
            "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16,
@@ -43,10 +58,6 @@ _TENSOR_CODES = ("F16", "F32", "F64", "C64", "I8", "I16", "I32", "I64", "U8", "B
 _STRUCT, _SHA = "fgrad.structure", "fgrad.sha256"
 _ZEROS = "0" * 64
 _MAX_HEADER = 100_000_000  # the safetensors limit
-
-
-class CheckpointError(ValueError):
-    """The file is not a readable checkpoint: truncated, damaged, or not safetensors at all."""
 
 
 # ---------------------------------------------------------------------------- saving
@@ -177,14 +188,18 @@ def _umask():
     return 0o022
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: Any = None,
+         _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False) -> None:
     """Save ``obj`` (state dicts; nested dicts/lists/tuples of tensors, numbers, strings, None) to ``f``.
 
     ``f`` is a path (written atomically) or a binary file object. The pickle arguments of
     ``torch.save`` are accepted and ignored: the file is safetensors, not pickle.
 
-    >>> fgrad_nn.save({"w": torch.ones(2), "step": 3}, "ckpt.safetensors")
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> torch.save({"w": torch.ones(2), "step": 3}, buf)
+    >>> torch.load(io.BytesIO(buf.getvalue()))
+    {'w': tensor([1., 1.]), 'step': 3}
     """
     parts = _serialize(obj)
     if hasattr(f, "write"):
@@ -245,8 +260,8 @@ def _parse(buf, label):
 
     def bad(msg):
         if pickled and not header_ok:
-            msg = ("it looks like a PyTorch pickle/zip file, which fgrad_nn.load never unpickles (pickle can run "
-                   "arbitrary code); convert it with torch and safetensors.torch.save_file")
+            msg = ("it looks like a bare pickle, not a torch.save file or safetensors; fgrad_nn.load never unpickles "
+                   "arbitrary pickles (pickle can run arbitrary code)")
         return CheckpointError(f"{label} is not a valid checkpoint: {msg}")
 
     header_ok = False
@@ -321,6 +336,29 @@ def _parse(buf, label):
     return arrays, meta
 
 
+def _placed(arr, location, map_location):
+    """A tensor over host array ``arr`` (saved at ``location``), placed as torch's ``map_location`` says."""
+    ml, t = map_location, None
+    if callable(ml):
+        t = ml(wrap(arr), location)
+        target = None if t is not None else location
+    elif isinstance(ml, dict):
+        target = ml.get(location, location)
+    elif ml is not None:
+        target = ml
+    else:
+        target = location
+    if t is None:
+        dev = as_device(target)
+        if dev.type == "cuda" and not cuda.is_available():
+            raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                               "torch.cuda.is_available() is False. If you are running on a CPU-only "
+                               "machine, please use torch.load with map_location=torch.device('cpu') to "
+                               "map your storages to the CPU.")
+        t = wrap(put(arr, dev))
+    return t
+
+
 class _Restorer:
     """Rebuilds tensors (placing them per ``map_location``) and the saved structure."""
 
@@ -347,26 +385,7 @@ class _Restorer:
         except TypeError:
             raise CheckpointError(f"{self.label}: tensor {name!r} has dtype {arr.dtype}, which fgrad_nn tensors "
                                   f"do not support") from None
-        ml = self.map_location
-        t = None
-        if callable(ml):
-            t = ml(wrap(arr), location)
-            target = None if t is not None else location
-        elif isinstance(ml, dict):
-            target = ml.get(location, location)
-        elif ml is not None:
-            target = ml
-        else:
-            target = location
-        if t is None:
-            dev = as_device(target)
-            if dev.type == "cuda":
-                if not cuda.is_available():
-                    raise RuntimeError("Attempting to deserialize object on a CUDA device but "
-                                       "torch.cuda.is_available() is False. If you are running on a CPU-only "
-                                       "machine, please use torch.load with map_location=torch.device('cpu') to "
-                                       "map your storages to the CPU.")
-            t = wrap(put(arr, dev))
+        t = _placed(arr, location, self.map_location)
         if param:
             return Parameter(t, requires_grad=requires_grad)
         if requires_grad:
@@ -429,26 +448,61 @@ class _Restorer:
         raise self.bad(f"unexpected node {node!r}")
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
-    """Load what :func:`save` wrote (or any safetensors file: a flat dict of tensors).
+def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, weights_only: bool = True,
+         mmap: bool | None = None, **pickle_load_args: Any) -> Any:
+    """Load a checkpoint: one :func:`save` wrote, any safetensors file, or a ``torch.save`` file.
 
     ``map_location`` is torch's: ``'cpu'``, ``'cuda'``, a ``torch.device``, a dict mapping saved
     locations to new ones (``{'cuda:1': 'cuda:0'}``) or ``fn(tensor, location)`` returning the
-    tensor to use (``None``: the default placement). ``weights_only`` is accepted; loading is
-    always weights-only, as the file format cannot hold code. A truncated or damaged file raises
-    :class:`CheckpointError` (a ``ValueError``).
+    tensor to use (``None``: the default placement). ``torch.save`` files (zip or legacy) are read
+    by a pickle interpreter that only builds data and admits only what torch's
+    ``weights_only=True`` admits (plus :func:`add_safe_globals` additions); any other global
+    raises ``pickle.UnpicklingError`` naming it, and nothing from the file ever runs, whatever
+    ``weights_only`` says. ``mmap=True`` maps a zip file's storages copy-on-write instead of
+    reading them. A truncated or damaged file raises :class:`CheckpointError` (a ``ValueError``).
+
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> torch.save({"b": torch.arange(3)}, buf)
+    >>> torch.load(io.BytesIO(buf.getvalue()), map_location="cpu")["b"]
+    tensor([0, 1, 2])
     """
     if hasattr(f, "read"):
         name = getattr(f, "name", None)
-        buf, label = f.read(), repr(name) if isinstance(name, str) else "the file object"
-    else:
-        path = os.fspath(f)
-        with open(path, "rb") as fh:
-            buf = fh.read()
-        label = repr(os.fsdecode(path))
-    if not isinstance(buf, (bytes, bytearray, memoryview)):
-        raise TypeError(f"fgrad_nn.load needs a binary file, but read() returned {type(buf).__name__}")
-    arrays, meta = _parse(bytes(buf), label)
+        label = repr(name) if isinstance(name, str) else "the file object"
+        return _load_from(f, name if isinstance(name, str) else None, map_location, mmap, label)
+    path = os.fspath(f)
+    with open(path, "rb") as fh:
+        return _load_from(fh, os.fsdecode(path), map_location, mmap, repr(os.fsdecode(path)))
+
+
+def _load_from(fh, path, map_location, mmap, label):
+    seekable = getattr(fh, "seekable", lambda: False)()
+    if not seekable:
+        data = fh.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"fgrad_nn.load needs a binary file, but read() returned {type(data).__name__}")
+        fh, path = io.BytesIO(data), None
+    start = fh.tell()
+    head = fh.read(32)
+    if not isinstance(head, (bytes, bytearray, memoryview)):
+        raise TypeError(f"fgrad_nn.load needs a binary file, but read() returned {type(head).__name__}")
+    fh.seek(start)
+    head = bytes(head)
+
+    def place(arr, location):
+        return _placed(arr, location, map_location)._raw()
+
+    if head[:4] == b"PK\x03\x04":
+        if mmap and path is None:
+            raise ValueError("f must be a file path in order to use the mmap argument")
+        return _torch_pickle.read_zip(fh, path, bool(mmap), place, _USER_GLOBALS.copy(), label)
+    if _torch_pickle.is_legacy(head):
+        if mmap:
+            raise RuntimeError("mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization"
+                               "=True)`, please torch.save your checkpoint with this option in order to use mmap.")
+        return _torch_pickle.read_legacy(_torch_pickle.read_all(fh), place, _USER_GLOBALS.copy(), label)
+    arrays, meta = _parse(bytes(fh.read()), label)
     r = _Restorer(arrays, map_location, label)
     if _STRUCT not in meta:
         return {name: r.tensor(arrays[name], name) for name in sorted(arrays)}
@@ -461,3 +515,84 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if unused:
         raise r.bad(f"tensors {sorted(unused)} are not referenced")
     return obj
+
+
+# ---------------------------------------------------------------------------- what torch files may name
+
+_USER_GLOBALS: dict[str, Any] = {}
+
+
+def _global_name(entry: Any) -> tuple[str, Any]:
+    if isinstance(entry, tuple):
+        if len(entry) != 2 or not isinstance(entry[1], str):
+            raise TypeError(f"safe globals are objects or (object, 'module.name') pairs, got {entry!r}")
+        return entry[1], entry[0]
+    module, name = getattr(entry, "__module__", None), getattr(entry, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(name, str):
+        raise TypeError(f"{entry!r} has no __module__/__qualname__; pass it as (object, 'module.name')")
+    return f"{module}.{name}", entry
+
+
+def add_safe_globals(safe_globals: list[Any]) -> None:
+    """Admit more globals in ``torch.save`` files that :func:`load` reads, as torch's function does.
+
+    Each entry is a class or function the file may name (``GLOBAL module.qualname``) or an
+    ``(object, "module.name")`` pair. Admitted classes are created, and admitted functions
+    called, with data from the file: admit only what you trust.
+
+    >>> from fgrad_nn.serialization import add_safe_globals, clear_safe_globals, get_safe_globals
+    >>> import fractions
+    >>> add_safe_globals([fractions.Fraction])
+    >>> get_safe_globals()
+    [<class 'fractions.Fraction'>]
+    >>> clear_safe_globals()
+    """
+    for entry in safe_globals:
+        name, obj = _global_name(entry)
+        _USER_GLOBALS[name] = obj
+
+
+def get_safe_globals() -> list[Any]:
+    """The user's additions to what :func:`load` admits (see :func:`add_safe_globals`).
+
+    >>> from fgrad_nn.serialization import get_safe_globals
+    >>> get_safe_globals()
+    []
+    """
+    return list(_USER_GLOBALS.values())
+
+
+def clear_safe_globals() -> None:
+    """Forget every :func:`add_safe_globals` addition.
+
+    >>> from fgrad_nn.serialization import clear_safe_globals, get_safe_globals
+    >>> clear_safe_globals(); get_safe_globals()
+    []
+    """
+    _USER_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801  (torch's name)
+    """Context manager admitting ``safe_globals`` (as :func:`add_safe_globals`) only inside its block.
+
+    >>> import collections
+    >>> from fgrad_nn.serialization import safe_globals, get_safe_globals
+    >>> Point = collections.namedtuple("Point", "x y")
+    >>> with safe_globals([(Point, "__main__.Point")]):
+    ...     print(len(get_safe_globals()))
+    1
+    >>> get_safe_globals()
+    []
+    """
+
+    def __init__(self, safe_globals: Iterable[Any]) -> None:
+        self.entries = list(safe_globals)
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> None:
+        self.saved = dict(_USER_GLOBALS)
+        add_safe_globals(self.entries)
+
+    def __exit__(self, *exc: Any) -> None:
+        _USER_GLOBALS.clear()
+        _USER_GLOBALS.update(self.saved)

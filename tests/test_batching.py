@@ -13,12 +13,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import fgrad
-from fgrad import batching
-from fgrad.core import PRIMITIVES
+from fgrad import backend, batching
+from fgrad.core import PRIMITIVES, concrete
 from fgrad.tree_util import tree_flatten, tree_unflatten
 
 from batching_support import close, stack
 from specs import SPECS
+
+fgrad._register_all_primitives()  # the families that load on first use register their primitives
 
 RTOL, ATOL = 1e-9, 1e-11  # float64; the batch may sum in another order than the loop
 
@@ -59,7 +61,9 @@ def _scalar(fun, weights):
     """``sum(fun(*args) * weights)``: a scalar whose gradient reaches every output element."""
     def f(*args):
         outs = tree_flatten(fun(*args))[0]
-        return sum((o * w).sum() for o, w in zip(outs, weights) if np.asarray(w).dtype.kind in "fc")
+        # each weight on its output's device (the device_put spec moves its output to the CPU)
+        return sum((o * fgrad.device_put(w, backend.device_of(concrete(o)))).sum()
+                   for o, w in zip(outs, weights) if w.dtype.kind in "fc")
     return f
 
 

@@ -299,6 +299,10 @@ def interp_cases(draw):
     else:
         kw["scale_factor"] = tuple(draw(st.sampled_from([0.5, 0.75, 1.0, 1.5, 2.0, 2.3, 3.0])) for _ in range(nd))
         assume(all(int(n * f) >= 1 for n, f in zip(size, kw["scale_factor"])))
+        # torch's 1-D and 3-D nearest kernels disagree with their own backward when a scale other than 2
+        # doubles a size (forward: floor(i / scale); backward: i // 2), so no implementation matches both
+        assume(mode != "nearest" or nd == 2 or not any(
+            int(n * f) == 2 * n and f != 2.0 for n, f in zip(size, kw["scale_factor"])))
         if mode != "area":
             kw["recompute_scale_factor"] = draw(st.sampled_from([None, True]))
     return (2, 2) + size, mode, kw

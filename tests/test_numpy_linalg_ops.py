@@ -367,7 +367,8 @@ def test_jacobians_and_hessian_of_an_mlp(device):
 
 def test_traced_values_have_product_methods(device):
     a = fgrad.device_put(np.arange(9.0).reshape(3, 3), device)
-    f = lambda m: (m @ m).trace() + m.dot(m[0]).sum() + m.diagonal(1).sum() + (np.eye(3) @ m).sum()
+    eye = fgrad.device_put(np.eye(3), device)
+    f = lambda m: (m @ m).trace() + m.dot(m[0]).sum() + m.diagonal(1).sum() + (eye @ m).sum()
     want = np.trace(host(a) @ host(a)) + host(a).dot(host(a)[0]).sum() + 6.0 + host(a).sum()
     np.testing.assert_allclose(host(f(a)), want)
     check_grads(f, (a,), order=2)

@@ -278,7 +278,8 @@ def test_repeat_errors():
 
 def test_repeat_gradient_sums_the_copies(device):
     x = fgrad.device_put(np.arange(1.0, 4.0), device)
-    same(fgrad.grad(lambda v: fnp.sum(fnp.repeat(v, [2, 0, 3]) * fnp.arange(5.0)))(x), np.array([1.0, 0, 9.0]))
+    same(fgrad.grad(lambda v: fnp.sum(fnp.repeat(v, [2, 0, 3]) * fnp.arange(5.0, device=device)))(x),
+         np.array([1.0, 0, 9.0]))
     check_grads(lambda v: fnp.repeat(v, [2, 0, 3]) ** 2, (x,), order=2)
     check_grads(lambda v: v.repeat(2) ** 2, (x,), order=2)
 

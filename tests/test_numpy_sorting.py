@@ -52,7 +52,7 @@ def test_sort_derivatives(device, data):
 
 def test_sort_sends_tied_cotangents_in_stable_order(device):
     x = fgrad.device_put(np.array([2.0, 1.0, 2.0, 1.0]), device)
-    weights = np.array([1.0, 10.0, 100.0, 1000.0])
+    weights = fgrad.device_put(np.array([1.0, 10.0, 100.0, 1000.0]), device)
     # sorted: [1 (from 1), 1 (from 3), 2 (from 0), 2 (from 2)]
     same(fgrad.grad(lambda x: fnp.sum(fnp.sort(x) * weights))(x), [100.0, 1.0, 1000.0, 10.0])
 

@@ -19,6 +19,8 @@ from fgrad.tree_util import tree_flatten
 
 from specs import SPECS
 
+fgrad._register_all_primitives()  # the families that load on first use register their primitives
+
 
 def _refused_with(spec):
     """The exception ``jit`` raises for ``spec`` (as JAX's), or None when it stages."""

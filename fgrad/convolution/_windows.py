@@ -3,14 +3,17 @@
 Everything here works on raw NumPy/CuPy arrays laid out ``(A, B, *spatial)`` (A, B
 are batch and channel in either order) and is shared by the three families.
 """
+from __future__ import annotations
+
 import math
+from typing import Any
 
 import numpy as np
 
 from ..backend import get_array_module
 
 
-def ntuple(value, nd, name, fn, minimum=None):
+def ntuple(value: Any, nd: int, name: str, fn: str, minimum: int | None = None) -> tuple[int, ...]:
     """``value`` (an int or a sequence of ``nd`` ints) as a tuple of ``nd`` Python ints."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         out = (int(value),) * nd

@@ -19,12 +19,21 @@ matmul does not call BLAS per matrix and is an order of magnitude slower.
 >>> y.shape
 (1, 4, 8, 8)
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .. import batching, numpy as fnp
+from .. import backend, batching, numpy as fnp
 from ..core import PRIMITIVES, Primitive, Tracer
 from ..numpy import get_array_module, shape
 from . import _windows as W
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fgrad.typing import Array, ArrayLike
 
 __all__ = ["conv", "conv_transpose", "conv_input_grad", "conv_weight_grad"]
 
@@ -215,29 +224,29 @@ def _geom(p):
     return {k: p[k] for k in ("stride", "padding", "dilation", "groups")}
 
 
-_conv = Primitive(
+_conv: Primitive = Primitive(
     "conv", _conv_impl,
     vjp=(lambda g, ans, x, w, **p: _input_grad.bind(g, w, size=_sp(x), **_geom(p)),
          lambda g, ans, x, w, **p: _weight_grad.bind(x, g, kernel=_sp(w), **_geom(p))),
     jvp=(lambda t, ans, x, w, **p: _conv.bind(t, w, **p),
          lambda t, ans, x, w, **p: _conv.bind(x, t, **p)),
-    batch=_conv_batch)
+    batch=_conv_batch, reads_output=False)
 
-_input_grad = Primitive(
+_input_grad: Primitive = Primitive(
     "conv_input_grad", _input_grad_impl,
     vjp=(lambda c, ans, g, w, size, **p: _conv.bind(c, w, out=_sp(g), **p),
          lambda c, ans, g, w, size, **p: _weight_grad.bind(c, g, kernel=_sp(w), **p)),
     jvp=(lambda t, ans, g, w, **p: _input_grad.bind(t, w, **p),
          lambda t, ans, g, w, **p: _input_grad.bind(g, t, **p)),
-    batch=_input_grad_batch)
+    batch=_input_grad_batch, reads_output=False)
 
-_weight_grad = Primitive(
+_weight_grad: Primitive = Primitive(
     "conv_weight_grad", _weight_grad_impl,
     vjp=(lambda c, ans, x, g, kernel, **p: _input_grad.bind(g, c, size=_sp(x), **p),
          lambda c, ans, x, g, kernel, **p: _conv.bind(x, c, out=_sp(g), **p)),
     jvp=(lambda t, ans, x, g, **p: _weight_grad.bind(t, g, **p),
          lambda t, ans, x, g, **p: _weight_grad.bind(x, t, **p)),
-    batch=_weight_grad_batch)
+    batch=_weight_grad_batch, reads_output=False)
 
 
 # ------------------------------------------------------------------ argument checking
@@ -282,7 +291,7 @@ def _unbatch(y, added):
 
 
 def _as_array(x):
-    if isinstance(x, Tracer) or hasattr(x, "__array_namespace__") or isinstance(x, np.ndarray):
+    if isinstance(x, Tracer) or backend.is_raw_array(x):
         return x
     return np.asarray(x)
 
@@ -304,15 +313,20 @@ def _check_groups(groups, w, fn):
     return int(groups)
 
 
-def conv(x, w, *, stride=1, padding=0, dilation=1, groups=1):
+def conv(x: ArrayLike, w: ArrayLike, *, stride: int | tuple[int, ...] = 1,
+         padding: int | tuple[int, ...] | Sequence[tuple[int, int]] | str = 0, dilation: int | tuple[int, ...] = 1,
+         groups: int = 1) -> Array:
     """torch's ``conv1d/2d/3d`` without bias: ``x (N, C_in, *S)``, ``w (C_out, C_in/groups, *k)``.
 
     ``padding``: int, tuple, per-side pairs ``((lo, hi), ...)``, 'valid' or 'same'
     (zeros; 'same' puts an odd extra element at the end, as torch does). An unbatched
     ``(C_in, *S)`` input gives an unbatched output.
 
-    >>> conv(np.ones((2, 4, 10)), np.ones((6, 2, 3)), groups=2, padding="same").shape
+    >>> import fgrad.convolution as fc
+    >>> fc.conv(np.ones((2, 4, 10)), np.ones((6, 2, 3)), groups=2, padding="same").shape
     (2, 6, 10)
+    >>> fc.conv(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[-2., -2.]]])
     """
     x, w = _as_array(x), _as_array(w)
     nd = _weight_rank(w, "conv")
@@ -339,14 +353,19 @@ def conv(x, w, *, stride=1, padding=0, dilation=1, groups=1):
     return _unbatch(y, added)
 
 
-def conv_transpose(x, w, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+def conv_transpose(x: ArrayLike, w: ArrayLike, *, stride: int | tuple[int, ...] = 1,
+                   padding: int | tuple[int, ...] = 0, output_padding: int | tuple[int, ...] = 0,
+                   dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
     """torch's ``conv_transpose1d/2d/3d`` without bias; ``w (C_in, C_out/groups, *k)``.
 
     The output length is ``(L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1``.
     It is the gradient of ``conv`` with respect to its input (``conv_input_grad``).
 
-    >>> conv_transpose(np.ones((1, 4, 5, 5)), np.ones((4, 2, 3, 3)), stride=2).shape
+    >>> import fgrad.convolution as fc
+    >>> fc.conv_transpose(np.ones((1, 4, 5, 5)), np.ones((4, 2, 3, 3)), stride=2).shape
     (1, 2, 11, 11)
+    >>> fc.conv_transpose(np.array([[[1.0, 2.0]]]), np.ones((1, 1, 3)), stride=2)
+    array([[[1., 1., 3., 2., 2.]]])
     """
     x, w = _as_array(x), _as_array(w)
     nd = _weight_rank(w, "conv_transpose")
@@ -377,8 +396,17 @@ def conv_transpose(x, w, *, stride=1, padding=0, output_padding=0, dilation=1, g
     return _unbatch(y, added)
 
 
-def conv_input_grad(g, w, input_size, *, stride=1, padding=0, dilation=1, groups=1):
-    """The VJP of ``conv`` in ``x``: ``g (N, C_out, *O)`` -> ``(N, C_in, *input_size)``."""
+def conv_input_grad(g: ArrayLike, w: ArrayLike, input_size: Sequence[int], *, stride: int | tuple[int, ...] = 1,
+                    padding: int | tuple[int, ...] | Sequence[tuple[int, int]] | str = 0,
+                    dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
+    """The VJP of ``conv`` in ``x``: ``g (N, C_out, *O)`` -> ``(N, C_in, *input_size)``.
+
+    ``input_size`` is the spatial size of ``x`` (it fixes the output length a strided conv leaves open).
+
+    >>> import fgrad.convolution as fc
+    >>> fc.conv_input_grad(np.array([[[1.0, 1.0]]]), np.array([[[1.0, 0.0, -1.0]]]), (4,))
+    array([[[ 1.,  1., -1., -1.]]])
+    """
     nd = _weight_rank(w, "conv_input_grad")
     stride = W.ntuple(stride, nd, "stride", "conv_input_grad", minimum=1)
     dilation = W.ntuple(dilation, nd, "dilation", "conv_input_grad", minimum=1)
@@ -388,8 +416,15 @@ def conv_input_grad(g, w, input_size, *, stride=1, padding=0, dilation=1, groups
                             groups=_check_groups(groups, w, "conv_input_grad"))
 
 
-def conv_weight_grad(x, g, kernel_size, *, stride=1, padding=0, dilation=1, groups=1):
-    """The VJP of ``conv`` in ``w``: ``(N, C_out, C_in/groups, *kernel_size)`` from ``x`` and ``g``."""
+def conv_weight_grad(x: ArrayLike, g: ArrayLike, kernel_size: Sequence[int], *, stride: int | tuple[int, ...] = 1,
+                     padding: int | tuple[int, ...] | Sequence[tuple[int, int]] | str = 0,
+                     dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
+    """The VJP of ``conv`` in ``w``: ``(C_out, C_in/groups, *kernel_size)`` from ``x`` and ``g``.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.conv_weight_grad(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, 1.0]]]), (3,))
+    array([[[3., 5., 7.]]])
+    """
     nd = len(shape(x)) - 2
     kernel = W.ntuple(kernel_size, nd, "kernel_size", "conv_weight_grad", minimum=1)
     stride = W.ntuple(stride, nd, "stride", "conv_weight_grad", minimum=1)

@@ -20,6 +20,10 @@ over pixels or the batch: no temporary larger than the output.
 array([[[[ 5.,  7.],
          [13., 15.]]]])
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .. import backend, batching, numpy as fnp
@@ -27,6 +31,11 @@ from ..core import Primitive, Tracer
 from ..numpy import get_array_module, shape
 from . import _windows as W
 from .conv import _as_array, _batched, _broadcast_front, _merge, _merge_planes, _split, _unbatch
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fgrad.typing import Array, ArrayLike
 
 __all__ = ["max_pool", "max_unpool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "lp_pool"]
 
@@ -93,17 +102,17 @@ def _gather_batch(prim, args, dims, params):
     return _with_indices_batch(prim, args, dims, params)
 
 
-plane_gather = Primitive(
+plane_gather: Primitive = Primitive(
     "plane_gather", _gather_impl,
     vjp=(lambda c, ans, x, idx: plane_scatter_add.bind(c, idx, size=tuple(shape(x)[2:]), unique=False), None),
     jvp=(lambda t, ans, x, idx: plane_gather.bind(t, idx), None),
-    batch=_gather_batch)
+    batch=_gather_batch, reads_output=False)
 
-plane_scatter_add = Primitive(
+plane_scatter_add: Primitive = Primitive(
     "plane_scatter_add", _scatter_add_impl,
     vjp=(lambda c, ans, g, idx, **p: plane_gather.bind(c, idx), None),
     jvp=(lambda t, ans, g, idx, **p: plane_scatter_add.bind(t, idx, **p), None),
-    batch=_with_indices_batch)
+    batch=_with_indices_batch, reads_output=False)
 
 
 def _argmax_rules(name, impl):
@@ -152,7 +161,8 @@ def _max_pool_impl(x, *, kernel, stride, padding, dilation, out, unique):
 _max_pool = _argmax_rules("max_pool", _max_pool_impl)
 
 
-def _pool_args(x, kernel_size, stride, padding, dilation, nd, fn):
+def _pool_args(x: Array, kernel_size: Any, stride: Any, padding: Any, dilation: Any, nd: int,
+               fn: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     kernel = W.ntuple(kernel_size, nd, "kernel_size", fn, minimum=1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
         W.ntuple(stride, nd, "stride", fn, minimum=1)
@@ -180,11 +190,17 @@ def _spatial_rank(x, kernel_size, fn):
     return max(len(shape(x)) - 2, 1)
 
 
-def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool(x: ArrayLike, kernel_size: int | tuple[int, ...], stride: int | tuple[int, ...] | None = None,
+             padding: int | tuple[int, ...] = 0, dilation: int | tuple[int, ...] = 1, ceil_mode: bool = False,
+             return_indices: bool = False) -> Array | tuple[Array, Array]:
     """torch's ``max_pool1d/2d/3d`` on ``(N, C, *S)``; padding counts as ``-inf``.
 
     With ``return_indices`` also the flat per-plane position of each maximum (ties go to
     the first in window order), as ``max_unpool`` wants them.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.max_pool(np.array([[[1.0, 3.0, 2.0, 5.0, 4.0, 0.0]]]), 2, return_indices=True)
+    (array([[[3., 5., 4.]]]), array([[[1, 3, 4]]]))
     """
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "max_pool")
@@ -216,17 +232,23 @@ def _unpool_impl(x, idx, *, size):
     return out
 
 
-_max_unpool = Primitive(
+_max_unpool: Primitive = Primitive(
     "max_unpool", _unpool_impl,
     vjp=(lambda c, ans, x, idx, size: plane_gather.bind(c, idx), None),
     jvp=(lambda t, ans, x, idx, size: _max_unpool.bind(t, idx, size=size), None),
     batch=_with_indices_batch)
 
 
-def max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool(x: ArrayLike, indices: ArrayLike, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               output_size: Sequence[int] | None = None) -> Array:
     """torch's ``max_unpool1d/2d/3d``: ``x`` written at ``indices`` into zeros.
 
     The default output length is ``(L - 1) * stride - 2 * padding + kernel_size``.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.max_unpool(np.array([[[3.0, 5.0]]]), np.array([[[1, 3]]]), 2)
+    array([[[0., 3., 0., 5.]]])
     """
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "max_unpool")
@@ -306,25 +328,31 @@ def _avg_params(p):
     return {k: v for k, v in p.items() if k != "size"}
 
 
-_avg_pool = Primitive(
+_avg_pool: Primitive = Primitive(
     "avg_pool", _avg_pool_impl,
     vjp=(lambda g, ans, x, **p: _avg_pool_t.bind(g, size=tuple(shape(x)[2:]), **p),),
     jvp=(lambda t, ans, x, **p: _avg_pool.bind(t, **p),),
-    batch=_planes_batch)
+    batch=_planes_batch, linear=True)
 
-_avg_pool_t = Primitive(
+_avg_pool_t: Primitive = Primitive(
     "avg_pool_transpose", _avg_pool_t_impl,
     vjp=(lambda c, ans, g, **p: _avg_pool.bind(c, **_avg_params(p)),),
     jvp=(lambda t, ans, g, **p: _avg_pool_t.bind(t, **p),),
-    batch=_planes_batch)
+    batch=_planes_batch, linear=True)
 
 
-def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None):
+def avg_pool(x: ArrayLike, kernel_size: int | tuple[int, ...], stride: int | tuple[int, ...] | None = None,
+             padding: int | tuple[int, ...] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+             divisor_override: int | None = None) -> Array:
     """torch's ``avg_pool1d/2d/3d``: window means over zero padding.
 
     ``count_include_pad=False`` divides by the number of real elements; windows that
     ``ceil_mode`` adds past the padding never count those extra positions.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.avg_pool(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    array([[[[ 2.5,  4.5],
+             [10.5, 12.5]]]])
     """
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "avg_pool")
@@ -344,8 +372,14 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     return _unbatch(y, added)
 
 
-def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """torch's ``lp_pool1d/2d/3d``: ``(sum over the window of x ** p) ** (1 / p)``."""
+def lp_pool(x: ArrayLike, norm_type: float, kernel_size: int | tuple[int, ...],
+            stride: int | tuple[int, ...] | None = None, ceil_mode: bool = False) -> Array:
+    """torch's ``lp_pool1d/2d/3d``: ``(sum over the window of x ** p) ** (1 / p)``, ``p = norm_type``.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.lp_pool(np.array([[[3.0, 4.0, 1.0, 1.0]]]), 2.0, 2)
+    array([[[5.    , 1.4142]]])
+    """
     x = _as_array(x)
     nd = _spatial_rank(x, kernel_size, "lp_pool")
     kernel = W.ntuple(kernel_size, nd, "kernel_size", f"lp_pool{nd}d", minimum=1)
@@ -382,8 +416,15 @@ def _averaging_matrix(n, o, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-def adaptive_avg_pool(x, output_size):
-    """torch's ``adaptive_avg_pool1d/2d/3d``: windows ``[floor(i L / o), ceil((i + 1) L / o))``."""
+def adaptive_avg_pool(x: ArrayLike, output_size: int | Sequence[int | None]) -> Array:
+    """torch's ``adaptive_avg_pool1d/2d/3d``: windows ``[floor(i L / o), ceil((i + 1) L / o))``.
+
+    ``output_size`` has one entry per spatial axis (``None`` keeps that size).
+
+    >>> import fgrad.convolution as fc
+    >>> fc.adaptive_avg_pool(np.array([[[1.0, 2.0, 3.0, 6.0]]]), 2)
+    array([[[1.5, 4.5]]])
+    """
     x = _as_array(x)
     nd = len(output_size) if isinstance(output_size, (tuple, list)) else max(len(shape(x)) - 2, 1)
     fn = f"adaptive_avg_pool{nd}d"
@@ -442,8 +483,14 @@ def _adaptive_max_impl(x, *, out):
 _adaptive_max = _argmax_rules("adaptive_max_pool", _adaptive_max_impl)
 
 
-def adaptive_max_pool(x, output_size, return_indices=False):
-    """torch's ``adaptive_max_pool1d/2d/3d`` (indices as ``max_pool``'s)."""
+def adaptive_max_pool(x: ArrayLike, output_size: int | Sequence[int | None],
+                      return_indices: bool = False) -> Array | tuple[Array, Array]:
+    """torch's ``adaptive_max_pool1d/2d/3d`` (indices as ``max_pool``'s).
+
+    >>> import fgrad.convolution as fc
+    >>> fc.adaptive_max_pool(np.array([[[1.0, 5.0, 3.0, 2.0, 4.0]]]), 2, return_indices=True)
+    (array([[[5., 4.]]]), array([[[1, 4]]]))
+    """
     x = _as_array(x)
     nd = len(output_size) if isinstance(output_size, (tuple, list)) else max(len(shape(x)) - 2, 1)
     fn = f"adaptive_max_pool{nd}d"

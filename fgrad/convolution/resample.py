@@ -10,7 +10,10 @@ for the nearest modes' scale, the input's dtype for the interpolating ones).
 >>> interpolate(np.ones((1, 1, 2, 2)), scale_factor=2, mode="bilinear").shape
 (1, 1, 4, 4)
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +23,11 @@ from ..numpy import get_array_module, shape
 from . import _windows as W
 from .conv import _as_array, _merge, _split
 from .pooling import adaptive_avg_pool
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fgrad.typing import Array, ArrayLike
 
 __all__ = ["unfold", "fold", "interpolate"]
 
@@ -56,13 +64,13 @@ def _images_batch(prim, args, dims, params):
     return _split(prim.bind(x, **params), 0, size, layout)
 
 
-_unfold = Primitive(
+_unfold: Primitive = Primitive(
     "unfold", _unfold_impl,
     vjp=(lambda g, ans, x, **p: _fold.bind(g, size=tuple(shape(x)[2:]), **p),),
     jvp=(lambda t, ans, x, **p: _unfold.bind(t, **p),),
     batch=_images_batch)
 
-_fold = Primitive(
+_fold: Primitive = Primitive(
     "fold", _fold_impl,
     vjp=(lambda c, ans, cols, **p: _unfold.bind(c, **_no_size(p)),),
     jvp=(lambda t, ans, cols, **p: _fold.bind(t, **p),),
@@ -84,10 +92,12 @@ def _fold_args(kernel_size, dilation, padding, stride, fn):
             W.ntuple(padding, 2, "padding", fn, minimum=0), W.ntuple(stride, 2, "stride", fn, minimum=1))
 
 
-def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(x: ArrayLike, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Array:
     """torch's ``F.unfold``: ``(N, C, H, W)`` -> ``(N, C * kh * kw, L)`` sliding blocks (im2col).
 
-    >>> unfold(np.ones((1, 2, 4, 4)), 2).shape
+    >>> import fgrad.convolution as fc
+    >>> fc.unfold(np.ones((1, 2, 4, 4)), 2).shape
     (1, 8, 9)
     """
     x = _as_array(x)
@@ -104,12 +114,18 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     return fnp.squeeze(y, 0) if added else y
 
 
-def fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
+def fold(cols: ArrayLike, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...],
+         dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+         stride: int | tuple[int, ...] = 1) -> Array:
     """torch's ``F.fold``: sums ``(N, C * kh * kw, L)`` blocks into ``(N, C, *output_size)``;
     the transpose of ``unfold``.
 
-    >>> fold(np.ones((1, 8, 9)), (4, 4), 2)[0, 0]
-    array([[1., 2., 2., 1.], [2., 4., 4., 2.], [2., 4., 4., 2.], [1., 2., 2., 1.]])
+    >>> import fgrad.convolution as fc
+    >>> fc.fold(np.ones((1, 4, 9)), (4, 4), 2)[0, 0]
+    array([[1., 2., 2., 1.],
+           [2., 4., 4., 2.],
+           [2., 4., 4., 2.],
+           [1., 2., 2., 1.]])
     """
     cols = _as_array(cols)
     cs = shape(cols)
@@ -160,7 +176,8 @@ def _pick(x, idx, axis, n):
 def _nearest(x, axis, n, o, scale, exact):
     if o == n:
         return x
-    if o == 2 * n and not exact:
+    # torch's 2-D kernel halves the index whenever the output doubles; its 1-D and 3-D kernels use the scale
+    if o == 2 * n and not exact and (fnp.ndim(x) == 4 or not scale or scale == 2.0):
         idx = np.arange(o) >> 1
     else:
         s = np.float32(1.0 / scale) if scale else np.float32(n) / np.float32(o)
@@ -245,13 +262,19 @@ def _output_sizes(xs, size, scale_factor, nd, recompute):
     return sizes, scales
 
 
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(x: ArrayLike, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Array:
     """torch's ``F.interpolate`` on ``(N, C, *S)``: modes 'nearest', 'nearest-exact', 'linear',
-    'bilinear', 'bicubic', 'trilinear' and 'area'.
+    'bilinear', 'bicubic', 'trilinear' and 'area'; exactly one of ``size``/``scale_factor``.
 
     Derivatives are those of the underlying takes and weighted sums, i.e. the transposes
     torch uses.
+
+    >>> import fgrad.convolution as fc
+    >>> fc.interpolate(np.array([[[0.0, 2.0]]]), size=4, mode="linear")
+    array([[[0. , 0.5, 1.5, 2. ]]])
     """
     x = _as_array(x)
     xs = shape(x)

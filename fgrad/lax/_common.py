@@ -6,7 +6,8 @@ stage a transformed program (``jvp_program``, ``batched_program``) and bind the 
 it, so every transform, at every order and under ``jit``, runs through the same rules.
 
 >>> staged = stage_flat(lambda x: [fnp.sin(x)], [np.ones(3)])
->>> depends(staged.program, [True])   # [True]: the output reads the input
+>>> depends(staged.program, [True])   # the output reads the input
+[True]
 """
 import numpy as np
 

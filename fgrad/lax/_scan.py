@@ -13,11 +13,18 @@ final carry, then each ``y`` stacked.
   slice of ``xs`` are read from the operands, not stacked again.
 - vmap: a scan of the batched body (a carry becomes batched where the body makes it so).
 
->>> fgrad.lax.scan(lambda c, x: (c + x, c), 0.0, fnp.arange(3.0))   # (3.0, [0., 1., 3.])
+>>> carry, ys = fgrad.lax.scan(lambda c, x: (c + x, c), 0.0, fnp.arange(3.0))
+>>> print(carry, ys)
+3.0 [0. 0. 1.]
 """
+from __future__ import annotations
 
 import math
 import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 import numpy as np
 
@@ -51,8 +58,9 @@ def _scan_impl(*args, body, n_consts, n_carry, length, reverse, unroll):
 
 
 _MAX_CACHED = 256  # bodies and reverse-mode splits kept for reuse
-_CANONICAL = weakref.WeakKeyDictionary()  # body -> an equal body seen first (its replay compiled once)
-_BY_KEY = {}
+# body -> an equal body seen first (its replay compiled once)
+_CANONICAL: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_BY_KEY: dict[Any, Any] = {}
 _MISSING = object()
 
 
@@ -172,7 +180,7 @@ class _Plan:
         self.bwd_bodies = {}
 
 
-_PLANS = {}
+_PLANS: dict[Any, Any] = {}
 
 
 def _plan(body, examples, diff, n_consts, n_carry, xp):

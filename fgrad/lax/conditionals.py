@@ -3,10 +3,16 @@
 Every branch is staged (on the operands' examples) and must give outputs of the same structure,
 shapes and dtypes; only the chosen one runs. ``switch`` clamps its index into range, as JAX does.
 
->>> fgrad.lax.cond(x > 0, lambda x: x, lambda x: -x, x)           # |x|
->>> fgrad.lax.switch(2, [fnp.sin, fnp.cos, fnp.tanh], 0.5)        # tanh(0.5)
+>>> x = fnp.array(-2.0)
+>>> print(fgrad.lax.cond(x > 0, lambda x: x, lambda x: -x, x))           # |x|
+2.0
+>>> print(fgrad.lax.switch(2, [fnp.sin, fnp.cos, fnp.tanh], 0.5).round(4))  # tanh(0.5)
+0.4621
 """
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +21,12 @@ from ..staging import Program, Var, example_of
 from ..tree_util import tree_flatten, tree_unflatten
 from . import _common as C
 from ._cond import bind_cond
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..typing import ArrayLike, PyTree
 
 __all__ = ["cond", "switch"]
 
@@ -60,10 +72,17 @@ def _run(index, branches, operands, names):
     return tree_unflatten(trees[0], out)
 
 
-def switch(index, branches, *operands, operand=_NO_OPERAND):
+def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: PyTree,
+           operand: PyTree = _NO_OPERAND) -> PyTree:
     """``branches[index](*operands)``, the index clamped into range (JAX's ``lax.switch``).
 
-    >>> fgrad.lax.switch(5, [lambda x: x, lambda x: 2 * x], 3.0)   # 6.0 (index clamped to 1)
+    ``index`` is an integer scalar (a traced one too); every branch is staged and must give outputs
+    of the same structure, shapes and dtypes. ``operand=`` is JAX's older spelling of one operand.
+
+    >>> print(fgrad.lax.switch(1, [lambda x: x, lambda x: 2 * x], 3.0))
+    6.0
+    >>> print(fgrad.lax.switch(5, [lambda x: x, lambda x: 2 * x], 3.0))   # index clamped to 1
+    6.0
     """
     if not isinstance(branches, Sequence) or not all(callable(b) for b in branches):
         raise TypeError("lax.switch: branches argument should be a sequence of callables")
@@ -81,11 +100,19 @@ def switch(index, branches, *operands, operand=_NO_OPERAND):
     return _run(index, list(branches), operands, lambda k: f"branch {k}")
 
 
-def cond(pred, true_fun, false_fun, *operands, operand=_NO_OPERAND):
+def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[..., Any], *operands: PyTree,
+         operand: PyTree = _NO_OPERAND) -> PyTree:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, with only that branch run
     (JAX's ``lax.cond``); both are staged and must give the same types.
 
-    >>> fgrad.lax.cond(x > 0, lambda x: x, lambda x: -x, x)
+    ``pred`` is a boolean or numeric scalar, possibly traced (under ``vmap`` both branches run and
+    the results are selected).
+
+    >>> x = fnp.array(-2.0)
+    >>> print(fgrad.lax.cond(x > 0, lambda x: x, lambda x: -x, x))
+    2.0
+    >>> print(fgrad.grad(lambda x: fgrad.lax.cond(x > 0, fnp.sin, fnp.cos, x))(0.0))   # -sin(0)
+    -0.0
     """
     if not (callable(true_fun) and callable(false_fun)):
         raise TypeError("lax.cond: true_fun and false_fun arguments should be callable")

@@ -5,9 +5,13 @@ one primitive (``scan`` or ``while``) whose rules give every transform. ``fori_l
 known when it is called (Python or NumPy integers) is a ``scan``, so reverse mode works through it;
 with traced bounds it is a ``while_loop``, which reverse mode refuses, as in JAX.
 
->>> fgrad.lax.fori_loop(0, 3, lambda i, x: x * 2.0, 1.0)   # 8.0
+>>> print(fgrad.lax.fori_loop(0, 3, lambda i, x: x * 2.0, 1.0))
+8.0
 """
+from __future__ import annotations
+
 import operator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +23,12 @@ from ..tree_util import tree_flatten, tree_map, tree_unflatten
 from . import _common as C
 from ._scan import bind_scan
 from ._while import bind_while
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..typing import ArrayLike, PyTree
 
 __all__ = ["scan", "fori_loop", "while_loop", "map"]
 
@@ -69,13 +79,20 @@ def _stage_body(f, init, init_tree, xs_flat, xs_tree):
     return staged, trees
 
 
-def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):
+def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: PyTree, xs: PyTree = None, length: int | None = None,
+         reverse: bool = False, unroll: int | bool = 1, _split_transpose: bool = False) -> tuple[PyTree, PyTree]:
     """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns ``(carry, ys)``
     with the ``y`` stacked (JAX's ``lax.scan``). ``xs=None`` needs ``length``; ``y`` may be None.
 
+    ``carry`` keeps its structure, shapes and dtypes from step to step; ``xs`` and ``ys`` may be
+    pytrees. ``reverse=True`` runs from the last slice to the first; ``unroll`` steps run per
+    iteration of the staged loop (the result is the same).
+
     >>> def step(c, x):
     ...     return c + x, c * x
-    >>> fgrad.lax.scan(step, 0.0, fnp.arange(4.0))
+    >>> carry, ys = fgrad.lax.scan(step, 0.0, fnp.arange(4.0))
+    >>> print(carry, ys)
+    6.0 [0. 0. 2. 9.]
     """
     C.check_callable(f, "lax.scan: f")
     unroll = _check_unroll(unroll)
@@ -96,11 +113,15 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpos
     return tree_unflatten(init_tree, carry), tree_unflatten(trees["y"], ys)
 
 
-def while_loop(cond_fun, body_fun, init_val):
+def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: PyTree) -> PyTree:
     """Run ``body_fun`` on the carry while ``cond_fun(carry)`` is True (JAX's ``lax.while_loop``).
     Forward mode and ``vmap`` work through it; reverse mode raises a ValueError, as in JAX.
 
-    >>> fgrad.lax.while_loop(lambda x: x < 10, lambda x: x * 2, 1)   # 16
+    ``cond_fun`` returns a boolean scalar; ``body_fun`` returns a carry of ``init_val``'s structure
+    and types.
+
+    >>> print(fgrad.lax.while_loop(lambda x: x < 10, lambda x: x * 2, 1))
+    16
     """
     if not (callable(cond_fun) and callable(body_fun)):
         raise TypeError("lax.while_loop: body_fun and cond_fun arguments should be callable, got "
@@ -135,13 +156,17 @@ def _bound_dtype(lower, upper):
     return np.result_type(*[np.int64 if isinstance(b, int) else C.dtype_of(b) for b in (lower, upper)])
 
 
-def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
+def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any], Any], init_val: PyTree, *,
+              unroll: int | bool | None = None) -> PyTree:
     """``for i in range(lower, upper): val = body_fun(i, val)`` (JAX's ``lax.fori_loop``).
 
     Bounds known when called make it a ``scan`` (reverse-mode differentiable); traced bounds make
     it a ``while_loop``.
 
-    >>> fgrad.lax.fori_loop(0, 4, lambda i, s: s + i, 0)   # 6
+    >>> print(fgrad.lax.fori_loop(0, 4, lambda i, s: s + i, 0))
+    6
+    >>> print(fgrad.grad(lambda x: fgrad.lax.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0))   # d/dx x**3
+    12.0
     """
     C.check_callable(body_fun, "lax.fori_loop: body_fun")
     for b in (lower, upper):
@@ -167,11 +192,14 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     return out
 
 
-def map(f, xs, *, batch_size=None):  # noqa: A001 (JAX's name)
+def map(f: Callable[[Any], Any], xs: PyTree, *, batch_size: int | None = None) -> PyTree:  # noqa: A001 (JAX's name)
     """``f`` applied to each slice of ``xs`` along its leading axis, stacked (JAX's ``lax.map``);
     with ``batch_size``, ``f`` is vmapped over batches of that many slices.
 
     >>> fgrad.lax.map(lambda x: x * 2, fnp.arange(3.0))
+    array([0., 2., 4.])
+    >>> fgrad.lax.map(fnp.sum, fnp.arange(6.0).reshape(3, 2), batch_size=2)
+    array([1., 5., 9.])
     """
     C.check_callable(f, "lax.map: f")
     if batch_size is None:

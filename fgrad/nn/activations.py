@@ -14,7 +14,10 @@ derivatives come out the same.
 >>> fgrad.grad(nn.relu)(0.0)
 array(0.)
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +26,9 @@ from fgrad import batching
 from fgrad.core import Primitive as defprim, Tracer
 from fgrad.numpy import get_array_module as array_module
 from fgrad.scipy.special import expit, logsumexp, log_softmax as _log_softmax, softmax as _softmax, erf
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, Axis, DTypeLike
 
 __all__ = ["relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish",
            "softplus", "sigmoid", "log_sigmoid", "hard_tanh", "hard_sigmoid", "hard_swish", "hard_silu",
@@ -53,11 +59,21 @@ def _relu_impl(x):
     return _scalar_out(xp.maximum(x, 0).astype(x.dtype, copy=False), xp)  # keeps nan, like torch
 
 
+def _select(keep, g):
+    """``g`` where ``keep``, else 0, by selection as JAX's relu has it: an inf or nan in ``g`` stays out of
+    the dropped positions (``0 * inf`` would be nan). On NumPy arrays a multiply by the mask, ~10x faster
+    than ``where()`` on a random mask (the MLP/conv hot path), unless it made a nan."""
+    if type(g) is np.ndarray and type(keep) is np.ndarray:
+        out = g * keep
+        if not np.isnan(out).any():
+            return out
+    return fnp.where(keep, g, fnp.zeros_like(g))
+
+
 # torch's threshold_backward: zero where x <= 0, so relu'(0) = 0 and a nan passes its gradient.
-# A multiply by the mask is ~10x faster than where() on large arrays (the MLP/conv hot path).
 _relu = defprim("relu", _relu_impl,
-                vjp=(lambda g, ans, x: g * fnp.logical_not(x <= 0),),
-                jvp=(lambda t, ans, x: t * fnp.logical_not(x <= 0),), batch=batching.elementwise)
+                vjp=(lambda g, ans, x: _select(fnp.logical_not(x <= 0), g),),
+                jvp=(lambda t, ans, x: _select(fnp.logical_not(x <= 0), t),), batch=batching.elementwise)
 
 
 def _leaky_impl(x, negative_slope):
@@ -85,29 +101,43 @@ _hard_tanh = defprim("hard_tanh", _hard_tanh_impl, vjp=(_hard_tanh_rule,), jvp=(
                      batch=batching.elementwise, reads_output=False)
 
 
-def relu(x):
+def relu(x: ArrayLike) -> Array:
     """``max(x, 0)``, with ``relu'(0) = 0`` as in torch and JAX.
 
-    >>> relu(fnp.array([-1.0, 0.0, 2.0]))
+    >>> fgrad.nn.relu(np.array([-2.0, 0.0, 2.0]))
     array([0., 0., 2.])
+    >>> print(fgrad.grad(fgrad.nn.relu)(0.0))
+    0.0
     """
     return _relu.bind(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """``x`` for ``x > 0``, else ``negative_slope * x``; the derivative at 0 is ``negative_slope``."""
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
+    """``x`` for ``x > 0``, else ``negative_slope * x``; the derivative at 0 is ``negative_slope``.
+
+    >>> fgrad.nn.leaky_relu(np.array([-2.0, 0.0, 2.0]), negative_slope=0.1)
+    array([-0.2,  0. ,  2. ])
+    """
     return _leaky_relu.bind(x, negative_slope=float(negative_slope))
 
 
-def hard_tanh(x, min_val=-1.0, max_val=1.0):
-    """``x`` clipped to ``[min_val, max_val]``; the derivative is 0 at both ends (torch's hardtanh)."""
+def hard_tanh(x: ArrayLike, min_val: float = -1.0, max_val: float = 1.0) -> Array:
+    """``x`` clipped to ``[min_val, max_val]``; the derivative is 0 at both ends (torch's hardtanh).
+
+    >>> fgrad.nn.hard_tanh(np.array([-2.0, 0.0, 2.0]))
+    array([-1.,  0.,  1.])
+    """
     if min_val > max_val:
         raise ValueError(f"hard_tanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _hard_tanh.bind(x, min_val=float(min_val), max_val=float(max_val))
 
 
-def relu6(x):
-    """``min(max(x, 0), 6)``; derivative 0 at 0 and at 6 (torch's relu6 is hardtanh(0, 6))."""
+def relu6(x: ArrayLike) -> Array:
+    """``min(max(x, 0), 6)``; derivative 0 at 0 and at 6 (torch's relu6 is hardtanh(0, 6)).
+
+    >>> fgrad.nn.relu6(np.array([-8.0, 0.0, 8.0]))
+    array([0., 0., 6.])
+    """
     return hard_tanh(x, 0.0, 6.0)
 
 
@@ -118,24 +148,32 @@ def _neg_part(cond, x):
     return fnp.where(cond, x, 0.0)
 
 
-def elu(x, alpha=1.0):
+def elu(x: ArrayLike, alpha: float = 1.0) -> Array:
     """``x`` for ``x > 0``, else ``alpha * expm1(x)``; the derivative at 0 is ``alpha``.
 
-    >>> float(elu(-1.0))
-    -0.6321205588285577
+    >>> fgrad.nn.elu(np.array([-2.0, 0.0, 2.0]))
+    array([-0.8647,  0.    ,  2.    ])
     """
     neg = x <= 0  # torch's orientation: a nan takes the identity branch
     return fnp.where(neg, float(alpha) * fnp.expm1(_neg_part(neg, x)), x)
 
 
-def selu(x):
-    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+def selu(x: ArrayLike) -> Array:
+    """``scale * elu(x, alpha)`` with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507).
+
+    >>> fgrad.nn.selu(np.array([-2.0, 0.0, 2.0]))
+    array([-1.5202,  0.    ,  2.1014])
+    """
     neg = x <= 0
     return fnp.where(neg, (_SELU_ALPHA * _SELU_SCALE) * fnp.expm1(_neg_part(neg, x)), x * _SELU_SCALE)
 
 
-def celu(x, alpha=1.0):
-    """``x`` for ``x > 0``, else ``alpha * expm1(x / alpha)``; the derivative at 0 is 1."""
+def celu(x: ArrayLike, alpha: float = 1.0) -> Array:
+    """``x`` for ``x > 0``, else ``alpha * expm1(x / alpha)``; the derivative at 0 is 1.
+
+    >>> fgrad.nn.celu(np.array([-2.0, 0.0, 2.0]), alpha=2.0)
+    array([-1.2642,  0.    ,  2.    ])
+    """
     alpha = float(alpha)
     if alpha == 0.0:
         raise ValueError("celu: alpha cannot be 0")
@@ -143,37 +181,63 @@ def celu(x, alpha=1.0):
     return fnp.where(neg, alpha * fnp.expm1(_neg_part(neg, x) * (1.0 / alpha)), x)
 
 
-def prelu(x, weight):
+def prelu(x: ArrayLike, weight: ArrayLike) -> Array:
     """``x`` for ``x > 0``, else ``weight * x``; ``weight`` is differentiable and broadcasts
-    as in NumPy (a per-channel torch weight of shape (C,) must be reshaped to (C, 1, ...))."""
+    as in NumPy (a per-channel torch weight of shape (C,) must be reshaped to (C, 1, ...)).
+
+    >>> fgrad.nn.prelu(np.array([-2.0, 0.0, 2.0]), np.array(0.25))
+    array([-0.5,  0. ,  2. ])
+    """
     return fnp.where(x > 0, x, weight * x)
 
 
-def hard_sigmoid(x):
-    """``relu6(x + 3) / 6``; derivative 1/6 strictly inside (-3, 3), else 0 (as torch)."""
+def hard_sigmoid(x: ArrayLike) -> Array:
+    """``relu6(x + 3) / 6``; derivative 1/6 strictly inside (-3, 3), else 0 (as torch).
+
+    >>> fgrad.nn.hard_sigmoid(np.array([-2.0, 0.0, 2.0]))
+    array([0.1667, 0.5   , 0.8333])
+    """
     return hard_tanh(x + 3.0, 0.0, 6.0) / 6.0
 
 
-def hard_swish(x):
-    """``x * relu6(x + 3) / 6``; derivative ``x/3 + 1/2`` inside (-3, 3), 0 at -3, 1 at 3 (as torch)."""
+def hard_swish(x: ArrayLike) -> Array:
+    """``x * relu6(x + 3) / 6``; derivative ``x/3 + 1/2`` inside (-3, 3), 0 at -3, 1 at 3 (as torch).
+
+    Also spelled ``hard_silu`` (JAX) and ``hardswish`` (torch).
+
+    >>> fgrad.nn.hard_swish(np.array([-2.0, 0.0, 2.0]))
+    array([-0.3333,  0.    ,  1.6667])
+    """
     return x * hard_tanh(x + 3.0, 0.0, 6.0) / 6.0
 
 
-def softshrink(x, lambd=0.5):
-    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+def softshrink(x: ArrayLike, lambd: float = 0.5) -> Array:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0.
+
+    >>> fgrad.nn.softshrink(np.array([-2.0, 0.5, 2.0]), lambd=1.0)
+    array([-1.,  0.,  1.])
+    """
     lambd = float(lambd)
     inside = (x >= -lambd) & (x <= lambd)  # this orientation lets a nan through, as torch's does
     return fnp.where(inside, 0.0, fnp.where(x > lambd, x - lambd, x + lambd))
 
 
-def hardshrink(x, lambd=0.5):
-    """``x`` where ``|x| > lambd``, else 0 (derivative 0 at ``+-lambd``)."""
+def hardshrink(x: ArrayLike, lambd: float = 0.5) -> Array:
+    """``x`` where ``|x| > lambd``, else 0 (derivative 0 at ``+-lambd``).
+
+    >>> fgrad.nn.hardshrink(np.array([-2.0, 0.5, 2.0]), lambd=1.0)
+    array([-2.,  0.,  2.])
+    """
     lambd = float(lambd)
     return fnp.where((x >= -lambd) & (x <= lambd), 0.0, x)
 
 
-def threshold(x, threshold, value):
-    """``x`` where ``x > threshold``, else ``value`` (torch's F.threshold)."""
+def threshold(x: ArrayLike, threshold: float, value: float) -> Array:
+    """``x`` where ``x > threshold``, else ``value`` (torch's F.threshold).
+
+    >>> fgrad.nn.threshold(np.array([-2.0, 0.0, 2.0]), 1.0, -1.0)
+    array([-1., -1.,  2.])
+    """
     return fnp.where(x <= threshold, value, x)
 
 
@@ -182,18 +246,22 @@ def threshold(x, threshold, value):
 sigmoid = expit
 
 
-def log_sigmoid(x):
-    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for every ``x``."""
+def log_sigmoid(x: ArrayLike) -> Array:
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for every ``x``.
+
+    >>> fgrad.nn.log_sigmoid(np.array([-2.0, 0.0, 2.0]))
+    array([-2.1269, -0.6931, -0.1269])
+    """
     pos = x >= 0
     negabs = fnp.where(pos, -x, x)  # -|x| with derivative -1 at 0, as torch's rule has
     return fnp.where(pos, 0.0, x) - fnp.log1p(fnp.exp(negabs))
 
 
-def softplus(x, beta=1.0, threshold=20.0):
+def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Array:
     """``log1p(exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold`` (torch's softplus).
 
-    >>> float(softplus(0.0))
-    0.6931471805599453
+    >>> fgrad.nn.softplus(np.array([-2.0, 0.0, 2.0]))
+    array([0.1269, 0.6931, 2.1269])
     """
     beta, threshold = float(beta), float(threshold)
     xb = x * beta
@@ -201,16 +269,24 @@ def softplus(x, beta=1.0, threshold=20.0):
     return fnp.where(linear, x, fnp.log1p(fnp.exp(fnp.where(linear, 0.0, xb))) / beta)
 
 
-def silu(x):
-    """``x * sigmoid(x)`` (also called swish)."""
+def silu(x: ArrayLike) -> Array:
+    """``x * sigmoid(x)`` (also called swish).
+
+    >>> fgrad.nn.silu(np.array([-2.0, 0.0, 2.0]))
+    array([-0.2384,  0.    ,  1.7616])
+    """
     return x * expit(x)
 
 
 swish = silu
 
 
-def mish(x):
-    """``x * tanh(softplus(x))``; softplus via logaddexp, so its derivative stays finite."""
+def mish(x: ArrayLike) -> Array:
+    """``x * tanh(softplus(x))``; softplus via logaddexp, so its derivative stays finite.
+
+    >>> fgrad.nn.mish(np.array([-2.0, 0.0, 2.0]))
+    array([-0.2525,  0.    ,  1.944 ])
+    """
     return x * fnp.tanh(fnp.logaddexp(x, 0.0))
 
 
@@ -218,14 +294,16 @@ _GELU_TANH_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5  # sqrt(2/pi
 _GELU_TANH_KAPPA = 0.044715
 
 
-def gelu(x, approximate=True):
+def gelu(x: ArrayLike, approximate: bool | str = True) -> Array:
     """The Gaussian error linear unit ``x * ndtr(x)``.
 
     ``approximate`` is JAX's ``True``/``False`` or torch's ``'tanh'``/``'none'``;
     the default is JAX's (``True``, the tanh form). Both forms use torch's formulas.
 
-    >>> float(gelu(1.0, approximate="none"))
-    0.841344746068543
+    >>> fgrad.nn.gelu(np.array([-2.0, 0.0, 2.0]))
+    array([-0.0454,  0.    ,  1.9546])
+    >>> fgrad.nn.gelu(np.array([-2.0, 0.0, 2.0]), approximate=False)
+    array([-0.0455,  0.    ,  1.9545])
     """
     if approximate in (True, "tanh"):
         inner = _GELU_TANH_BETA * (x + _GELU_TANH_KAPPA * (x * x * x))
@@ -235,36 +313,53 @@ def gelu(x, approximate=True):
     raise ValueError(f"gelu: approximate must be True, False, 'tanh' or 'none', got {approximate!r}")
 
 
-def soft_sign(x):
-    """``x / (1 + |x|)``."""
+def soft_sign(x: ArrayLike) -> Array:
+    """``x / (1 + |x|)``.
+
+    >>> fgrad.nn.soft_sign(np.array([-2.0, 0.0, 2.0]))
+    array([-0.6667,  0.    ,  0.6667])
+    """
     return x / (1.0 + fnp.absolute(x))
 
 
-def tanhshrink(x):
-    """``x - tanh(x)``."""
+def tanhshrink(x: ArrayLike) -> Array:
+    """``x - tanh(x)``.
+
+    >>> fgrad.nn.tanhshrink(np.array([-2.0, 0.0, 2.0]))
+    array([-1.036,  0.   ,  1.036])
+    """
     return x - fnp.tanh(x)
 
 
 # ------------------------------------------------------------------ normalisers
 
-def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis`` (default the last, as in jax.nn)."""
+def softmax(x: ArrayLike, axis: Axis = -1) -> Array:
+    """``exp(x) / sum(exp(x))`` along ``axis`` (default the last, as in jax.nn).
+
+    >>> fgrad.nn.softmax(np.array([-2.0, 0.0, 2.0]))
+    array([0.0159, 0.1173, 0.8668])
+    """
     return _softmax(x, axis=axis)
 
 
-def log_softmax(x, axis=-1):
-    """``x - logsumexp(x)`` along ``axis`` (default the last)."""
+def log_softmax(x: ArrayLike, axis: Axis = -1) -> Array:
+    """``x - logsumexp(x)`` along ``axis`` (default the last).
+
+    >>> fgrad.nn.log_softmax(np.array([-2.0, 0.0, 2.0]))
+    array([-4.1429, -2.1429, -0.1429])
+    """
     return _log_softmax(x, axis=axis)
 
 
-def one_hot(x, num_classes, *, dtype=np.float64, axis=-1):
+def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike = np.float64, axis: int = -1) -> Array:
     """One-hot encode integer ``x`` along a new ``axis``; out-of-range values give all zeros.
 
     Not differentiable (the result is a constant).
 
-    >>> one_hot(fnp.array([0, 2]), 3)
+    >>> fgrad.nn.one_hot(np.array([0, 2, 5]), 3)
     array([[1., 0., 0.],
-           [0., 0., 1.]])
+           [0., 0., 1.],
+           [0., 0., 0.]])
     """
     num_classes = int(num_classes)
     if num_classes < 0:

@@ -15,7 +15,10 @@ of multi-head attention returns NaN there, like torch's.
 >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
 (2, 4, 3, 8)
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +30,9 @@ from .base import Layer, kaiming_uniform, need_key, split_key, xavier_normal, xa
 from .dropout import dropout
 from .linear import linear
 from .torch_rules import size_str
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention"]
 
@@ -73,15 +79,26 @@ def _causal(L, S, xp):
     return xp.tril(xp.ones((L, S), dtype=bool))
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False, *, dropout_key=None):
+def scaled_dot_product_attention(query: ArrayLike, key: ArrayLike, value: ArrayLike,
+                                 attn_mask: ArrayLike | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False, *,
+                                 dropout_key: Array | None = None) -> Array:
     """``softmax(q k^T * scale + mask) v`` over the last two axes (torch's F.scaled_dot_product_attention).
 
     query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev). ``attn_mask``:
     boolean (True = attend) or float (added), broadcastable to (..., L, S). ``is_causal``:
-    the lower-triangular mask (no ``attn_mask`` allowed with it). ``enable_gqa``: key/value
-    with fewer heads (axis -3) than query are repeated to match. ``dropout_p > 0`` needs
-    ``dropout_key`` (an fgrad.random key).
+    the lower-triangular mask (no ``attn_mask`` allowed with it). ``scale`` defaults to
+    ``1 / sqrt(E)``. ``enable_gqa``: key/value with fewer heads (axis -3) than query are
+    repeated to match. ``dropout_p > 0`` needs ``dropout_key`` (an fgrad.random key).
+
+    >>> q = k = np.eye(2)
+    >>> v = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> fgrad.nn.functional.scaled_dot_product_attention(q, k, v)
+    array([[1.6605, 2.6605],
+           [2.3395, 3.3395]])
+    >>> fgrad.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    array([[1.    , 2.    ],
+           [2.3395, 3.3395]])
     """
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
@@ -134,16 +151,31 @@ def _pad_last(m):
     return fnp.pad(m, [(0, 0)] * (len(_shape(m)) - 1) + [(0, 1)])
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
-                                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
-                                 v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
-                                 is_causal=False, *, dropout_key=None):
+def multi_head_attention_forward(query: ArrayLike, key: ArrayLike, value: ArrayLike, embed_dim_to_check: int,
+                                 num_heads: int, in_proj_weight: ArrayLike | None, in_proj_bias: ArrayLike | None,
+                                 bias_k: ArrayLike | None, bias_v: ArrayLike | None, add_zero_attn: bool,
+                                 dropout_p: float, out_proj_weight: ArrayLike, out_proj_bias: ArrayLike | None,
+                                 training: bool = True, key_padding_mask: ArrayLike | None = None,
+                                 need_weights: bool = True, attn_mask: ArrayLike | None = None,
+                                 use_separate_proj_weight: bool = False, q_proj_weight: ArrayLike | None = None,
+                                 k_proj_weight: ArrayLike | None = None, v_proj_weight: ArrayLike | None = None,
+                                 static_k: ArrayLike | None = None, static_v: ArrayLike | None = None,
+                                 average_attn_weights: bool = True, is_causal: bool = False, *,
+                                 dropout_key: Array | None = None) -> tuple[Array, Array | None]:
     """torch's F.multi_head_attention_forward on sequence-first (L, N, E) or unbatched (L, E) inputs.
 
+    ``in_proj_weight`` (3E, E) and ``in_proj_bias`` (3E,) project query, key and value (or the
+    separate ``q/k/v_proj_weight`` with ``use_separate_proj_weight``); ``out_proj_weight`` (E, E).
     Returns ``(attn_output, attn_weights)``; weights (N, L, S) averaged over heads, or
     (N, num_heads, L, S), or None when ``need_weights`` is False.
+
+    >>> x = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])  # (L=2, N=1, E=2)
+    >>> w_in, b_in = np.tile(np.eye(2), (3, 1)), np.zeros(6)
+    >>> out, weights = fgrad.nn.functional.multi_head_attention_forward(
+    ...     x, x, x, 2, 1, w_in, b_in, None, None, False, 0.0, np.eye(2), np.zeros(2), training=False)
+    >>> weights
+    array([[[0.6698, 0.3302],
+            [0.3302, 0.6698]]])
     """
     is_batched = len(_shape(query)) == 3
     if not is_batched:
@@ -295,10 +327,20 @@ class MultiheadAttention(Layer):
     key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True,
     is_causal=False)`` -> ``((attn_output, attn_weights), state)`` (``key=`` is the random key for
     dropout, as for every layer: pass the attention key and value positionally).
+
+    >>> mha = fgrad.nn.MultiheadAttention(8, 2, batch_first=True)
+    >>> params, state = mha.init(fgrad.random.key(0))
+    >>> params["in_proj_weight"].shape, params["out_proj"]["weight"].shape
+    ((24, 8), (8, 8))
+    >>> x = np.ones((3, 5, 8), np.float32)  # (N, L, E)
+    >>> (out, weights), state = mha.apply(params, state, x, x, x)
+    >>> out.shape, weights.shape
+    ((3, 5, 8), (3, 5, 5))
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
-                 kdim=None, vdim=None, batch_first=False, dtype=np.float32):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = False, dtype: DTypeLike = np.float32) -> None:
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
@@ -313,7 +355,7 @@ class MultiheadAttention(Layer):
             raise AssertionError("embed_dim must be divisible by num_heads")
         self.dtype = np.dtype(dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         """xavier_uniform in-projections, zero in_proj_bias and out_proj.bias, xavier_normal bias_k/v;
         out_proj.weight as Linear's default (kaiming_uniform(a=sqrt(5)))."""
         E, dt = self.embed_dim, self.dtype
@@ -336,8 +378,10 @@ class MultiheadAttention(Layer):
             p["bias_v"] = xavier_normal(k[5], (1, 1, E), dtype=dt)
         return p, {}
 
-    def apply(self, params, state, query, k, v, key_padding_mask=None, need_weights=True, attn_mask=None,
-              average_attn_weights=True, is_causal=False, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, query: ArrayLike, k: ArrayLike, v: ArrayLike,
+              key_padding_mask: ArrayLike | None = None, need_weights: bool = True,
+              attn_mask: ArrayLike | None = None, average_attn_weights: bool = True, is_causal: bool = False, *,
+              train: bool = False, key: Array | None = None) -> tuple[tuple[Array, Array | None], PyTree]:
         """``key`` is the random key (dropout); the attention key and value are ``k`` and ``v``."""
         rng, key, value = key, k, v
         q_nd = len(_shape(query))
@@ -363,5 +407,5 @@ class MultiheadAttention(Layer):
             out = fnp.swapaxes(out, 0, 1)
         return (out, w), state
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""

@@ -12,7 +12,10 @@ zeros (``pad`` first, as torch does), ``output_size`` for transposed convolution
 >>> y.shape
 (2, 8, 16, 16)
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +26,9 @@ from fgrad.numpy import shape
 from .base import Layer, bias_uniform, kaiming_uniform, split_key
 from .padding import pad
 from .torch_rules import shape_str
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, PyTree
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -55,25 +61,41 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
     return _add_bias(y, bias, nd)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """torch.nn.functional.conv1d: ``(N, C_in, L)`` * ``(C_out, C_in/groups, k)`` (+ bias).
+def conv1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] | str = 0, dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
+    """torch.nn.functional.conv1d: ``(N, C_in, L)`` * ``(C_out, C_in/groups, k)`` (+ bias ``(C_out,)``).
 
-    ``padding``: an int, a tuple, 'valid' or 'same'.
+    ``padding`` is an int, a 1-tuple, ``'valid'`` or ``'same'``; like torch, this is cross-correlation
+    (the kernel is not flipped).
+
+    >>> fgrad.nn.functional.conv1d(np.array([[[1.0, 2.0, 3.0, 4.0]]]), np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[-2., -2.]]])
     """
     return _conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """torch.nn.functional.conv2d: ``(N, C_in, H, W)`` * ``(C_out, C_in/groups, kh, kw)`` (+ bias).
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] | str = 0, dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
+    """torch.nn.functional.conv2d: ``(N, C_in, H, W)`` * ``(C_out, C_in/groups, kh, kw)`` (+ bias ``(C_out,)``).
 
-    >>> conv2d(np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), padding=1).shape
+    ``stride``, ``padding`` (or ``'valid'``/``'same'``) and ``dilation`` are an int or a pair.
+
+    >>> fgrad.nn.functional.conv2d(np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)), np.array([0.5]))
+    array([[[[ 8.5, 12.5],
+             [20.5, 24.5]]]])
+    >>> fgrad.nn.functional.conv2d(np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3)), padding=1).shape
     (1, 2, 5, 5)
     """
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """torch.nn.functional.conv3d: ``(N, C_in, D, H, W)`` * ``(C_out, C_in/groups, kd, kh, kw)`` (+ bias)."""
+def conv3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] | str = 0, dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Array:
+    """torch.nn.functional.conv3d: ``(N, C_in, D, H, W)`` * ``(C_out, C_in/groups, kd, kh, kw)`` (+ bias).
+
+    >>> fgrad.nn.functional.conv3d(np.ones((1, 2, 3, 3, 3)), np.ones((4, 2, 2, 2, 2))).shape
+    (1, 4, 2, 2, 2)
+    """
     return _conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -90,32 +112,68 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
     return _add_bias(y, bias, nd)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """torch.nn.functional.conv_transpose1d; ``weight (C_in, C_out/groups, k)``."""
+def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Array:
+    """torch.nn.functional.conv_transpose1d (the gradient of conv1d); ``weight (C_in, C_out/groups, k)``.
+
+    >>> fgrad.nn.functional.conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2)
+    array([[[1., 1., 3., 2., 2.]]])
+    """
     return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Array:
     """torch.nn.functional.conv_transpose2d; ``weight (C_in, C_out/groups, kh, kw)``.
 
-    >>> conv_transpose2d(np.ones((1, 4, 5, 5)), np.ones((4, 2, 3, 3)), stride=2).shape
+    ``output_padding`` adds rows/columns on one side to pick among the sizes a strided conv maps from.
+
+    >>> fgrad.nn.functional.conv_transpose2d(np.ones((1, 4, 5, 5)), np.ones((4, 2, 3, 3)), stride=2).shape
     (1, 2, 11, 11)
     """
     return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """torch.nn.functional.conv_transpose3d; ``weight (C_in, C_out/groups, kd, kh, kw)``."""
+def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Array:
+    """torch.nn.functional.conv_transpose3d; ``weight (C_in, C_out/groups, kd, kh, kw)``.
+
+    >>> x, w = np.ones((1, 2, 2, 2, 2)), np.ones((2, 3, 3, 3, 3))
+    >>> fgrad.nn.functional.conv_transpose3d(x, w, stride=2, padding=1, output_padding=1).shape
+    (1, 3, 4, 4, 4)
+    """
     return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """torch.nn.functional.unfold (im2col): ``(N, C, H, W)`` -> ``(N, C * kh * kw, L)``."""
+def unfold(input: ArrayLike, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Array:
+    """torch.nn.functional.unfold (im2col): ``(N, C, H, W)`` -> ``(N, C * kh * kw, L)``, L blocks.
+
+    >>> fgrad.nn.functional.unfold(np.arange(9.0).reshape(1, 1, 3, 3), 2)
+    array([[[0., 1., 3., 4.],
+            [1., 2., 4., 5.],
+            [3., 4., 6., 7.],
+            [4., 5., 7., 8.]]])
+    """
     return fc.unfold(input, kernel_size, dilation=dilation, padding=padding, stride=stride)
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """torch.nn.functional.fold (col2im, summing overlaps): ``(N, C * kh * kw, L)`` -> ``(N, C, *output_size)``."""
+def fold(input: ArrayLike, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...],
+         dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+         stride: int | tuple[int, ...] = 1) -> Array:
+    """torch.nn.functional.fold (col2im, summing overlaps): ``(N, C * kh * kw, L)`` -> ``(N, C, *output_size)``.
+
+    >>> fgrad.nn.functional.fold(np.ones((1, 4, 4)), (3, 3), 2)
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    """
     return fc.fold(input, output_size, kernel_size, dilation=dilation, padding=padding, stride=stride)
 
 
@@ -224,19 +282,48 @@ class _Conv(_ConvNd):
 
 
 class Conv1d(_Conv):
-    """torch.nn.Conv1d as a pure layer: params ``weight (C_out, C_in/groups, k)``, ``bias (C_out,)``."""
+    """torch.nn.Conv1d as a pure layer: params ``weight (C_out, C_in/groups, k)``, ``bias (C_out,)``.
+
+    torch's init (kaiming_uniform(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias); ``apply(params, state, x)``
+    takes ``(N, C_in, L)`` or ``(C_in, L)``.
+
+    >>> layer = fgrad.nn.Conv1d(2, 4, 3, padding=1)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((4, 2, 3), (4,))
+    >>> layer.apply(params, state, np.ones((5, 2, 10), np.float32))[0].shape
+    (5, 4, 10)
+    """
     nd = 1
     _fn = staticmethod(conv1d)
 
 
 class Conv2d(_Conv):
-    """torch.nn.Conv2d as a pure layer: params ``weight (C_out, C_in/groups, kh, kw)``, ``bias (C_out,)``."""
+    """torch.nn.Conv2d as a pure layer: params ``weight (C_out, C_in/groups, kh, kw)``, ``bias (C_out,)``.
+
+    ``padding_mode`` ('zeros', 'reflect', 'replicate', 'circular') pads before a padding-free conv.
+
+    >>> layer = fgrad.nn.Conv2d(3, 8, 3, stride=2)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((8, 3, 3, 3), (8,))
+    >>> layer.apply(params, state, np.ones((2, 3, 9, 9), np.float32))[0].shape
+    (2, 8, 4, 4)
+    """
     nd = 2
     _fn = staticmethod(conv2d)
 
 
 class Conv3d(_Conv):
-    """torch.nn.Conv3d as a pure layer: params ``weight (C_out, C_in/groups, kd, kh, kw)``, ``bias``."""
+    """torch.nn.Conv3d as a pure layer: params ``weight (C_out, C_in/groups, kd, kh, kw)``, ``bias (C_out,)``.
+
+    >>> layer = fgrad.nn.Conv3d(4, 2, 3, groups=2, padding='same')
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((2, 2, 3, 3, 3), (2,))
+    >>> layer.apply(params, state, np.ones((1, 4, 5, 5, 5), np.float32))[0].shape
+    (1, 2, 5, 5, 5)
+    """
     nd = 3
     _fn = staticmethod(conv3d)
 
@@ -285,49 +372,88 @@ class _ConvTranspose(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTranspose):
-    """torch.nn.ConvTranspose1d as a pure layer: ``weight (C_in, C_out/groups, k)``; ``apply(..., x,
-    output_size=None)``."""
+    """torch.nn.ConvTranspose1d as a pure layer: ``weight (C_in, C_out/groups, k)``, ``bias (C_out,)``.
+
+    ``apply(params, state, x, output_size=None)``: ``output_size`` picks the output_padding, as torch's.
+
+    >>> layer = fgrad.nn.ConvTranspose1d(2, 3, 4, stride=2)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((2, 3, 4), (3,))
+    >>> layer.apply(params, state, np.ones((1, 2, 5), np.float32))[0].shape
+    (1, 3, 12)
+    """
     nd = 1
     _fn = staticmethod(conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTranspose):
-    """torch.nn.ConvTranspose2d as a pure layer: ``weight (C_in, C_out/groups, kh, kw)``; ``apply(..., x,
-    output_size=None)``."""
+    """torch.nn.ConvTranspose2d as a pure layer: ``weight (C_in, C_out/groups, kh, kw)``, ``bias (C_out,)``.
+
+    ``apply(params, state, x, output_size=None)``: ``output_size`` picks the output_padding, as torch's.
+
+    >>> layer = fgrad.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((4, 2, 3, 3), (2,))
+    >>> layer.apply(params, state, np.ones((1, 4, 5, 5), np.float32))[0].shape
+    (1, 2, 10, 10)
+    """
     nd = 2
     _fn = staticmethod(conv_transpose2d)
 
 
 class ConvTranspose3d(_ConvTranspose):
-    """torch.nn.ConvTranspose3d as a pure layer."""
+    """torch.nn.ConvTranspose3d as a pure layer: ``weight (C_in, C_out/groups, kd, kh, kw)``, ``bias (C_out,)``.
+
+    >>> layer = fgrad.nn.ConvTranspose3d(2, 2, 2, stride=2)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((2, 2, 2, 2, 2), (2,))
+    >>> layer.apply(params, state, np.ones((1, 2, 3, 3, 3), np.float32))[0].shape
+    (1, 2, 6, 6, 6)
+    """
     nd = 3
     _fn = staticmethod(conv_transpose3d)
 
 
 class Unfold(Layer):
-    """torch.nn.Unfold: sliding blocks (im2col), stateless."""
+    """torch.nn.Unfold: sliding blocks (im2col) of ``(N, C, H, W)`` as ``(N, C * kh * kw, L)``, stateless.
 
-    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+    >>> fgrad.nn.Unfold(2, stride=2).apply({}, {}, np.zeros((1, 3, 4, 4)))[0].shape
+    (1, 12, 4)
+    """
+
+    def __init__(self, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+                 padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> None:
         self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
 
-    def call(self, params, input, *, train=False, key=None):
+    def call(self, params: PyTree, input: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
                 f"stride={self.stride}")
 
 
 class Fold(Layer):
-    """torch.nn.Fold: sums sliding blocks back into an image (col2im), stateless."""
+    """torch.nn.Fold: sums sliding blocks back into an image (col2im), stateless.
 
-    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    >>> fgrad.nn.Fold((3, 3), 2).apply({}, {}, np.ones((1, 4, 4)))[0][0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+
+    def __init__(self, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...],
+                 dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                 stride: int | tuple[int, ...] = 1) -> None:
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
-    def call(self, params, input, *, train=False, key=None):
+    def call(self, params: PyTree, input: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
                 f"padding={self.padding}, stride={self.stride}")

@@ -8,6 +8,10 @@ formulas, so values and gradients match torch's; ``CosineSimilarity`` and
 >>> float(cosine_similarity(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]))[0])
 0.7071067811865475
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from fgrad.transforms import stop_gradient
@@ -16,6 +20,9 @@ from fgrad.numpy import result_type as _dtype, shape as _shape
 
 from .base import Layer
 from .torch_rules import broadcast_shapes, dtype_name, normalize_dim
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, PyTree
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "CosineSimilarity", "PairwiseDistance"]
 
@@ -34,11 +41,14 @@ def _floats(x1, x2):
     return x1, x2
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """``input / max(||input||_p, eps)`` along ``dim``.
+def normalize(input: ArrayLike, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: None = None) -> Array:
+    """``input / max(||input||_p, eps)`` along ``dim`` (``out=`` is refused: arrays are values).
 
-    >>> normalize(np.array([[3.0, 4.0]]))
+    >>> fgrad.nn.functional.normalize(np.array([[3.0, 4.0]]))
     array([[0.6, 0.8]])
+    >>> fgrad.nn.functional.normalize(np.array([[3.0, 4.0], [1.0, 1.0]]), p=1.0)
+    array([[0.4286, 0.5714],
+           [0.5   , 0.5   ]])
     """
     if out is not None:
         raise TypeError("normalize: out= is not supported (fgrad arrays are immutable); use the result")
@@ -54,11 +64,14 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / fnp.clip(norm, float(eps), None)  # clip's derivative is 1 at the bound, like clamp_min
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, dim: int = 1, eps: float = 1e-8) -> Array:
     """``sum((x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)))`` along ``dim`` (torch's formula).
 
-    As in torch, the clamp to ``eps`` changes the value only: the gradient flows as
-    if the norms were unclamped.
+    ``x1`` and ``x2`` broadcast; ``dim`` is removed from the result. As in torch, the clamp to
+    ``eps`` changes the value only: the gradient flows as if the norms were unclamped.
+
+    >>> fgrad.nn.functional.cosine_similarity(np.array([[3.0, 4.0], [1.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]))
+    array([1., 0.])
     """
     if _dtype(x1).kind not in "fc" and _dtype(x2).kind not in "fc":
         raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
@@ -77,8 +90,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return fnp.reshape(out, ()) if scalar else out
 
 
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """``||x1 - x2 + eps||_p`` along the last dimension (of the broadcast shape)."""
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Array:
+    """``||x1 - x2 + eps||_p`` along the last dimension (of the broadcast shape).
+
+    >>> fgrad.nn.functional.pairwise_distance(np.array([[3.0, 4.0], [1.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]))
+    array([0.    , 1.4142])
+    """
     x1, x2 = _floats(x1, x2)
     broadcast_shapes(_shape(x1), _shape(x2))
     diff = x1 - x2 + float(eps)
@@ -89,26 +106,37 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 class CosineSimilarity(Layer):
-    """Pure ``torch.nn.CosineSimilarity``: ``apply(params, state, x1, x2)``."""
+    """Pure ``torch.nn.CosineSimilarity``: ``apply(params, state, x1, x2)``, no params.
 
-    def __init__(self, dim=1, eps=1e-8):
+    >>> y, _ = fgrad.nn.CosineSimilarity(dim=0).apply({}, {}, np.array([1.0, 0.0]), np.array([1.0, 1.0]))
+    >>> print(round(float(y), 4))
+    0.7071
+    """
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
         self.dim, self.eps = dim, eps
 
-    def call(self, params, x1, x2, train=False, key=None):
+    def call(self, params: PyTree, x1: ArrayLike, x2: ArrayLike, train: bool = False,
+             key: Array | None = None) -> Array:
         return cosine_similarity(x1, x2, self.dim, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}, eps={self.eps}"
 
 
 class PairwiseDistance(Layer):
-    """Pure ``torch.nn.PairwiseDistance``: ``apply(params, state, x1, x2)``."""
+    """Pure ``torch.nn.PairwiseDistance``: ``apply(params, state, x1, x2)``, no params.
 
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+    >>> fgrad.nn.PairwiseDistance().apply({}, {}, np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]]))[0]
+    array([5.])
+    """
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         self.norm, self.eps, self.keepdim = p, eps, keepdim
 
-    def call(self, params, x1, x2, train=False, key=None):
+    def call(self, params: PyTree, x1: ArrayLike, x2: ArrayLike, train: bool = False,
+             key: Array | None = None) -> Array:
         return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.norm}, eps={self.eps}, keepdim={self.keepdim}"

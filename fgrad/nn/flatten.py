@@ -4,7 +4,10 @@
 >>> Flatten().apply({}, {}, np.zeros((2, 3, 4)))[0].shape
 (2, 12)
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,11 +16,20 @@ import fgrad.numpy as fnp
 from .base import Layer
 from .torch_rules import normalize_dim
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fgrad.typing import Array, ArrayLike, PyTree
+
 __all__ = ["flatten", "unflatten", "Flatten", "Unflatten"]
 
 
-def flatten(input, start_dim=0, end_dim=-1):
-    """Merge dims ``start_dim..end_dim`` into one (torch.flatten)."""
+def flatten(input: ArrayLike, start_dim: int = 0, end_dim: int = -1) -> Array:
+    """Merge dims ``start_dim..end_dim`` into one (torch.flatten; a 0-d input becomes 1-d).
+
+    >>> fgrad.nn.functional.flatten(np.zeros((2, 3, 4)), 1).shape
+    (2, 12)
+    """
     s = np.shape(input)
     if not s:
         return fnp.reshape(input, (1,))
@@ -27,8 +39,12 @@ def flatten(input, start_dim=0, end_dim=-1):
     return fnp.reshape(input, s[:a] + (math.prod(s[a:b + 1]),) + s[b + 1:])
 
 
-def unflatten(input, dim, sizes):
-    """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
+def unflatten(input: ArrayLike, dim: int, sizes: Sequence[int]) -> Array:
+    """Split dim ``dim`` into ``sizes`` (one entry may be -1, inferred).
+
+    >>> fgrad.nn.functional.unflatten(np.zeros((2, 12)), 1, (3, -1)).shape
+    (2, 3, 4)
+    """
     s = np.shape(input)
     d = normalize_dim(dim, len(s))
     sizes = tuple(int(v) for v in sizes)
@@ -49,22 +65,34 @@ def unflatten(input, dim, sizes):
 
 
 class Flatten(Layer):
-    def __init__(self, start_dim=1, end_dim=-1):
+    """The layer form of ``flatten``; by default keeps the batch dim (``start_dim=1``), as torch's.
+
+    >>> fgrad.nn.Flatten().apply({}, {}, np.zeros((2, 3, 4)))[0].shape
+    (2, 12)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def call(self, params, x, *, train=False, key=None):
+    def call(self, params: PyTree, x: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return flatten(x, self.start_dim, self.end_dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Unflatten(Layer):
-    def __init__(self, dim, unflattened_size):
+    """The layer form of ``unflatten(x, dim, unflattened_size)``.
+
+    >>> fgrad.nn.Unflatten(1, (2, 3)).apply({}, {}, np.zeros((4, 6)))[0].shape
+    (4, 2, 3)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         self.dim, self.unflattened_size = dim, unflattened_size
 
-    def call(self, params, x, *, train=False, key=None):
+    def call(self, params: PyTree, x: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return unflatten(x, self.dim, self.unflattened_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -7,7 +7,10 @@
 ((2, 3), (2,))
 >>> y, _ = layer.apply(params, state, np.ones((4, 3), np.float32))
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +21,9 @@ from fgrad.core import Primitive as defprim
 from .base import Layer, bias_uniform, kaiming_uniform, split_key
 from .torch_rules import shape_str
 
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree
+
 __all__ = ["linear", "bilinear", "identity", "Linear", "Bilinear", "Identity"]
 
 
@@ -26,8 +32,16 @@ def _shape(x):
     return tuple(np.shape(x) if s is None else s)
 
 
-def linear(input, weight, bias=None):
-    """``input @ weight.T + bias`` (torch.nn.functional.linear); weight is (out, in) or (in,)."""
+def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> Array:
+    """``input @ weight.T + bias`` (torch.nn.functional.linear).
+
+    ``input`` is ``(*, in)``, ``weight`` ``(out, in)`` (or ``(in,)``), ``bias`` ``(out,)``; the result is ``(*, out)``.
+
+    >>> x = np.array([[1.0, 2.0]])
+    >>> w = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> fgrad.nn.functional.linear(x, w, np.array([0.0, 0.0, 0.5]))
+    array([[1. , 2. , 3.5]])
+    """
     xs, ws = _shape(input), _shape(weight)
     if not xs or ws[-1] != xs[-1] or len(ws) > 2:
         a = "x".join(map(str, (math.prod(xs[:-1]), xs[-1]) if xs else (1,)))
@@ -90,7 +104,7 @@ def _linear_batch(prim, args, dims, params):
     return batching.reshape(out, (size,) + tuple(lead) + (batching._shape(w)[1],)), 0
 
 
-_linear = defprim("linear", _linear_impl,
+_linear: defprim = defprim("linear", _linear_impl,
                   vjp=(_linear_vjp_x, _linear_vjp_w),
                   jvp=(lambda t, ans, x, w: _linear.bind(t, w), lambda t, ans, x, w: _linear.bind(x, t)),
                   reads_output=False, batch=_linear_batch)
@@ -105,8 +119,15 @@ def _check_bias(bs, target):
                                f"{shape_str(target)}.  Tensor sizes: {shape_str(bs)}")
 
 
-def bilinear(input1, input2, weight, bias=None):
-    """``y_k = x1 @ weight[k] @ x2 + bias[k]`` (torch.nn.functional.bilinear); weight (out, in1, in2)."""
+def bilinear(input1: ArrayLike, input2: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> Array:
+    """``y_k = x1 @ weight[k] @ x2 + bias[k]`` (torch.nn.functional.bilinear).
+
+    ``input1`` is ``(*, in1)``, ``input2`` ``(*, in2)``, ``weight`` ``(out, in1, in2)``; the result is ``(*, out)``.
+
+    >>> w = np.arange(6.0).reshape(1, 2, 3)
+    >>> fgrad.nn.functional.bilinear(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0, 5.0]]), w)
+    array([[114.]])
+    """
     s1, s2, ws = _shape(input1), _shape(input2), _shape(weight)
     if len(ws) != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {len(ws)} dimension(s)")
@@ -120,14 +141,32 @@ def bilinear(input1, input2, weight, bias=None):
     return y if bias is None else y + bias
 
 
-def identity(input):
+def identity(input: ArrayLike) -> Array:
+    """Returns ``input`` unchanged (the function behind :class:`Identity`).
+
+    >>> fgrad.nn.functional.identity(np.array([1, 2]))
+    array([1, 2])
+    """
     return input
 
 
 class Linear(Layer):
-    """``y = x W^T + b``; torch's init: W ~ kaiming_uniform(a=sqrt(5)), b ~ U(+-1/sqrt(in_features))."""
+    """``y = x W^T + b``; torch's init: W ~ kaiming_uniform(a=sqrt(5)), b ~ U(+-1/sqrt(in_features)).
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+    ``init(key)`` gives ``({"weight": (out_features, in_features), "bias": (out_features,)}, {})``;
+    ``apply(params, state, x)`` maps ``(*, in_features)`` to ``(*, out_features)``.
+
+    >>> layer = fgrad.nn.Linear(2, 3)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, params["bias"].shape
+    ((3, 2), (3,))
+    >>> y, state = layer.apply(params, state, np.ones((4, 2), np.float32))
+    >>> y.shape
+    (4, 3)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         self.in_features, self.out_features = int(in_features), int(out_features)
         if self.in_features < 0 or self.out_features < 0:
             raise ValueError(f"Linear: in_features and out_features must be non-negative, got "
@@ -135,7 +174,7 @@ class Linear(Layer):
         self.bias = bool(bias)
         self.dtype = np.dtype(dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         kw, kb = split_key(key, 2)
         shape = (self.out_features, self.in_features)
         params = {"weight": kaiming_uniform(kw, shape, a=math.sqrt(5), dtype=self.dtype)}
@@ -143,23 +182,35 @@ class Linear(Layer):
             params["bias"] = bias_uniform(kb, (self.out_features,), self.in_features, self.dtype)
         return params, {}
 
-    def call(self, params, x, *, train=False, key=None):
+    def call(self, params: PyTree, x: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return linear(x, params["weight"], params.get("bias"))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias}"
 
 
 class Bilinear(Layer):
-    """``y = x1^T A x2 + b``; torch's init: A and b ~ U(+-1/sqrt(in1_features))."""
+    """``y = x1^T A x2 + b``; torch's init: A and b ~ U(+-1/sqrt(in1_features)).
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True, dtype=np.float32):
+    Params: ``weight (out_features, in1_features, in2_features)`` and ``bias (out_features,)``;
+    ``apply(params, state, x1, x2)`` takes ``(*, in1_features)`` and ``(*, in2_features)``.
+
+    >>> layer = fgrad.nn.Bilinear(2, 3, 4)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape
+    (4, 2, 3)
+    >>> layer.apply(params, state, np.ones((5, 2), np.float32), np.ones((5, 3), np.float32))[0].shape
+    (5, 4)
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         self.in1_features, self.in2_features = int(in1_features), int(in2_features)
         self.out_features = int(out_features)
         self.bias = bool(bias)
         self.dtype = np.dtype(dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         kw, kb = split_key(key, 2)
         fan = self.in1_features
         params = {"weight": bias_uniform(kw, (self.out_features, self.in1_features, self.in2_features), fan,
@@ -168,19 +219,24 @@ class Bilinear(Layer):
             params["bias"] = bias_uniform(kb, (self.out_features,), fan, self.dtype)
         return params, {}
 
-    def call(self, params, x1, x2, *, train=False, key=None):
+    def call(self, params: PyTree, x1: ArrayLike, x2: ArrayLike, *, train: bool = False,
+             key: Array | None = None) -> Array:
         return bilinear(x1, x2, params["weight"], params.get("bias"))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias}")
 
 
 class Identity(Layer):
-    """Returns its input (any arguments to the constructor are ignored, as in torch)."""
+    """Returns its input (any arguments to the constructor are ignored, as in torch).
 
-    def __init__(self, *args, **kwargs):
+    >>> fgrad.nn.Identity(54, unused="x").apply({}, {}, np.array([1.0, 2.0]))[0]
+    array([1., 2.])
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def call(self, params, x, *, train=False, key=None):
+    def call(self, params: PyTree, x: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return x

@@ -12,8 +12,11 @@ loss layers (``CrossEntropyLoss`` ...) are stateless pure layers over them whose
 >>> fgrad.grad(lambda x: cross_entropy(x, y))(x).shape
 (1, 3)
 """
+from __future__ import annotations
+
 import math
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +29,11 @@ from fgrad.scipy.special import xlogy
 from .base import Layer
 from .torch_rules import broadcast_shapes, dtype_name, size_str
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fgrad.typing import Array, ArrayLike, PyTree
+
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
            "margin_ranking_loss",
@@ -34,8 +42,12 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy
 
 # ----------------------------------------------------------------------------- reductions
 
-def legacy_reduction(size_average, reduce, reduction="mean"):
-    """torch's ``_Reduction.legacy_get_string``: the deprecated booleans, when given, win (with a warning)."""
+def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str = "mean") -> str:
+    """torch's ``_Reduction.legacy_get_string``: the deprecated booleans, when given, win (with a warning).
+
+    >>> fgrad.nn.loss.legacy_reduction(None, None, "sum")
+    'sum'
+    """
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
@@ -106,8 +118,17 @@ def _weighted(loss, weight, reduction, mean_by_weight=True):
 
 # ----------------------------------------------------------------------------- regression losses
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """``(input - target)**2``, reduced (weighted: ``sum(w l) / sum(w)`` for the mean)."""
+def mse_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None, reduce: bool | None = None,
+             reduction: str = "mean", weight: ArrayLike | None = None) -> Array:
+    """``(input - target)**2``, reduced (weighted: ``sum(w l) / sum(w)`` for the mean).
+
+    reduction: 'mean' (default), 'sum' or 'none'; ``size_average``/``reduce`` are torch's deprecated spellings.
+
+    >>> print(round(float(fgrad.nn.functional.mse_loss(np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0]))), 4))
+    2.6667
+    >>> fgrad.nn.functional.mse_loss(np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0]), reduction="none")
+    array([0., 4., 4.])
+    """
     reduction = _reduction(reduction, size_average, reduce)
     input, target = _pointwise_operands("mse_cpu", input, target, weight)
     d = input - target
@@ -115,16 +136,27 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _reduce(loss, reduction) if weight is None else _weighted(loss, weight, reduction)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """``|input - target|``, reduced (weighted: ``sum(w l) / sum(w)`` for the mean)."""
+def l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None, reduce: bool | None = None,
+            reduction: str = "mean", weight: ArrayLike | None = None) -> Array:
+    """``|input - target|``, reduced (weighted: ``sum(w l) / sum(w)`` for the mean).
+
+    >>> print(round(float(fgrad.nn.functional.l1_loss(np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0]))), 4))
+    1.3333
+    """
     reduction = _reduction(reduction, size_average, reduce)
     input, target = _pointwise_operands("l1_loss", input, target, weight)
     loss = fnp.absolute(input - target)
     return _reduce(loss, reduction) if weight is None else _weighted(loss, weight, reduction)
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (the L1 loss for ``beta == 0``)."""
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0) -> Array:
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (the L1 loss for ``beta == 0``).
+
+    >>> x, t = np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0])
+    >>> fgrad.nn.functional.smooth_l1_loss(x, t, reduction="none", beta=2.0)
+    array([0., 1., 1.])
+    """
     reduction = _reduction(reduction, size_average, reduce)
     beta = float(beta)
     if beta < 0:
@@ -137,8 +169,14 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(fnp.where(z < beta, (0.5 / beta) * (d * d), z - 0.5 * beta), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (weighted mean: ``mean(w l)``)."""
+def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean", delta: float = 1.0,
+               weight: ArrayLike | None = None) -> Array:
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (weighted mean: ``mean(w l)``).
+
+    >>> x, t = np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0])
+    >>> fgrad.nn.functional.huber_loss(x, t, reduction="none", delta=0.5)
+    array([0.   , 0.875, 0.875])
+    """
     reduction = _reduction(reduction)
     delta = float(delta)
     if delta <= 0:
@@ -247,25 +285,39 @@ def _nll(logp, idx, valid, ignored, weight, reduction):
     return total / denom, w
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+             size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
+             reduction: str = "mean") -> Array:
     """The negative log likelihood ``-input[n, target[n], ...]`` (weighted; ``ignore_index`` entries skipped).
 
-    ``input`` (C,), (N, C) or (N, C, d1, ...) holds log-probabilities; ``target`` the
-    int64 (or uint8) class indices. The mean divides by the summed weights of the
-    non-ignored targets, as torch does.
+    ``input`` holds log-probabilities ``(N, C, *)`` (or ``(C,)``), ``target`` class indices ``(N, *)``;
+    the weighted mean divides by the total weight of the counted targets.
+
+    >>> logp = np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]]))
+    >>> print(round(float(fgrad.nn.functional.nll_loss(logp, np.array([0, 1]))), 4))
+    0.4581
+    >>> print(round(float(fgrad.nn.functional.nll_loss(logp, np.array([0, -100]))), 4))
+    0.6931
     """
     reduction = _reduction(reduction, size_average, reduce)
     idx, valid, ignored = _index_target(input, target, weight, ignore_index)
     return _nll(input, idx, valid, ignored, weight, reduction)[0]
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Array:
     """``nll_loss(log_softmax(input, class axis), target)``, or ``-sum(p log_softmax(input))`` for class
-    probabilities ``target`` (same shape as ``input``); ``label_smoothing`` mixes in the uniform
-    distribution, torch's way for both target kinds.
+    probabilities ``target`` (same shape as ``input``).
 
-    One log_softmax and one gather for index targets (no one-hot).
+    ``input`` is logits ``(N, C, *)`` (or ``(C,)``); ``label_smoothing`` mixes the target with the
+    uniform distribution, as torch's.
+
+    >>> logits, target = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 0.0]]), np.array([0, 2])
+    >>> print(round(float(fgrad.nn.functional.cross_entropy(logits, target)), 4))
+    0.67
+    >>> print(round(float(fgrad.nn.functional.cross_entropy(logits, target, label_smoothing=0.1)), 4))
+    0.745
     """
     reduction = _reduction(reduction, size_average, reduce)
     ls = float(label_smoothing)
@@ -346,8 +398,14 @@ def _check_bce_weight(weight, t_shape):
                            f"{list(np.broadcast_shapes(t_shape, _shape(weight)))}")
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, logs clamped at -100 like torch."""
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Array:
+    """``-w (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, logs clamped at -100 like torch.
+
+    >>> fgrad.nn.functional.binary_cross_entropy(np.array([0.5, 0.9]), np.array([1.0, 0.0]), reduction="none")
+    array([0.6931, 2.3026])
+    """
     reduction = _reduction(reduction, size_average, reduce)
     if _shape(target) != _shape(input):
         raise ValueError(f"Using a target size ({size_str(_shape(target))}) that is different to the input size "
@@ -363,12 +421,18 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean", pos_weight: ArrayLike | None = None) -> Array:
     """BCE on logits: ``(1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)``, times ``weight``.
 
-    Without ``pos_weight`` this is ``max(x, 0) - x t + log1p(exp(-|x|))``: finite for every ``x``.
-    The result has the target's dtype, as in torch.
+    ``pos_weight`` (broadcast over the class axis, the last) weighs the positive targets.
+
+    >>> x, t = np.array([0.0, 2.0]), np.array([1.0, 0.0])
+    >>> fgrad.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none")
+    array([0.6931, 2.1269])
+    >>> fgrad.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=np.array([3.0]))
+    array([2.0794, 2.1269])
     """
     reduction = _reduction(reduction, size_average, reduce)
     if _shape(target) != _shape(input):
@@ -394,11 +458,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 # ----------------------------------------------------------------------------- divergence and margin losses
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(input: ArrayLike, target: ArrayLike, size_average: bool | None = None, reduce: bool | None = None,
+           reduction: str = "mean", log_target: bool = False) -> Array:
     """Pointwise KL divergence ``t (log t - input)`` (``exp(t) (t - input)`` with ``log_target``).
 
-    ``input`` holds log-probabilities. ``reduction='batchmean'`` divides the sum by
-    the batch size (the mathematical KL divergence); 'mean' divides by every element.
+    ``input`` is log-probabilities; ``reduction='batchmean'`` divides the sum by the batch size
+    (the true KL divergence), ``'mean'`` by the number of elements, as torch's.
+
+    >>> logp, p = np.log(np.array([0.5, 0.5])), np.array([0.25, 0.75])
+    >>> print(round(float(fgrad.nn.functional.kl_div(logp, p, reduction="sum")), 4))
+    0.1308
     """
     if size_average is not None or reduce is not None:
         reduction = _reduction(reduction, size_average, reduce)
@@ -427,10 +496,16 @@ def _as_dtype_of(x, like):
     return fnp.astype(x, _dtype(like)) if _dtype(x).kind not in "fc" else x
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, margin: float = 0,
+                          size_average: bool | None = None, reduce: bool | None = None,
+                          reduction: str = "mean") -> Array:
     """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where ``target == -1``.
 
-    ``cos`` is torch's ``(x1 . x2) / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))`` along the last axis.
+    ``input1``/``input2`` are ``(N, D)`` (or ``(D,)``), ``target`` is ``(N,)`` of 1 and -1.
+
+    >>> x1, x2 = np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 1.0]])
+    >>> fgrad.nn.functional.cosine_embedding_loss(x1, x2, np.array([1, -1]), reduction="none")
+    array([0.2929, 0.7071])
     """
     reduction = _reduction(reduction, size_average, reduce)
     s1, s2, st = _shape(input1), _shape(input2), _shape(target)
@@ -455,8 +530,15 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduce(loss, reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
-    """``max(0, -target (input1 - input2) + margin)``."""
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, margin: float = 0,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Array:
+    """``max(0, -target (input1 - input2) + margin)``: ``target = 1`` wants ``input1`` ranked higher.
+
+    >>> x1, x2, target = np.array([1.0, 2.0]), np.array([2.0, 1.0]), np.array([1.0, 1.0])
+    >>> fgrad.nn.functional.margin_ranking_loss(x1, x2, target, margin=0.5, reduction="none")
+    array([1.5, 0. ])
+    """
     reduction = _reduction(reduction, size_average, reduce)
     s1, s2, st = _shape(input1), _shape(input2), _shape(target)
     if len(s1) != len(s2) or len(s1) != len(st):
@@ -477,30 +559,36 @@ class _Loss(Layer):
     when given (as torch's state_dict does).
     """
 
-    _fn = None
-    _buffers = ()
+    _fn: Callable[..., Array]
+    _buffers: tuple[str, ...] = ()
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean", **hyper):
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
+                 **hyper: Any) -> None:
         self.reduction = legacy_reduction(size_average, reduce, reduction)
         self.hyper = hyper
 
-    def init(self, key=None):
+    def init(self, key: Array | None = None) -> tuple[PyTree, PyTree]:
         state = {n: getattr(self, n) for n in self._buffers if getattr(self, n, None) is not None}
         return {}, state
 
-    def apply(self, params, state, *inputs, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, *inputs: Any, train: bool = False,
+              key: Array | None = None) -> tuple[Array, PyTree]:
         bufs = {n: state.get(n) for n in self._buffers}
         return type(self)._fn(*inputs, reduction=self.reduction, **bufs, **self.hyper), state
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""
 
 
-def _loss_layer(name, fn, signature, buffers=()):
-    """A ``_Loss`` subclass taking torch's constructor ``signature`` ((name, default) pairs, torch's order)."""
+def _loss_layer(name: str, fn: Callable[..., Array], signature: tuple[tuple[str, Any], ...],
+                buffers: tuple[str, ...] = (), example: str = "") -> type[_Loss]:
+    """A ``_Loss`` subclass taking torch's constructor ``signature`` ((name, default) pairs, torch's order).
+
+    ``example`` is the doctest that ends the class's docstring (the input lines, then the output).
+    """
     names = tuple(n for n, _ in signature)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self: _Loss, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(names):
             raise TypeError(f"{name}.__init__() takes from 1 to {len(names) + 1} positional arguments but "
                             f"{len(args) + 1} were given")
@@ -517,25 +605,51 @@ def _loss_layer(name, fn, signature, buffers=()):
         _Loss.__init__(self, vals.pop("size_average", None), vals.pop("reduce", None), vals.pop("reduction"),
                        **vals)
 
+    args = ", ".join(f"{n}={v!r}" for n, v in signature)
+    doc = (f"Pure ``torch.nn.{name}({args})``: ``apply(params, state, input, target)`` runs "
+           f":func:`{fn.__name__}` and returns ``(loss, state)``.\n\n"
+           + (f"``state`` holds the {' and '.join(f'``{b}``' for b in buffers)} buffer(s) when given.\n\n"
+              if buffers else "") + example)
     return type(name, (_Loss,), {"__init__": __init__, "_fn": staticmethod(fn), "_buffers": tuple(buffers),
-                                 "__module__": __name__,
-                                 "__doc__": f"Pure ``torch.nn.{name}``: ``apply(params, state, input, target)`` "
-                                            f"runs :func:`{fn.__name__}`."})
+                                 "__module__": __name__, "__doc__": doc})
 
 
+def _example(ctor: str, inputs: str, out: str) -> str:
+    """A loss layer's doctest: ``ctor`` applied to ``inputs``, printing the loss rounded to 4 places."""
+    return (f">>> loss = fgrad.nn.{ctor}\n>>> params, state = loss.init(fgrad.random.key(0))\n"
+            f">>> print(round(float(loss.apply(params, state, {inputs})[0]), 4))\n{out}\n")
+
+
+_X = "np.array([1.0, 2.0, 4.0]), np.array([1.0, 0.0, 2.0])"
+_LOGP = "np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]]))"
 _LEGACY = (("size_average", None), ("reduce", None), ("reduction", "mean"))
-MSELoss = _loss_layer("MSELoss", mse_loss, _LEGACY)
-L1Loss = _loss_layer("L1Loss", l1_loss, _LEGACY)
-SmoothL1Loss = _loss_layer("SmoothL1Loss", smooth_l1_loss, _LEGACY + (("beta", 1.0),))
-HuberLoss = _loss_layer("HuberLoss", huber_loss, (("reduction", "mean"), ("delta", 1.0)))
+MSELoss = _loss_layer("MSELoss", mse_loss, _LEGACY, example=_example("MSELoss()", _X, "2.6667"))
+L1Loss = _loss_layer("L1Loss", l1_loss, _LEGACY, example=_example("L1Loss(reduction='sum')", _X, "4.0"))
+SmoothL1Loss = _loss_layer("SmoothL1Loss", smooth_l1_loss, _LEGACY + (("beta", 1.0),),
+                           example=_example("SmoothL1Loss(beta=0.5)", _X, "1.1667"))
+HuberLoss = _loss_layer("HuberLoss", huber_loss, (("reduction", "mean"), ("delta", 1.0)),
+                        example=_example("HuberLoss(delta=2.0)", _X, "1.3333"))
 CrossEntropyLoss = _loss_layer("CrossEntropyLoss", cross_entropy, (
     ("weight", None), ("size_average", None), ("ignore_index", -100), ("reduce", None), ("reduction", "mean"),
-    ("label_smoothing", 0.0)), ("weight",))
+    ("label_smoothing", 0.0)), ("weight",), example=_example(
+        "CrossEntropyLoss(weight=np.array([1.0, 2.0, 1.0]))",
+        "np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 0.0]]), np.array([0, 1])", "0.8128"))
 NLLLoss = _loss_layer("NLLLoss", nll_loss, (("weight", None), ("size_average", None), ("ignore_index", -100),
-                                            ("reduce", None), ("reduction", "mean")), ("weight",))
-BCELoss = _loss_layer("BCELoss", binary_cross_entropy, (("weight", None),) + _LEGACY, ("weight",))
+                                            ("reduce", None), ("reduction", "mean")), ("weight",),
+                      example=_example("NLLLoss()", f"{_LOGP}, np.array([1, 1])", "0.8047"))
+BCELoss = _loss_layer("BCELoss", binary_cross_entropy, (("weight", None),) + _LEGACY, ("weight",),
+                      example=_example("BCELoss()", "np.array([0.25, 0.75]), np.array([0.0, 1.0])", "0.2877"))
 BCEWithLogitsLoss = _loss_layer("BCEWithLogitsLoss", binary_cross_entropy_with_logits,
-                                (("weight", None),) + _LEGACY + (("pos_weight", None),), ("weight", "pos_weight"))
-KLDivLoss = _loss_layer("KLDivLoss", kl_div, _LEGACY + (("log_target", False),))
-CosineEmbeddingLoss = _loss_layer("CosineEmbeddingLoss", cosine_embedding_loss, (("margin", 0.0),) + _LEGACY)
-MarginRankingLoss = _loss_layer("MarginRankingLoss", margin_ranking_loss, (("margin", 0.0),) + _LEGACY)
+                                (("weight", None),) + _LEGACY + (("pos_weight", None),), ("weight", "pos_weight"),
+                                example=_example("BCEWithLogitsLoss(pos_weight=np.array([2.0]))",
+                                                 "np.array([0.0, 0.0]), np.array([1.0, 0.0])", "1.0397"))
+KLDivLoss = _loss_layer("KLDivLoss", kl_div, _LEGACY + (("log_target", False),), example=_example(
+    "KLDivLoss(reduction='batchmean')", "np.log(np.array([[0.5, 0.5]])), np.array([[0.25, 0.75]])", "0.1308"))
+CosineEmbeddingLoss = _loss_layer("CosineEmbeddingLoss", cosine_embedding_loss, (("margin", 0.0),) + _LEGACY,
+                                  example=_example("CosineEmbeddingLoss(margin=0.5)",
+                                                   "np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]), np.array([-1])",
+                                                   "0.2071"))
+MarginRankingLoss = _loss_layer("MarginRankingLoss", margin_ranking_loss, (("margin", 0.0),) + _LEGACY,
+                                example=_example("MarginRankingLoss()",
+                                                 "np.array([1.0, 3.0]), np.array([2.0, 1.0]), np.array([1.0, 1.0])",
+                                                 "0.5"))

@@ -18,7 +18,10 @@ also return the updated running statistics.
 >>> int(state["num_batches_tracked"])
 1
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +32,11 @@ from fgrad.transforms import stop_gradient
 
 from .base import Layer
 from .torch_rules import shape_str, size_str
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree
 
 __all__ = ["batch_norm", "batch_norm_stats", "instance_norm", "instance_norm_stats", "layer_norm", "group_norm",
            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
@@ -62,11 +70,18 @@ def _check_channels(name, v, c):
 
 # ----------------------------------------------------------------------------- batch norm
 
-def batch_norm_stats(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-                     eps=1e-5):
+def batch_norm_stats(input: ArrayLike, running_mean: ArrayLike | None, running_var: ArrayLike | None,
+                     weight: ArrayLike | None = None, bias: ArrayLike | None = None, training: bool = False,
+                     momentum: float = 0.1, eps: float = 1e-5) -> tuple[Array, Array | None, Array | None]:
     """``batch_norm`` that also returns the updated running statistics: ``(y, new_mean, new_var)``.
 
-    The new statistics are ``None`` when not training or when the running ones are ``None``.
+    In training the running statistics move towards the batch's by ``momentum`` (the variance
+    unbiased, as torch's); the new ones are ``None`` where ``running_mean``/``running_var`` are.
+
+    >>> y, mean, var = fgrad.nn.functional.batch_norm_stats(np.array([[1.0], [3.0]]), np.zeros(1), np.ones(1),
+    ...                                     training=True, momentum=0.5)
+    >>> y.ravel(), mean, var
+    (array([-1.,  1.]), array([1.]), array([1.5]))
     """
     xs = shape(input)
     if len(xs) < 2:
@@ -100,25 +115,38 @@ def batch_norm_stats(input, running_mean, running_var, weight=None, bias=None, t
     return _affine(y, weight, bias, nd), new_mean, new_var
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(input: ArrayLike, running_mean: ArrayLike | None, running_var: ArrayLike | None,
+               weight: ArrayLike | None = None, bias: ArrayLike | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Array:
     """torch.nn.functional.batch_norm over ``(N, C, *)``: per-channel statistics over N and the spatial axes.
 
-    Training uses the batch's statistics, evaluation the running ones. Pure: the running
-    statistics are NOT updated here (see ``batch_norm_stats``).
+    ``training=True`` normalises with the batch's statistics, else with ``running_mean``/``running_var``;
+    ``weight``/``bias`` (C,) are the optional affine map. The running statistics are not written
+    to (arrays are values): :func:`batch_norm_stats` returns the updated ones.
 
-    >>> batch_norm(np.array([[1.0], [3.0]]), None, None, training=True)
-    array([[-0.99999...],
-           [ 0.99999...]])
+    >>> fgrad.nn.functional.batch_norm(np.array([[1.0], [3.0]]), None, None, training=True)
+    array([[-1.],
+           [ 1.]])
+    >>> fgrad.nn.functional.batch_norm(np.array([[1.0], [3.0]]), np.array([2.0]), np.array([4.0])).ravel()
+    array([-0.5,  0.5])
     """
     return batch_norm_stats(input, running_mean, running_var, weight, bias, training, momentum, eps)[0]
 
 
 # ----------------------------------------------------------------------------- instance norm
 
-def instance_norm_stats(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                        momentum=0.1, eps=1e-5):
+def instance_norm_stats(input: ArrayLike, running_mean: ArrayLike | None = None,
+                        running_var: ArrayLike | None = None, weight: ArrayLike | None = None,
+                        bias: ArrayLike | None = None, use_input_stats: bool = True, momentum: float = 0.1,
+                        eps: float = 1e-5) -> tuple[Array, Array | None, Array | None]:
     """``instance_norm`` that also returns the updated running statistics (torch's: the batch mean of
-    the per-instance statistics, unbiased variance); ``None`` where there is nothing to update."""
+    the per-instance statistics), ``(y, new_mean, new_var)``.
+
+    >>> x = np.array([[[1.0, 3.0], [2.0, 2.0]]])
+    >>> y, mean, var = fgrad.nn.functional.instance_norm_stats(x, np.zeros(2), np.ones(2), momentum=1.0)
+    >>> mean, var
+    (array([2., 2.]), array([2., 0.]))
+    """
     xs = shape(input)
     if len(xs) < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial) of at least 3 dimensions, "
@@ -149,11 +177,15 @@ def instance_norm_stats(input, running_mean=None, running_var=None, weight=None,
     return _affine(y, weight, bias, nd), new_mean, new_var
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                  momentum=0.1, eps=1e-5):
+def instance_norm(input: ArrayLike, running_mean: ArrayLike | None = None, running_var: ArrayLike | None = None,
+                  weight: ArrayLike | None = None, bias: ArrayLike | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Array:
     """torch.nn.functional.instance_norm: per-sample, per-channel statistics over the spatial axes.
 
-    Pure: the running statistics are NOT updated (see ``instance_norm_stats``).
+    ``use_input_stats=False`` normalises with ``running_mean``/``running_var`` instead.
+
+    >>> fgrad.nn.functional.instance_norm(np.array([[[0.0, 2.0, 4.0]]]))
+    array([[[-1.2247,  0.    ,  1.2247]]])
     """
     return instance_norm_stats(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)[0]
 
@@ -166,11 +198,14 @@ def _normalized_shape(normalized_shape):
     return tuple(int(v) for v in normalized_shape)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: ArrayLike, normalized_shape: int | Sequence[int], weight: ArrayLike | None = None,
+               bias: ArrayLike | None = None, eps: float = 1e-5) -> Array:
     """torch.nn.functional.layer_norm: statistics over the last ``len(normalized_shape)`` axes.
 
-    >>> layer_norm(np.array([[1.0, 3.0]]), (2,))
-    array([[-0.99999..., 0.99999...]])
+    ``weight``/``bias`` have shape ``normalized_shape``.
+
+    >>> fgrad.nn.functional.layer_norm(np.array([[1.0, 2.0, 3.0]]), (3,))
+    array([[-1.2247,  0.    ,  1.2247]])
     """
     ns = _normalized_shape(normalized_shape)
     xs = shape(input)
@@ -192,9 +227,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return y
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(input: ArrayLike, num_groups: int, weight: ArrayLike | None = None, bias: ArrayLike | None = None,
+               eps: float = 1e-5) -> Array:
     """torch.nn.functional.group_norm: channels split into ``num_groups`` groups, statistics per
-    sample and group; ``weight``/``bias`` are per channel."""
+    sample and group; ``weight``/``bias`` are per channel (C,).
+
+    >>> fgrad.nn.functional.group_norm(np.array([[1.0, 3.0, 5.0, 9.0]]).reshape(1, 4, 1), 2).ravel()
+    array([-1.,  1., -1.,  1.])
+    """
     xs = shape(input)
     if len(xs) < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {len(xs)}")
@@ -217,13 +257,13 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 class _NormBase(Layer):
     """Shared by BatchNorm and InstanceNorm: affine params and running-statistics state."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 dtype=np.float32, *, bias=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype: DTypeLike = np.float32, *, bias: bool = True) -> None:
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bool(bias)
         self.dtype = np.dtype(dtype)
 
-    def init(self, key=None):
+    def init(self, key: Array | None = None) -> tuple[PyTree, PyTree]:
         """weight ones, bias zeros; running_mean zeros, running_var ones, num_batches_tracked 0 (int64)."""
         c, params, state = self.num_features, {}, {}
         if self.affine:
@@ -235,7 +275,7 @@ class _NormBase(Layer):
                      "num_batches_tracked": np.array(0, np.int64)}
         return params, state
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.affine and self.use_bias}, track_running_stats={self.track_running_stats}")
 
@@ -244,7 +284,8 @@ class _BatchNorm(_NormBase):
     def _check_input_dim(self, input):
         raise NotImplementedError
 
-    def apply(self, params, state, input, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, input: ArrayLike, *, train: bool = False,
+              key: Array | None = None) -> tuple[Any, PyTree]:
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         new_state = dict(state)
@@ -266,7 +307,20 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """torch.nn.BatchNorm1d over ``(N, C)`` or ``(N, C, L)``."""
+    """torch.nn.BatchNorm1d over ``(N, C)`` or ``(N, C, L)``.
+
+    ``init(key)`` gives params ``weight``, ``bias`` (C,) and state ``running_mean``, ``running_var`` (C,) and
+    ``num_batches_tracked``; ``apply(params, state, x, train=True)`` returns the updated state.
+
+    >>> bn = fgrad.nn.BatchNorm1d(2)
+    >>> params, state = bn.init(fgrad.random.key(0))
+    >>> y, state = bn.apply(params, state, np.array([[1.0, 2.0], [3.0, 6.0]], np.float32), train=True)
+    >>> y
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> state["running_mean"], state["running_var"]
+    (array([0.2, 0.4], dtype=float32), array([1.1, 1.7], dtype=float32))
+    """
 
     def _check_input_dim(self, input):
         nd = len(shape(input))
@@ -276,7 +330,14 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """torch.nn.BatchNorm2d over ``(N, C, H, W)``; params weight/bias, state running_mean/running_var/
-    num_batches_tracked."""
+    num_batches_tracked (as BatchNorm1d's). Eval mode (``train=False``) uses the running statistics.
+
+    >>> bn = fgrad.nn.BatchNorm2d(3)
+    >>> params, state = bn.init(fgrad.random.key(0))
+    >>> y, state = bn.apply(params, state, np.ones((4, 3, 5, 5), np.float32), train=True)
+    >>> y.shape, int(state["num_batches_tracked"])
+    ((4, 3, 5, 5), 1)
+    """
 
     def _check_input_dim(self, input):
         nd = len(shape(input))
@@ -285,7 +346,13 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """torch.nn.BatchNorm3d over ``(N, C, D, H, W)``."""
+    """torch.nn.BatchNorm3d over ``(N, C, D, H, W)`` (params and state as BatchNorm1d's).
+
+    >>> bn = fgrad.nn.BatchNorm3d(2, affine=False)
+    >>> params, state = bn.init(fgrad.random.key(0))
+    >>> params, sorted(state)
+    ({}, ['num_batches_tracked', 'running_mean', 'running_var'])
+    """
 
     def _check_input_dim(self, input):
         nd = len(shape(input))
@@ -296,11 +363,12 @@ class BatchNorm3d(_BatchNorm):
 class _InstanceNorm(_NormBase):
     nd = 2
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
-                 dtype=np.float32, *, bias=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, dtype: DTypeLike = np.float32, *, bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias=bias)
 
-    def apply(self, params, state, input, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, input: ArrayLike, *, train: bool = False,
+              key: Array | None = None) -> tuple[Any, PyTree]:
         xs = shape(input)
         nd = self.nd
         if len(xs) not in (nd + 1, nd + 2):
@@ -324,30 +392,52 @@ class _InstanceNorm(_NormBase):
 
 
 class InstanceNorm1d(_InstanceNorm):
-    """torch.nn.InstanceNorm1d over ``(N, C, L)`` or ``(C, L)`` (affine=False, track_running_stats=False)."""
+    """torch.nn.InstanceNorm1d over ``(N, C, L)`` or ``(C, L)`` (affine=False, track_running_stats=False).
+
+    >>> fgrad.nn.InstanceNorm1d(1).apply({}, {}, np.array([[[0.0, 2.0, 4.0]]]))[0]
+    array([[[-1.2247,  0.    ,  1.2247]]])
+    """
     nd = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """torch.nn.InstanceNorm2d over ``(N, C, H, W)`` or ``(C, H, W)`` (affine=False, track_running_stats=False)."""
+    """torch.nn.InstanceNorm2d over ``(N, C, H, W)`` or ``(C, H, W)`` (affine=False, track_running_stats=False).
+
+    >>> layer = fgrad.nn.InstanceNorm2d(3, affine=True)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"].shape, layer.apply(params, state, np.ones((2, 3, 4, 4), np.float32))[0].shape
+    ((3,), (2, 3, 4, 4))
+    """
     nd = 2
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """torch.nn.InstanceNorm3d over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    """torch.nn.InstanceNorm3d over ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    >>> fgrad.nn.InstanceNorm3d(2).apply({}, {}, np.ones((1, 2, 2, 2, 2)))[0].shape
+    (1, 2, 2, 2, 2)
+    """
     nd = 3
 
 
 class LayerNorm(Layer):
     """torch.nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True): params weight
-    (ones) and bias (zeros) of shape ``normalized_shape``."""
+    and bias of shape ``normalized_shape`` (ones and zeros), statistics over the trailing axes.
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=np.float32):
+    >>> ln = fgrad.nn.LayerNorm(2)
+    >>> params, state = ln.init(fgrad.random.key(0))
+    >>> ln.apply(params, state, np.array([[1.0, 3.0], [0.0, -2.0]], np.float32))[0]
+    array([[-1.,  1.],
+           [ 1., -1.]], dtype=float32)
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: DTypeLike = np.float32) -> None:
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps, self.elementwise_affine, self.use_bias = eps, elementwise_affine, bool(bias)
         self.dtype = np.dtype(dtype)
 
-    def init(self, key=None):
+    def init(self, key: Array | None = None) -> tuple[PyTree, PyTree]:
         params = {}
         if self.elementwise_affine:
             params["weight"] = np.ones(self.normalized_shape, self.dtype)
@@ -355,25 +445,33 @@ class LayerNorm(Layer):
                 params["bias"] = np.zeros(self.normalized_shape, self.dtype)
         return params, {}
 
-    def call(self, params, input, *, train=False, key=None):
+    def call(self, params: PyTree, input: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return layer_norm(input, self.normalized_shape, params.get("weight"), params.get("bias"), self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.elementwise_affine and self.use_bias}")
 
 
 class GroupNorm(Layer):
-    """torch.nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, *, bias=True)."""
+    """torch.nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, *, bias=True): params weight and
+    bias (num_channels,).
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32, *, bias=True):
+    >>> gn = fgrad.nn.GroupNorm(1, 2)
+    >>> params, state = gn.init(fgrad.random.key(0))
+    >>> gn.apply(params, state, np.array([[1.0, 3.0]], np.float32))[0]
+    array([[-1.,  1.]], dtype=float32)
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype: DTypeLike = np.float32, *, bias: bool = True) -> None:
         if num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine, self.use_bias = eps, affine, bool(bias)
         self.dtype = np.dtype(dtype)
 
-    def init(self, key=None):
+    def init(self, key: Array | None = None) -> tuple[PyTree, PyTree]:
         params = {}
         if self.affine:
             params["weight"] = np.ones(self.num_channels, self.dtype)
@@ -381,9 +479,9 @@ class GroupNorm(Layer):
                 params["bias"] = np.zeros(self.num_channels, self.dtype)
         return params, {}
 
-    def call(self, params, input, *, train=False, key=None):
+    def call(self, params: PyTree, input: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return group_norm(input, self.num_groups, params.get("weight"), params.get("bias"), self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.affine and self.use_bias}")

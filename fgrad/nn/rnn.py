@@ -25,9 +25,12 @@ what each step needs.
 >>> out.shape, h.shape, c.shape
 ((7, 2, 5), (2, 2, 5), (2, 2, 5))
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +41,11 @@ from ..lax import scan
 from .base import Layer, need_key, split_key, uniform_init
 from .dropout import dropout as _dropout
 from .torch_rules import shape_str
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree, Shape
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "recurrent", "rnn_mode",
            "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -121,23 +129,55 @@ def _cell(mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
     return _pointwise(mode, gx, h, c, prep)
 
 
-def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_tanh_cell)."""
+def rnn_tanh_cell(input: ArrayLike, hx: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike | None = None,
+                  b_hh: ArrayLike | None = None) -> Array:
+    """``tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_tanh_cell): the next hidden state.
+
+    ``input`` is ``(N, H_in)`` (or ``(H_in,)``), ``hx`` ``(N, H)``; ``w_ih`` is ``(H, H_in)``, ``w_hh`` ``(H, H)``.
+
+    >>> x, h = np.array([[1.0, 2.0]]), np.array([[0.5, -1.0]])
+    >>> w_ih, w_hh = np.array([[0.5, 0.0], [0.0, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> fgrad.nn.functional.rnn_tanh_cell(x, h, w_ih, w_hh)
+    array([[-0.4621,  0.9051]])
+    """
     return _cell("RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
-def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_relu_cell)."""
+def rnn_relu_cell(input: ArrayLike, hx: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike | None = None,
+                  b_hh: ArrayLike | None = None) -> Array:
+    """``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (torch.rnn_relu_cell): the next hidden state.
+
+    >>> x, h = np.array([[1.0, 2.0]]), np.array([[0.5, -1.0]])
+    >>> w_ih, w_hh = np.array([[0.5, 0.0], [0.0, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> fgrad.nn.functional.rnn_relu_cell(x, h, w_ih, w_hh)
+    array([[0. , 1.5]])
+    """
     return _cell("RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
-def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """One LSTM step, gates in torch's order i, f, g, o; ``hx = (h, c)`` -> ``(h', c')``."""
+def lstm_cell(input: ArrayLike, hx: tuple[ArrayLike, ArrayLike], w_ih: ArrayLike, w_hh: ArrayLike,
+              b_ih: ArrayLike | None = None, b_hh: ArrayLike | None = None) -> tuple[Array, Array]:
+    """One LSTM step, gates in torch's order i, f, g, o; ``hx = (h, c)`` -> ``(h', c')``.
+
+    ``w_ih`` is ``(4 H, H_in)``, ``w_hh`` ``(4 H, H)``.
+
+    >>> h, c = fgrad.nn.functional.lstm_cell(np.array([[2.0]]), (np.zeros((1, 1)), np.ones((1, 1))),
+    ...                      np.full((4, 1), 0.5), np.zeros((4, 1)))
+    >>> h, c
+    (array([[0.6277]]), array([[1.2878]]))
+    """
     return _cell("LSTM", input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
 
 
-def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """One GRU step, gates r, z, n with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``."""
+def gru_cell(input: ArrayLike, hx: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike | None = None,
+             b_hh: ArrayLike | None = None) -> Array:
+    """One GRU step, gates r, z, n with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``.
+
+    ``w_ih`` is ``(3 H, H_in)``, ``w_hh`` ``(3 H, H)``; returns the next hidden state.
+
+    >>> fgrad.nn.functional.gru_cell(np.array([[2.0]]), np.ones((1, 1)), np.full((3, 1), 0.5), np.zeros((3, 1)))
+    array([[0.9359]])
+    """
     return _cell("GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
@@ -192,21 +232,30 @@ def _run_direction(mode, gates, h, c, prep, reverse, L, batch_sizes):
     return (fnp.concatenate(hs, axis=0) if len(hs) > 1 else hs[0]), h, c
 
 
-def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout=0.0, train=False,
-              batch_sizes=None, key=None):
+def recurrent(mode: str, input: ArrayLike, hx: ArrayLike | tuple[ArrayLike, ArrayLike],
+              weights: Mapping[str, ArrayLike], num_layers: int, bidirectional: bool = False, dropout: float = 0.0,
+              train: bool = False, batch_sizes: Sequence[int] | None = None,
+              key: Array | None = None) -> tuple[Array, Any]:
     """The multi-layer recurrence on time-major data (torch's ``_VF.rnn_tanh/lstm/gru``).
 
+    ``mode`` is ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``.
     ``input``: (L, N, H_in), or packed data (sum(batch_sizes), H_in) with ``batch_sizes``
     (Python ints, non-increasing). ``hx``: h_0 of shape (D*num_layers, N, H_out), plus c_0
     (D*num_layers, N, H_cell) as a pair for ``mode="LSTM"``. ``weights``: a dict with torch's
     parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ``weight_hr_l0`` ...).
     Returns ``(output, h_n)`` or ``(output, (h_n, c_n))`` for LSTM, output shaped like ``input``
     with D*H_out features.
+
+    >>> weights = {"weight_ih_l0": np.ones((1, 1)), "weight_hh_l0": np.full((1, 1), 0.5)}
+    >>> x = np.array([[[1.0]], [[0.0]], [[-1.0]]])  # (L, N, H_in)
+    >>> out, h_n = fgrad.nn.functional.recurrent("RNN_TANH", x, np.zeros((1, 1, 1)), weights, 1)
+    >>> out.ravel(), h_n.ravel()
+    (array([ 0.7616,  0.3634, -0.6741]), array([-0.6741]))
     """
     lstm = mode == "LSTM"
     h0, c0 = hx if lstm else (hx, None)
     D = 2 if bidirectional else 1
-    L = None
+    L: int | None = None
     if batch_sizes is None:
         L, N = _shape(input)[:2]
         x = fnp.reshape(input, (L * N, _shape(input)[2]))
@@ -235,7 +284,7 @@ def recurrent(mode, input, hx, weights, num_layers, bidirectional=False, dropout
         if dropout and train and layer < num_layers - 1:
             x = _dropout(x, dropout, key=keys[layer])
     if batch_sizes is None:
-        x = fnp.reshape(x, (L, N, _shape(x)[-1]))
+        x = fnp.reshape(x, (L, N, _shape(x)[-1]))  # type: ignore[arg-type]  # L is set: not packed
     h_n = fnp.stack(h_n)
     return (x, (h_n, fnp.stack(c_n))) if lstm else (x, h_n)
 
@@ -263,10 +312,20 @@ def _check_args(mode, hidden_size, num_layers, dropout, proj_size):
 
 
 class RNNBase(Layer):
-    """Shared by RNN, LSTM, GRU: hyperparameters, parameters, shape checks, the call."""
+    """Shared by RNN, LSTM, GRU: hyperparameters, parameters, shape checks, the call.
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, dtype=np.float32):
+    ``mode`` is ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``; the other arguments are torch's.
+    ``apply(params, state, input, hx=None)`` returns ``((output, h_n), state)`` (``(output, (h_n, c_n))``
+    for LSTM).
+
+    >>> gru = fgrad.nn.RNNBase("GRU", 4, 3)
+    >>> gru.param_shapes()
+    {'weight_ih_l0': (9, 4), 'weight_hh_l0': (9, 3), 'bias_ih_l0': (9,), 'bias_hh_l0': (9,)}
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype: DTypeLike = np.float32) -> None:
         _check_args(mode, hidden_size, num_layers, dropout, proj_size)
         if proj_size and mode != "LSTM":
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
@@ -281,11 +340,11 @@ class RNNBase(Layer):
     def _name(self):
         return {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
 
-    def param_shapes(self):
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
         """torch's parameter names and shapes, in torch's registration order."""
         G, H = _GATES[self.mode] * self.hidden_size, self.hidden_size
         H_out = self.proj_size or H
-        out = {}
+        out: dict[str, tuple[int, ...]] = {}
         for layer in range(self.num_layers):
             for d in range(self.num_directions):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
@@ -299,7 +358,7 @@ class RNNBase(Layer):
                     out["weight_hr" + sfx] = (self.proj_size, H)
         return out
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         """Every parameter U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch's reset_parameters."""
         shapes = self.param_shapes()
         bound = 1.0 / math.sqrt(self.hidden_size)
@@ -307,13 +366,14 @@ class RNNBase(Layer):
         return {n: uniform_init(k, s, -bound, bound, self.dtype) for k, (n, s) in zip(keys, shapes.items())}, {}
 
     # ------------------------------------------------------------------ shapes
-    def state_shapes(self, batch):
+    def state_shapes(self, batch: int | None) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
         """Expected (h_0, c_0) shapes for a batch (``batch=None``: unbatched); c_0 None unless LSTM."""
         lead = (self.num_directions * self.num_layers,) + (() if batch is None else (batch,))
         h = lead + (self.proj_size or self.hidden_size,)
         return h, (lead + (self.hidden_size,) if self.mode == "LSTM" else None)
 
-    def check_input(self, x_shape, hx_shapes=None, packed=False):
+    def check_input(self, x_shape: Shape, hx_shapes: Sequence[Shape] | None = None,
+                    packed: bool = False) -> int | None:
         """torch's checks and messages; returns the batch size (None when unbatched)."""
         nd = len(x_shape)
         if packed:
@@ -341,8 +401,8 @@ class RNNBase(Layer):
                 raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got {got[0]}-D tensor")
         return batch
 
-    def check_hidden(self, hx_shapes, batch):
-        """Shapes of (h_0[, c_0]) against the expected ones (batched layout)."""
+    def check_hidden(self, hx_shapes: Sequence[Shape], batch: int | None) -> None:
+        """Shapes of (h_0[, c_0]) against the expected ones (batched layout); torch's RuntimeError if not."""
         h_want, c_want = self.state_shapes(batch)
         if self.mode == "LSTM":
             for i, (got, want) in enumerate(zip(hx_shapes, (h_want, c_want))):
@@ -352,7 +412,9 @@ class RNNBase(Layer):
             raise RuntimeError(f"Expected hidden size {h_want}, got {shape_str(hx_shapes[0])}")
 
     # ------------------------------------------------------------------ apply
-    def apply(self, params, state, input, hx=None, *, train=False, key=None, batch_sizes=None):
+    def apply(self, params: PyTree, state: PyTree, input: ArrayLike,
+              hx: ArrayLike | tuple[ArrayLike, ArrayLike] | None = None, *, train: bool = False,
+              key: Array | None = None, batch_sizes: Sequence[int] | None = None) -> tuple[Any, PyTree]:
         """``((output, h_n), state)`` (``(output, (h_n, c_n))`` for LSTM).
 
         ``batch_sizes`` (packed input): ``input`` is the packed data, hx is in the packed
@@ -364,7 +426,7 @@ class RNNBase(Layer):
         batch = self.check_input(_shape(input), hx_list, packed)
         unbatched = not packed and batch is None
         x = input
-        if packed:
+        if batch_sizes is not None:  # packed
             batch = int(batch_sizes[0])
         elif unbatched:
             x = fnp.expand_dims(x, 1)
@@ -388,7 +450,7 @@ class RNNBase(Layer):
             out = fnp.swapaxes(out, 0, 1)
         return (out, hid), state
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size:
             s += f", proj_size={self.proj_size}"
@@ -405,8 +467,12 @@ class RNNBase(Layer):
         return s
 
 
-def rnn_mode(nonlinearity):
-    """torch's mode of an Elman RNN with ``nonlinearity`` (``"RNN_TANH"``, ``"RNN_RELU"``), or its ValueError."""
+def rnn_mode(nonlinearity: str) -> str:
+    """torch's mode of an Elman RNN with ``nonlinearity`` (``"RNN_TANH"``, ``"RNN_RELU"``), or its ValueError.
+
+    >>> fgrad.nn.rnn.rnn_mode("relu")
+    'RNN_RELU'
+    """
     modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
     if nonlinearity not in modes:
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
@@ -414,34 +480,66 @@ def rnn_mode(nonlinearity):
 
 
 class RNN(RNNBase):
-    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu)."""
+    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu).
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, dtype=np.float32):
+    Params ``weight_ih_l{k}`` ``(H, H_in)`` (``(H, D H)`` above layer 0), ``weight_hh_l{k}`` ``(H, H)``,
+    biases ``(H,)``, ``_reverse`` for the backward direction; input ``(L, N, H_in)``
+    (``(N, L, H_in)`` with ``batch_first``) or unbatched ``(L, H_in)``.
+
+    >>> rnn = fgrad.nn.RNN(4, 3, num_layers=2, bidirectional=True)
+    >>> params, state = rnn.init(fgrad.random.key(0))
+    >>> params["weight_ih_l1"].shape
+    (3, 6)
+    >>> (out, h_n), state = rnn.apply(params, state, np.ones((5, 2, 4), np.float32))
+    >>> out.shape, h_n.shape
+    ((5, 2, 6), (4, 2, 3))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: DTypeLike = np.float32) -> None:
         mode = rnn_mode(nonlinearity)
         self.nonlinearity = nonlinearity
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, dtype)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = super().extra_repr()
         return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class LSTM(RNNBase):
-    """Long short-term memory, gates i, f, g, o; ``proj_size > 0`` projects h with ``weight_hr``."""
+    """Long short-term memory, gates i, f, g, o; ``proj_size > 0`` projects h with ``weight_hr``.
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, dtype=np.float32):
+    ``apply(params, state, x, (h_0, c_0))`` returns ``((output, (h_n, c_n)), state)``.
+
+    >>> lstm = fgrad.nn.LSTM(3, 5, num_layers=2)
+    >>> params, state = lstm.init(fgrad.random.key(0))
+    >>> (out, (h, c)), _ = lstm.apply(params, state, np.ones((7, 2, 3), np.float32))
+    >>> out.shape, h.shape, c.shape
+    ((7, 2, 5), (2, 2, 5), (2, 2, 5))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, proj_size, dtype)
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit, gates r, z, n (torch's formulation)."""
+    """Gated recurrent unit, gates r, z, n (torch's formulation).
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=np.float32):
+    >>> gru = fgrad.nn.GRU(2, 4, batch_first=True)
+    >>> params, state = gru.init(fgrad.random.key(0))
+    >>> (out, h), _ = gru.apply(params, state, np.ones((3, 6, 2), np.float32))
+    >>> out.shape, h.shape
+    ((3, 6, 4), (1, 3, 4))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, dtype)
 
@@ -449,28 +547,36 @@ class GRU(RNNBase):
 # ----------------------------------------------------------------------------- cells
 
 class RNNCellBase(Layer):
-    """One time step; parameters weight_ih, weight_hh, bias_ih, bias_hh."""
+    """One time step; parameters weight_ih, weight_hh, bias_ih, bias_hh.
 
-    def __init__(self, mode, input_size, hidden_size, bias=True, dtype=np.float32):
+    ``mode`` is as :class:`RNNBase`'s; ``apply(params, state, x, hx=None)`` with ``x`` ``(N, H_in)`` or
+    ``(H_in,)`` returns the next state.
+
+    >>> fgrad.nn.RNNCellBase("LSTM", 2, 3).param_shapes()
+    {'weight_ih': (12, 2), 'weight_hh': (12, 3), 'bias_ih': (12,), 'bias_hh': (12,)}
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
         self.dtype = np.dtype(dtype)
 
     _name = "RNNCell"
 
-    def param_shapes(self):
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
         G = _GATES[self.mode] * self.hidden_size
-        out = {"weight_ih": (G, self.input_size), "weight_hh": (G, self.hidden_size)}
+        out: dict[str, tuple[int, ...]] = {"weight_ih": (G, self.input_size), "weight_hh": (G, self.hidden_size)}
         if self.bias:
             out.update(bias_ih=(G,), bias_hh=(G,))
         return out
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         shapes = self.param_shapes()
         bound = 1.0 / math.sqrt(self.hidden_size)
         keys = split_key(key, len(shapes))
         return {n: uniform_init(k, s, -bound, bound, self.dtype) for k, (n, s) in zip(keys, shapes.items())}, {}
 
-    def check(self, x_shape, hx_shapes):
+    def check(self, x_shape: Shape, hx_shapes: Sequence[Shape]) -> None:
         """torch's messages for a cell's input and hidden state shapes."""
         if len(x_shape) not in (1, 2):
             raise ValueError(f"{self._name}: Expected input to be 1D or 2D, got {len(x_shape)}D instead")
@@ -486,7 +592,9 @@ class RNNCellBase(Layer):
                 raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {s[-1]}, expected "
                                    f"{self.hidden_size}")
 
-    def apply(self, params, state, input, hx=None, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, input: ArrayLike,
+              hx: ArrayLike | tuple[ArrayLike, ArrayLike] | None = None, *, train: bool = False,
+              key: Array | None = None) -> tuple[Any, PyTree]:
         lstm = self.mode == "LSTM"
         hx_shapes = [] if hx is None else ([_shape(s) for s in hx] if lstm else [_shape(hx)])
         self.check(_shape(input), hx_shapes)
@@ -504,7 +612,7 @@ class RNNCellBase(Layer):
             out = tuple(fnp.squeeze(s, 0) for s in out) if lstm else fnp.squeeze(out, 0)
         return out, state
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.bias is not True:
             s += f", bias={self.bias}"
@@ -512,33 +620,56 @@ class RNNCellBase(Layer):
 
 
 class RNNCell(RNNCellBase):
-    """``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)."""
+    """``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu).
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=np.float32):
+    >>> cell = fgrad.nn.RNNCell(3, 2, nonlinearity="relu")
+    >>> params, state = cell.init(fgrad.random.key(0))
+    >>> h, _ = cell.apply(params, state, np.ones((4, 3), np.float32))
+    >>> h.shape, bool((h >= 0).all())
+    ((4, 2), True)
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 dtype: DTypeLike = np.float32) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, bias,
                          dtype)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = super().extra_repr()
         return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step: ``(h, c) -> (h', c')``."""
+    """One LSTM step: ``(h, c) -> (h', c')`` (zeros when ``hx`` is None).
+
+    >>> cell = fgrad.nn.LSTMCell(3, 2)
+    >>> params, state = cell.init(fgrad.random.key(0))
+    >>> (h, c), _ = cell.apply(params, state, np.ones((4, 3), np.float32))
+    >>> h.shape, c.shape
+    ((4, 2), (4, 2))
+    """
 
     _name = "LSTMCell"
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__("LSTM", input_size, hidden_size, bias, dtype)
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step."""
+    """One GRU step: ``h -> h'``.
+
+    >>> cell = fgrad.nn.GRUCell(3, 2, bias=False)
+    >>> params, state = cell.init(fgrad.random.key(0))
+    >>> sorted(params), cell.apply(params, state, np.ones(3, np.float32))[0].shape
+    (['weight_hh', 'weight_ih'], (2,))
+    """
 
     _name = "GRUCell"
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         super().__init__("GRU", input_size, hidden_size, bias, dtype)

@@ -12,6 +12,10 @@ gradient, and the Module face writes them back).
 >>> float(abs(params["weight"][0]).sum())
 0.0
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from fgrad.transforms import stop_gradient
@@ -21,6 +25,9 @@ from fgrad.core import Tracer, concrete
 from fgrad.numpy import get_array_module as array_module
 
 from .base import Layer, normal_init
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree
 
 __all__ = ["embedding", "embedding_renorm", "one_hot", "Embedding"]
 
@@ -45,15 +52,32 @@ def _renorm_scale(weight, idx, xp, max_norm, norm_type):
     return scale.reshape((n,) + (1,) * (w.ndim - 1))
 
 
-def embedding_renorm(weight, input, max_norm, norm_type=2.0):
-    """``weight`` with the rows referenced by ``input`` rescaled to norm <= ``max_norm`` (no gradient)."""
+def embedding_renorm(weight: ArrayLike, input: ArrayLike, max_norm: float, norm_type: float = 2.0) -> Array:
+    """``weight`` with the rows referenced by ``input`` rescaled to norm <= ``max_norm`` (no gradient).
+
+    torch's ``max_norm`` renormalisation, as a value: the result replaces the table.
+
+    >>> w = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 6.0]])
+    >>> fgrad.nn.functional.embedding_renorm(w, np.array([0, 2]), 1.0)
+    array([[0.6, 0.8],
+           [1. , 0. ],
+           [0. , 1. ]])
+    """
     idx, xp = _raw_indices(input, "embedding_renorm")
     return weight * _renorm_scale(weight, idx, xp, float(max_norm), float(norm_type))
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
-    """Rows of ``weight`` picked by the integer array ``input`` (shape ``input.shape + weight.shape[1:]``)."""
+def embedding(input: ArrayLike, weight: ArrayLike, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Array:
+    """Rows of ``weight`` picked by the integer array ``input`` (shape ``input.shape + weight.shape[1:]``).
+
+    ``padding_idx``'s row gets no gradient; ``max_norm`` renormalises the looked-up rows
+    (in the result: fgrad arrays are values, so the table itself is not written to).
+
+    >>> fgrad.nn.functional.embedding(np.array([2, 0]), np.arange(6.0).reshape(3, 2))
+    array([[4., 5.],
+           [0., 1.]])
+    """
     idx, xp = _raw_indices(input, "embedding")
     n = np.shape(weight)[0]
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n or int(idx.min()) < 0):
@@ -95,12 +119,13 @@ def _embedding_traced(ix, w, padding_idx, scale_grad_by_freq):
     return frozen + (rows - frozen) * g
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: ArrayLike, num_classes: int = -1) -> Array:
     """int64 one-hot encoding along a new last axis; ``num_classes=-1`` infers ``max + 1``.
 
-    >>> one_hot(np.array([0, 2]))
-    array([[1, 0, 0],
-           [0, 0, 1]])
+    >>> fgrad.nn.functional.one_hot(np.array([1, 0, 3]))
+    array([[0, 1, 0, 0],
+           [1, 0, 0, 0],
+           [0, 0, 0, 1]])
     """
     raw = concrete(tensor)
     xp = array_module(raw)
@@ -125,10 +150,22 @@ def one_hot(tensor, num_classes=-1):
 
 
 class Embedding(Layer):
-    """A (num_embeddings, embedding_dim) table; torch's init N(0, 1) with the padding row zeroed."""
+    """A (num_embeddings, embedding_dim) table; torch's init N(0, 1) with the padding row zeroed.
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
-                 scale_grad_by_freq=False, sparse=False, dtype=np.float32):
+    ``init(key)`` gives ``({"weight": (num_embeddings, embedding_dim)}, {})``; ``apply(params, state, idx)``
+    maps integer indices of any shape to ``idx.shape + (embedding_dim,)``.
+
+    >>> layer = fgrad.nn.Embedding(10, 3, padding_idx=0)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> params["weight"][0]
+    array([0., 0., 0.], dtype=float32)
+    >>> layer.apply(params, state, np.array([[1, 2], [0, 9]]))[0].shape
+    (2, 2, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, dtype: DTypeLike = np.float32) -> None:
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if padding_idx > 0:
@@ -141,17 +178,17 @@ class Embedding(Layer):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse, self.dtype = scale_grad_by_freq, sparse, np.dtype(dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         w = normal_init(key, (self.num_embeddings, self.embedding_dim), 0.0, 1.0, self.dtype)
         if self.padding_idx is not None:
             w[self.padding_idx] = 0
         return {"weight": w}, {}
 
-    def call(self, params, x, *, train=False, key=None):
+    def call(self, params: PyTree, x: ArrayLike, *, train: bool = False, key: Array | None = None) -> Array:
         return embedding(x, params["weight"], self.padding_idx, self.max_norm, self.norm_type,
                          self.scale_grad_by_freq, self.sparse)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"

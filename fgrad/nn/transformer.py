@@ -13,8 +13,11 @@ True = masked, or float added; ``*_key_padding_mask`` (N, S); ``*_is_causal`` hi
 >>> y.shape
 (5, 3, 8)
 """
+from __future__ import annotations
+
 import copy
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,12 +31,25 @@ from .dropout import dropout
 from .linear import linear
 from .normalization import LayerNorm, layer_norm
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fgrad.typing import Array, ArrayLike, DTypeLike, PyTree
+
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder",
            "Transformer", "generate_square_subsequent_mask"]
 
 
-def generate_square_subsequent_mask(sz, dtype=np.float32, xp=np):
-    """The (sz, sz) causal float mask: -inf above the diagonal, 0 elsewhere."""
+def generate_square_subsequent_mask(sz: int, dtype: DTypeLike = np.float32, xp: Any = np) -> Array:
+    """The (sz, sz) causal float mask: -inf above the diagonal, 0 elsewhere.
+
+    ``xp`` is the array module to build it with (NumPy or CuPy).
+
+    >>> fgrad.nn.functional.generate_square_subsequent_mask(3)
+    array([[  0., -inf, -inf],
+           [  0.,   0., -inf],
+           [  0.,   0.,   0.]], dtype=float32)
+    """
     return xp.triu(xp.full((sz, sz), -np.inf, dtype=dtype), k=1)
 
 
@@ -102,14 +118,28 @@ class _Block(Layer):
 
 
 class TransformerEncoderLayer(_Block):
-    """Self-attention then feed-forward, each with a residual and LayerNorm (post- or pre-norm)."""
+    """Self-attention then feed-forward, each with a residual and LayerNorm (post- or pre-norm).
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=np.float32):
+    Params: ``self_attn`` (MultiheadAttention's), ``linear1`` (dim_feedforward, d_model), ``linear2``,
+    ``norm1``, ``norm2``. ``apply(params, state, src, src_mask=None, src_key_padding_mask=None)``;
+    ``src`` is (S, N, E), or (N, S, E) with ``batch_first``.
+
+    >>> layer = fgrad.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> sorted(params)
+    ['linear1', 'linear2', 'norm1', 'norm2', 'self_attn']
+    >>> layer.apply(params, state, np.ones((5, 3, 8), np.float32))[0].shape
+    (5, 3, 8)
+    """
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Array], Array] = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         self._common(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
                      norm_first, bias, dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         k = split_key(key, 3)
         dt = self.dtype
         return {"self_attn": self.self_attn.init(k[0])[0],
@@ -118,8 +148,9 @@ class TransformerEncoderLayer(_Block):
                 "norm1": _norm_params(self.d_model, self.bias, dt),
                 "norm2": _norm_params(self.d_model, self.bias, dt)}, {}
 
-    def apply(self, params, state, src, src_mask=None, src_key_padding_mask=None, is_causal=False, *,
-              train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, src: ArrayLike, src_mask: ArrayLike | None = None,
+              src_key_padding_mask: ArrayLike | None = None, is_causal: bool = False, *, train: bool = False,
+              key: Array | None = None) -> tuple[Array, PyTree]:
         ka, k0, k1, k2 = self._keys(train, key, 4)
         eps, x = self.layer_norm_eps, src
 
@@ -138,16 +169,28 @@ class TransformerEncoderLayer(_Block):
 
 
 class TransformerDecoderLayer(_Block):
-    """Self-attention, cross-attention over ``memory``, feed-forward; residuals and LayerNorms."""
+    """Self-attention, cross-attention over ``memory``, feed-forward; residuals and LayerNorms.
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=np.float32):
+    ``apply(params, state, tgt, memory, tgt_mask=None, memory_mask=None, ...)``: ``tgt`` (T, N, E),
+    ``memory`` (S, N, E) (batch first with ``batch_first``).
+
+    >>> layer = fgrad.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    >>> params, state = layer.init(fgrad.random.key(0))
+    >>> tgt, memory = np.ones((2, 4, 8), np.float32), np.ones((2, 6, 8), np.float32)
+    >>> layer.apply(params, state, tgt, memory)[0].shape
+    (2, 4, 8)
+    """
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Array], Array] = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 dtype: DTypeLike = np.float32) -> None:
         self._common(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
                      norm_first, bias, dtype)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                  batch_first=batch_first, dtype=dtype)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         k = split_key(key, 4)
         dt = self.dtype
         return {"self_attn": self.self_attn.init(k[0])[0],
@@ -158,8 +201,11 @@ class TransformerDecoderLayer(_Block):
                 "norm2": _norm_params(self.d_model, self.bias, dt),
                 "norm3": _norm_params(self.d_model, self.bias, dt)}, {}
 
-    def apply(self, params, state, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-              memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, tgt: ArrayLike, memory: ArrayLike,
+              tgt_mask: ArrayLike | None = None, memory_mask: ArrayLike | None = None,
+              tgt_key_padding_mask: ArrayLike | None = None, memory_key_padding_mask: ArrayLike | None = None,
+              tgt_is_causal: bool = False, memory_is_causal: bool = False, *, train: bool = False,
+              key: Array | None = None) -> tuple[Array, PyTree]:
         ka, kb, k0, k1, k2, k3 = self._keys(train, key, 6)
         eps, x = self.layer_norm_eps, tgt
 
@@ -201,16 +247,28 @@ def _keys_for(n, train, key):
 
 class TransformerEncoder(Layer):
     """``num_layers`` copies of ``encoder_layer``, then ``norm`` (a pure layer, optional).
-    ``enable_nested_tensor`` and ``mask_check`` are accepted and ignored (a torch fast-path detail)."""
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    Params nest as torch's: ``layers.0...``, ``layers.1...``, ``norm...``.
+
+    >>> enc = fgrad.nn.TransformerEncoder(fgrad.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), num_layers=2)
+    >>> params, state = enc.init(fgrad.random.key(0))
+    >>> sorted(params["layers"])
+    ['0', '1']
+    >>> y, _ = enc.apply(params, state, np.ones((5, 3, 8), np.float32))
+    >>> y.shape
+    (5, 3, 8)
+    """
+
+    def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Layer | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
         self.layer, self.num_layers, self.norm = encoder_layer, num_layers, norm
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         return _stack_init(self.layer, self.num_layers, self.norm, key)
 
-    def apply(self, params, state, src, mask=None, src_key_padding_mask=None, is_causal=None, *, train=False,
-              key=None):
+    def apply(self, params: PyTree, state: PyTree, src: ArrayLike, mask: ArrayLike | None = None,
+              src_key_padding_mask: ArrayLike | None = None, is_causal: bool | None = None, *, train: bool = False,
+              key: Array | None = None) -> tuple[Array, PyTree]:
         keys = _keys_for(self.num_layers + 1, train, key)
         x = src
         for i in range(self.num_layers):
@@ -223,16 +281,27 @@ class TransformerEncoder(Layer):
 
 
 class TransformerDecoder(Layer):
-    """``num_layers`` copies of ``decoder_layer``, then ``norm`` (optional)."""
+    """``num_layers`` copies of ``decoder_layer``, then ``norm`` (optional).
 
-    def __init__(self, decoder_layer, num_layers, norm=None):
+    >>> dec = fgrad.nn.TransformerDecoder(fgrad.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16), 2)
+    >>> params, state = dec.init(fgrad.random.key(0))
+    >>> mask = fgrad.nn.Transformer.generate_square_subsequent_mask(4)
+    >>> tgt, memory = np.ones((4, 1, 8), np.float32), np.ones((6, 1, 8), np.float32)
+    >>> dec.apply(params, state, tgt, memory, tgt_mask=mask)[0].shape
+    (4, 1, 8)
+    """
+
+    def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Layer | None = None) -> None:
         self.layer, self.num_layers, self.norm = decoder_layer, num_layers, norm
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         return _stack_init(self.layer, self.num_layers, self.norm, key)
 
-    def apply(self, params, state, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-              memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, tgt: ArrayLike, memory: ArrayLike,
+              tgt_mask: ArrayLike | None = None, memory_mask: ArrayLike | None = None,
+              tgt_key_padding_mask: ArrayLike | None = None, memory_key_padding_mask: ArrayLike | None = None,
+              tgt_is_causal: bool | None = None, memory_is_causal: bool = False, *, train: bool = False,
+              key: Array | None = None) -> tuple[Array, PyTree]:
         keys = _keys_for(self.num_layers + 1, train, key)
         x = tgt
         for i in range(self.num_layers):
@@ -251,11 +320,21 @@ class Transformer(Layer):
 
     ``init`` draws every parameter of more than one dimension from xavier_uniform (torch's
     ``_reset_parameters``); ``custom_encoder``/``custom_decoder`` are pure layers.
+    ``apply(params, state, src, tgt, src_mask=None, tgt_mask=None, ...)`` returns the decoder's output.
+
+    >>> model = fgrad.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+    ...                              dim_feedforward=16)
+    >>> params, state = model.init(fgrad.random.key(0))
+    >>> src, tgt = np.ones((6, 2, 8), np.float32), np.ones((4, 2, 8), np.float32)
+    >>> model.apply(params, state, src, tgt)[0].shape
+    (4, 2, 8)
     """
 
-    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
-                 dropout=0.1, activation="relu", custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, dtype=np.float32):
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Array], Array] = "relu", custom_encoder: Layer | None = None,
+                 custom_decoder: Layer | None = None, layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, dtype: DTypeLike = np.float32) -> None:
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
         self.dtype = np.dtype(dtype)
         args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias,
@@ -267,7 +346,7 @@ class Transformer(Layer):
 
     generate_square_subsequent_mask = staticmethod(generate_square_subsequent_mask)
 
-    def init(self, key):
+    def init(self, key: Array) -> tuple[PyTree, PyTree]:
         ke, kd, kx = split_key(key, 3)
         pe, se = self.encoder.init(ke)
         pd, sd = self.decoder.init(kd)
@@ -278,9 +357,12 @@ class Transformer(Layer):
                 flat[name] = xavier_uniform(k, np.shape(v), dtype=v.dtype)
         return unflatten_params(flat), {"encoder": se, "decoder": sd}
 
-    def apply(self, params, state, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
-              src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None,
-              src_is_causal=None, tgt_is_causal=None, memory_is_causal=False, *, train=False, key=None):
+    def apply(self, params: PyTree, state: PyTree, src: ArrayLike, tgt: ArrayLike,
+              src_mask: ArrayLike | None = None, tgt_mask: ArrayLike | None = None,
+              memory_mask: ArrayLike | None = None, src_key_padding_mask: ArrayLike | None = None,
+              tgt_key_padding_mask: ArrayLike | None = None, memory_key_padding_mask: ArrayLike | None = None,
+              src_is_causal: bool | None = None, tgt_is_causal: bool | None = None, memory_is_causal: bool = False,
+              *, train: bool = False, key: Array | None = None) -> tuple[Array, PyTree]:
         s, t = _shape(src), _shape(tgt)
         if len(s) == 3:
             b = 0 if self.batch_first else 1

@@ -6,7 +6,13 @@ kind; none mutates its inputs. Indexed updates are functional: ``fnp.at(x)[i].se
 
 >>> import fgrad.numpy as fnp
 >>> fgrad.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(fnp.ones(3))
+array([0.6397, 0.6397, 0.6397])
 """
+from __future__ import annotations
+
+import importlib as _importlib
+from typing import TYPE_CHECKING
+
 import numpy as _np
 
 from ..core import Tracer as _Tracer, concrete as _lowest
@@ -19,7 +25,24 @@ from ._array_creation import *  # noqa: F401,F403
 from ._linalg_ops import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
+from ._interop import *  # noqa: F401,F403
+from ._numeric import *  # noqa: F401,F403
+from ._nanfunctions import *  # noqa: F401,F403
+from ._editing import *  # noqa: F401,F403
+from ._index_tricks import *  # noqa: F401,F403
+from ._functional import *  # noqa: F401,F403
+from ._differences import *  # noqa: F401,F403
+from ._statistics import *  # noqa: F401,F403
+from ._sets import *  # noqa: F401,F403
+from ._polynomial import *  # noqa: F401,F403
+from ._windows import *  # noqa: F401,F403
+from ._io import *  # noqa: F401,F403
+from ._ufunc import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
+
+if TYPE_CHECKING:
+    from ..typing import Array, ArrayLike, DTypeLike
+    from . import fft  # noqa: F401  (loaded on first use: __getattr__ below)
 
 # NumPy's constants and dtypes, so ``fnp.float32`` and ``fnp.pi`` read as in NumPy.
 pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _np.euler_gamma
@@ -29,11 +52,24 @@ pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _
     _np.int64, _np.uint8, _np.uint16, _np.uint32, _np.uint64, _np.bool_, _np.dtype, _np.finfo, _np.iinfo,
     _np.ndarray)
 floating, integer, inexact, number = _np.floating, _np.integer, _np.inexact, _np.number
+# NumPy's other scalar-type names (``fnp.double`` is ``fnp.float64``, ``fnp.int_`` the default integer)
+(bool, int_, uint, float_, complex_, single, double, csingle, cdouble, object_, generic, character, flexible,
+ signedinteger, unsignedinteger, complexfloating) = (
+    _np.bool_, _np.int_, _np.uint, _np.float64, _np.complex128, _np.single, _np.double, _np.csingle, _np.cdouble,
+    _np.object_, _np.generic, _np.character, _np.flexible, _np.signedinteger, _np.unsignedinteger,
+    _np.complexfloating)
+ComplexWarning = _np.exceptions.ComplexWarning
 promote_types, can_cast, issubdtype = _np.promote_types, _np.can_cast, _np.issubdtype
 
 
-def result_type(*arrays_and_dtypes):
-    """NumPy's result_type; traced values count as their arrays."""
+def result_type(*arrays_and_dtypes: ArrayLike | DTypeLike) -> _np.dtype:
+    """The dtype NumPy's type promotion gives these arrays and dtypes; traced values count as their arrays.
+
+    >>> fnp.result_type(fnp.ones(2, dtype=fnp.float32), fnp.int64)
+    dtype('float64')
+    >>> fnp.result_type(fnp.array([1, 2]), 1.5)
+    dtype('float64')
+    """
     if len(arrays_and_dtypes) == 1:  # one array's dtype: read it (np.result_type costs 4x more)
         dt = getattr(_lowest(arrays_and_dtypes[0]), "dtype", None)
         if isinstance(dt, _np.dtype):
@@ -41,18 +77,32 @@ def result_type(*arrays_and_dtypes):
     return _np.result_type(*[_lowest(a) for a in arrays_and_dtypes])
 
 
-def copy(a, order="K"):
-    """A copy of ``a``. fgrad values are immutable, so a traced value is returned as is."""
+def copy(a: ArrayLike, order: str = "K") -> Array:
+    """A copy of ``a``. fgrad values are immutable, so a traced value is returned as is.
+
+    >>> x = fnp.array([1, 2]); y = fnp.copy(x); print(y is x, y.tolist())
+    False [1, 2]
+    """
     if isinstance(a, _Tracer):
         return a
     return array_module(a).array(a, copy=True, order=order)
 
 
-def ndim(a):
+def ndim(a: ArrayLike) -> int:
+    """The number of dimensions of ``a`` (under ``vmap``, of one example).
+
+    >>> fnp.ndim([[1, 2, 3]]), fnp.ndim(5.0)
+    (2, 0)
+    """
     return len(shape(a))  # a traced value's own shape: under vmap, one example's
 
 
-def size(a, axis=None):
+def size(a: ArrayLike, axis: int | None = None) -> int:
+    """The number of elements of ``a``, or its length along ``axis``.
+
+    >>> fnp.size(fnp.ones((2, 3))), fnp.size(fnp.ones((2, 3)), axis=1)
+    (6, 3)
+    """
     s = shape(a)
     return int(_np.prod(s, dtype=_np.int64)) if axis is None else s[axis]
 
@@ -141,7 +191,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 def _array_function(self, func, types, args, kwargs):
     """``np.sum(traced)`` runs ``fnp.sum``, and so on for every name fgrad.numpy has."""
     module = func.__module__ or "numpy"
-    namespace = linalg if module.endswith("linalg") else globals()
+    namespace = linalg if module.endswith("linalg") else __getattr__("fft") if module.endswith(".fft") else globals()
     fn = namespace.get(func.__name__) if isinstance(namespace, dict) else getattr(namespace, func.__name__, None)
     if fn is None or not callable(fn):
         raise _not_supported(f"{module}.{func.__name__}")
@@ -149,3 +199,14 @@ def _array_function(self, func, types, args, kwargs):
 
 
 _install_tracer_interface()
+
+
+def __getattr__(name: str) -> object:
+    """``fgrad.numpy.fft`` loads on first use (PEP 562), so ``import fgrad`` stays light."""
+    if name == "fft":
+        return _importlib.import_module("fgrad.numpy.fft")
+    raise AttributeError(f"module 'fgrad.numpy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"fft"})

@@ -7,9 +7,12 @@ operations. Every function takes ``device=`` ('cpu', 'cuda', 'cuda:1' or a
 ``fgrad.Device``) and creates the array there directly, or ``like=`` to create it
 where another array lives.
 """
+from __future__ import annotations
+
 import contextlib
 import operator
 import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,28 +24,32 @@ from ._elementwise import floor, log10, power, sign, where as select
 from ._shape import _slice, broadcast_to, concatenate, expand_dims, moveaxis, reshape
 from ._util import dtype as dtype_of, shape as shape_of
 
+if TYPE_CHECKING:
+    from ..backend import Device
+    from ..typing import Array, ArrayLike, DTypeLike, Shape
+
 __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "logspace", "geomspace", "eye",
            "identity", "tri"]
 
 
-def _place(device=None, like=None):
+def _place(device: str | Device | None = None, like: ArrayLike | None = None) -> tuple[Any, Any]:
     """(array module, context manager) that creates arrays on ``device``, or where ``like`` lives."""
     if device is None and like is not None:
         raw = concrete(like)
         if backend.is_cupy_array(raw):
             return sys.modules["cupy"], raw.device
         return np, contextlib.nullcontext()
-    device = backend.as_device(device)
-    if device.platform == "cpu":
+    dev = backend.as_device(device)
+    if dev.platform == "cpu":
         return np, contextlib.nullcontext()
     cp = backend.require_cupy()
     count = cp.cuda.runtime.getDeviceCount()
-    if device.id >= count:
-        raise ValueError(f"device {device} does not exist; visible CUDA devices: {count}")
-    return cp, cp.cuda.Device(device.id)
+    if dev.id >= count:
+        raise ValueError(f"device {dev} does not exist; visible CUDA devices: {count}")
+    return cp, cp.cuda.Device(dev.id)
 
 
-def _shape(shape):
+def _shape(shape: Shape | int) -> tuple[int, ...]:
     if not np.iterable(shape):
         shape = (shape,)
     shape = tuple(operator.index(n) for n in shape)
@@ -51,33 +58,49 @@ def _shape(shape):
     return shape
 
 
-def zeros(shape, dtype=None, order="C", *, device=None, like=None):
+def zeros(shape: Shape | int, dtype: DTypeLike | None = None, order: str = "C", *, device: str | Device | None = None,
+          like: ArrayLike | None = None) -> Array:
     """An array of zeros (float64 unless ``dtype``), created on ``device``.
 
-    >>> fnp.zeros((2, 3), fnp.float32).dtype
-    dtype('float32')
+    >>> fnp.zeros((2, 3), fnp.float32)
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
     """
     xp, where = _place(device, like)
     with where:
         return xp.zeros(_shape(shape), dtype=np.float64 if dtype is None else dtype, order=order)
 
 
-def ones(shape, dtype=None, order="C", *, device=None, like=None):
-    """An array of ones (float64 unless ``dtype``), created on ``device``."""
+def ones(shape: Shape | int, dtype: DTypeLike | None = None, order: str = "C", *, device: str | Device | None = None,
+         like: ArrayLike | None = None) -> Array:
+    """An array of ones (float64 unless ``dtype``), created on ``device`` or where ``like`` lives.
+
+    >>> fnp.ones(3)
+    array([1., 1., 1.])
+    """
     xp, where = _place(device, like)
     with where:
         return xp.ones(_shape(shape), dtype=np.float64 if dtype is None else dtype, order=order)
 
 
-def empty(shape, dtype=None, order="C", *, device=None, like=None):
-    """Like NumPy's ``empty`` but filled with zeros: results never depend on stale memory."""
+def empty(shape: Shape | int, dtype: DTypeLike | None = None, order: str = "C", *, device: str | Device | None = None,
+          like: ArrayLike | None = None) -> Array:
+    """Like NumPy's ``empty`` but filled with zeros: results never depend on stale memory.
+
+    >>> fnp.empty((2,), fnp.int64)
+    array([0, 0])
+    """
     return zeros(shape, dtype, order, device=device, like=like)
 
 
-def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+def full(shape: Shape | int, fill_value: ArrayLike, dtype: DTypeLike | None = None, order: str = "C", *,
+         device: str | Device | None = None, like: ArrayLike | None = None) -> Array:
     """An array of ``shape`` filled with ``fill_value`` (broadcast); differentiable in a traced fill value.
 
-    >>> fgrad.grad(lambda v: fnp.sum(fnp.full((2, 3), v)))(1.0)
+    >>> fnp.full((2, 2), 7)
+    array([[7, 7],
+           [7, 7]])
+    >>> print(fgrad.grad(lambda v: fnp.sum(fnp.full((2, 3), v)))(1.0))
     6.0
     """
     shape = _shape(shape)
@@ -95,8 +118,16 @@ def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
         return xp.full(shape, fill_value, dtype=dtype, order=order)
 
 
-def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
-    """Evenly spaced values in ``[start, stop)`` (``arange(stop)`` starts at 0); not differentiable."""
+def arange(start: int | float, stop: int | float | None = None, step: int | float | None = None,
+           dtype: DTypeLike | None = None, *, device: str | Device | None = None, like: ArrayLike | None = None
+           ) -> Array:
+    """Evenly spaced values in ``[start, stop)`` (``arange(stop)`` starts at 0); not differentiable.
+
+    >>> fnp.arange(4)
+    array([0, 1, 2, 3])
+    >>> fnp.arange(1.0, 2.0, 0.25)
+    array([1.  , 1.25, 1.5 , 1.75])
+    """
     args = {} if stop is None else {"stop": concrete_value(stop, "arange's stop")}
     if step is not None:
         args["step"] = concrete_value(step, "arange's step")
@@ -105,20 +136,39 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None):
         return xp.arange(concrete_value(start, "arange's start"), dtype=dtype, **args)
 
 
-def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
-    """A 2-D array with ones on diagonal ``k`` and zeros elsewhere."""
+def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = float, order: str = "C", *,
+        device: str | Device | None = None, like: ArrayLike | None = None) -> Array:
+    """A 2-D ``N`` by ``M`` array with ones on diagonal ``k`` (above the main one if positive), zeros elsewhere.
+
+    >>> fnp.eye(2, 3, k=1)
+    array([[0., 1., 0.],
+           [0., 0., 1.]])
+    """
     xp, where = _place(device, like)
     with where:
         return xp.eye(N, M, k, dtype=dtype, order=order)
 
 
-def identity(n, dtype=None, *, device=None, like=None):
-    """The ``n`` by ``n`` identity matrix."""
+def identity(n: int, dtype: DTypeLike | None = None, *, device: str | Device | None = None,
+             like: ArrayLike | None = None) -> Array:
+    """The ``n`` by ``n`` identity matrix.
+
+    >>> fnp.identity(2, dtype=fnp.int32)
+    array([[1, 0],
+           [0, 1]], dtype=int32)
+    """
     return eye(n, dtype=float if dtype is None else dtype, device=device, like=like)
 
 
-def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
-    """Ones at and below diagonal ``k``, zeros above."""
+def tri(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = float, *, device: str | Device | None = None,
+        like: ArrayLike | None = None) -> Array:
+    """Ones at and below diagonal ``k``, zeros above (``N`` by ``M``).
+
+    >>> fnp.tri(3)
+    array([[1., 0., 0.],
+           [1., 1., 0.],
+           [1., 1., 1.]])
+    """
     xp, where = _place(device, like)
     with where:
         return xp.tri(N, M, k, dtype=dtype)
@@ -168,17 +218,22 @@ def _first_and_last(y, first, last, n):
     return concatenate(parts, 0)
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: DTypeLike | None = None, axis: int = 0, *, device: str | Device | None = None
+             ) -> Array | tuple[Array, Array]:
     """``num`` evenly spaced points from ``start`` to ``stop``; differentiable in traced end points.
 
     >>> fnp.linspace(0.0, 1.0, 5)
     array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> fgrad.grad(lambda b: fnp.sum(fnp.linspace(0.0, b, 3)))(2.0).item()  # points 0, b/2, b
+    1.5
     """
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"linspace: Number of samples, {num}, must be non-negative.")
     if not _needs_composite((start, stop), device):
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        # (numpy's stubs want retstep a Literal)
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)  # type: ignore[call-overload]
     xp, where = _place(device, _cupy_one(start, stop))
     dt = np.result_type(_weak(start), _weak(stop), 1.0)
     start, stop = _as((start, stop), dt, xp, where, device)
@@ -208,8 +263,13 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
-def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, *, device=None):
-    """``base ** linspace(start, stop)``: points evenly spaced on a log scale."""
+def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, base: ArrayLike = 10.0,
+             dtype: DTypeLike | None = None, axis: int = 0, *, device: str | Device | None = None) -> Array:
+    """``base ** linspace(start, stop)``: points evenly spaced on a log scale.
+
+    >>> fnp.logspace(0.0, 3.0, 4)
+    array([   1.,   10.,  100., 1000.])
+    """
     if not _needs_composite((start, stop, base), device):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     if np.ndim(concrete(base)):
@@ -225,8 +285,15 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, 
     return y if dtype is None else astype(y, dtype)
 
 
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *, device=None):
-    """Points evenly spaced on a log scale from ``start`` to ``stop`` (which may be negative)."""
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype: DTypeLike | None = None, axis: int = 0, *, device: str | Device | None = None) -> Array:
+    """Points evenly spaced on a log scale from ``start`` to ``stop`` (both negative or both positive).
+
+    >>> fnp.geomspace(1.0, 1000.0, 4)
+    array([   1.,   10.,  100., 1000.])
+    >>> fnp.geomspace(-1.0, -16.0, 3)
+    array([ -1.,  -4., -16.])
+    """
     if not _needs_composite((start, stop), device):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     if any(not staged(v) and np.any(backend.to_host(concrete(v)) == 0) for v in (start, stop)):

@@ -13,7 +13,11 @@ index array may vary over the batch: it stays traced, and the three primitives t
 such arrays as extra positional arguments after their own (``getitem(x, *arrays)``,
 ``index_add(x, v, *arrays)``), the ``Index`` param holding a placeholder where each goes.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -21,6 +25,10 @@ from .. import backend, batching
 from ..core import Tracer, concrete, concrete_value
 from . import _creation, _elementwise, _shape
 from ._util import array_module, defprim, dtype as dtype_of, shape
+
+if TYPE_CHECKING:
+    from ..core import Primitive
+    from ..typing import Array, ArrayLike, DTypeLike, Shape
 
 __all__ = ["getitem", "at", "take", "take_along_axis", "put_along_axis", "compress", "choose", "select",
            "extract", "nonzero", "flatnonzero", "argwhere", "diag_indices", "diag_indices_from",
@@ -508,11 +516,11 @@ def _values_like_selection(v, dv, rank, sel_dim, size):
     return batching.moveaxis(batching.reshape(v, (size,) + s), 0, sel_dim)
 
 
-_getitem = defprim("getitem", _getitem_impl,
+_getitem: Primitive = defprim("getitem", _getitem_impl,
                    vjp=(lambda g, ans, x, *arrays, index: _scatter(g, x, arrays, index),),
                    jvp=(lambda t, ans, x, *arrays, index: _getitem.bind(t, *arrays, index=index),), linear=True,
                    batch=_getitem_batch)
-_index_add = defprim("index_add", _index_add_impl,
+_index_add: Primitive = defprim("index_add", _index_add_impl,
                      vjp=(lambda g, ans, x, v, *arrays, index: g,
                           lambda g, ans, x, v, *arrays, index: _fit(_getitem.bind(g, *arrays, index=index), v)),
                      jvp=(lambda t, ans, x, v, *arrays, index: t,
@@ -520,7 +528,7 @@ _index_add = defprim("index_add", _index_add_impl,
                           _index_add.bind(_zeros_like(ans), t, *arrays, index=index)),
                      linear=True, batch=_update_batch)
 # Positions being overwritten pass no derivative back to x.
-_index_set = defprim("index_set", _index_set_impl,
+_index_set: Primitive = defprim("index_set", _index_set_impl,
                      vjp=(lambda g, ans, x, v, *arrays, index: _index_set.bind(g, 0.0, *arrays, index=index),
                           _set_values_vjp),
                      jvp=(lambda t, ans, x, v, *arrays, index: _index_set.bind(t, 0.0, *arrays, index=index),
@@ -535,12 +543,22 @@ def _as_array(x):
     return _creation.asarray(x)
 
 
-def getitem(x, index):
+def _as_array_like(x, ref):
+    """``x`` as an array; plain data (a scalar, a list) is put where ``ref`` lives, as NumPy's array-likes
+    meet a device array. (An array stays where it is: mixing devices is an error elsewhere too.)"""
+    if isinstance(x, Tracer) or _is_array(x):
+        return x
+    return _creation.asarray(x, like=ref)
+
+
+def getitem(x: ArrayLike, index: Any) -> Array:
     """``x[index]`` for any NumPy index, differentiable in ``x`` (indices carry no derivative).
 
     Traced values use it as ``__getitem__``. Integer arrays may repeat; their
     cotangents accumulate.
 
+    >>> fnp.getitem(fnp.array([[1, 2], [3, 4]]), (slice(None), 0))
+    array([1, 3])
     >>> fgrad.grad(lambda x: fnp.sum(x[[0, 0, 2]]))(np.ones(3))
     array([2., 0., 1.])
     """
@@ -589,33 +607,34 @@ class _IndexUpdateRef:
 
     def set(self, values):
         """A copy of ``x`` with ``x[index] = values``."""
-        return _bind(_index_set, self._x, _values(values), index=self._index)
+        return _bind(_index_set, self._x, _values(values, self._x), index=self._index)
 
     def add(self, values):
         """A copy of ``x`` with ``values`` added at ``index`` (repeats accumulate)."""
-        return _bind(_index_add, self._x, _values(values), index=self._index)
+        return _bind(_index_add, self._x, _values(values, self._x), index=self._index)
 
     def subtract(self, values):
-        return self.add(_elementwise.negative(_values(values)))
+        return self.add(_elementwise.negative(_values(values, self._x)))
 
     def multiply(self, values):
-        return self.set(self.get() * _values(values))
+        return self.set(self.get() * _values(values, self._x))
 
     def divide(self, values):
-        return self.set(self.get() / _values(values))
+        return self.set(self.get() / _values(values, self._x))
 
     def power(self, values):
-        return self.set(self.get() ** _values(values))
+        return self.set(self.get() ** _values(values, self._x))
 
     def min(self, values):
-        return self.set(_elementwise.minimum(self.get(), _values(values)))
+        return self.set(_elementwise.minimum(self.get(), _values(values, self._x)))
 
     def max(self, values):
-        return self.set(_elementwise.maximum(self.get(), _values(values)))
+        return self.set(_elementwise.maximum(self.get(), _values(values, self._x)))
 
 
-def _values(v):
-    return _as_array(v) if isinstance(v, (list, tuple)) else v
+def _values(v, x):
+    """Update values: a list or tuple becomes an array on ``x``'s device (a literal, like a number)."""
+    return backend.to_module(_as_array(v), array_module(x)) if isinstance(v, (list, tuple)) else v
 
 
 class _IndexUpdateHelper:
@@ -631,16 +650,18 @@ class _IndexUpdateHelper:
         return "_IndexUpdateHelper"
 
 
-def at(x):
+def at(x: ArrayLike) -> _IndexUpdateHelper:
     """Functional indexed updates: ``fnp.at(x)[idx].set(v)`` returns a new array (``x`` is unchanged).
 
-    On traced values the same object is the property ``x.at``. Methods: ``get``,
+    On traced values the same object is the property ``x.at``, as in JAX. Methods: ``get``,
     ``set``, ``add``, ``subtract``, ``multiply``, ``divide``, ``power``, ``min``,
     ``max``; ``add`` accumulates repeated indices, ``set`` keeps the last repeat
     (see ``_IndexUpdateRef`` for the others).
 
     >>> fnp.at(np.zeros(3))[[0, 0, 2]].add(1.0)
     array([2., 0., 1.])
+    >>> fnp.at(fnp.array([1, 2, 3]))[1:].set(0)
+    array([1, 0, 0])
     """
     return _IndexUpdateHelper(_as_array(x))
 
@@ -678,13 +699,16 @@ def _no_out(out, name):
         raise TypeError(f"{name}: fgrad arrays are immutable, so out= is not supported; use the return value")
 
 
-def take(a, indices, axis=None, out=None, mode="raise"):
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out: None = None, mode: str = "raise") -> Array:
     """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array when None).
 
     ``mode``: 'raise' (negative indices count from the end), 'wrap' or 'clip'.
 
     >>> fnp.take(np.array([[1., 2.], [3., 4.]]), [1, 0], axis=1)
-    array([[2., 1.], [4., 3.]])
+    array([[2., 1.],
+           [4., 3.]])
+    >>> fnp.take(fnp.array([10, 20, 30]), [0, 5], mode="clip")
+    array([10, 30])
     """
     _no_out(out, "take")
     a = _as_array(a)
@@ -730,7 +754,7 @@ def scatter_along_axis(values, idx, axis, like):
     return _bind(_index_set, zeros, values, index=Index(along_axis_index(shape(like), idx, axis, "scatter"), True))
 
 
-def take_along_axis(arr, indices, axis=-1):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1) -> Array:
     """``arr`` picked at ``indices`` along ``axis`` (NumPy's take_along_axis).
 
     >>> fnp.take_along_axis(np.array([[3., 1.]]), np.array([[1, 0]]), axis=1)
@@ -745,11 +769,15 @@ def take_along_axis(arr, indices, axis=-1):
     return gather_along_axis(arr, idx, _axis(axis, len(shape(arr)), "take_along_axis"))
 
 
-def put_along_axis(arr, indices, values, axis):
+def put_along_axis(arr: ArrayLike, indices: ArrayLike, values: ArrayLike, axis: int | None) -> Array:
     """A copy of ``arr`` with ``values`` put at ``indices`` along ``axis`` (functional).
 
     Unlike NumPy's, it returns the result and leaves ``arr`` unchanged. Repeated
     indices keep the last value.
+
+    >>> fnp.put_along_axis(fnp.array([[1, 2], [3, 4]]), fnp.array([[1], [0]]), 0, axis=1)
+    array([[1, 0],
+           [0, 4]])
     """
     arr = _as_array(arr)
     idx = _index_array(indices, arr, "put_along_axis")
@@ -761,8 +789,13 @@ def put_along_axis(arr, indices, values, axis):
     return at(arr)[along_axis_index(shape(arr), idx, axis, "put_along_axis")].set(values)
 
 
-def compress(condition, a, axis=None, out=None):
-    """The slices of ``a`` along ``axis`` where the 1-d ``condition`` is true."""
+def compress(condition: ArrayLike, a: ArrayLike, axis: int | None = None, out: None = None) -> Array:
+    """The slices of ``a`` along ``axis`` where the 1-d ``condition`` is true.
+
+    >>> fnp.compress([True, False, True], fnp.array([[1, 2, 3], [4, 5, 6]]), axis=1)
+    array([[1, 3],
+           [4, 6]])
+    """
     _no_out(out, "compress")
     a = _as_array(a)
     _no_mapped_mask(condition, "compress")
@@ -773,8 +806,12 @@ def compress(condition, a, axis=None, out=None):
     return take(a, cond.nonzero()[0], axis=axis)
 
 
-def extract(condition, arr):
-    """The elements of ``arr`` where ``condition`` is nonzero, flattened."""
+def extract(condition: ArrayLike, arr: ArrayLike) -> Array:
+    """The elements of ``arr`` where ``condition`` is nonzero, flattened.
+
+    >>> x = fnp.array([[1, 2], [3, 4]]); fnp.extract(x % 2 == 0, x)
+    array([2, 4])
+    """
     arr = _as_array(arr)
     _no_mapped_mask(condition, "extract")
     cond = array_module(arr).asarray(concrete(condition) if not isinstance(condition, (list, tuple))
@@ -789,8 +826,12 @@ def _no_mapped_mask(a, name):
                          "depends on the values (as in JAX)")
 
 
-def choose(a, choices, out=None, mode="raise"):
-    """``choices[a[i]][i]`` for each ``i`` (broadcasting); differentiable in ``choices``."""
+def choose(a: ArrayLike, choices: Sequence[ArrayLike] | ArrayLike, out: None = None, mode: str = "raise") -> Array:
+    """``choices[a[i]][i]`` for each ``i`` (broadcasting); differentiable in ``choices``.
+
+    >>> fnp.choose(fnp.array([0, 1, 0]), [fnp.array([1, 2, 3]), fnp.array([10, 20, 30])])
+    array([ 1, 20,  3])
+    """
     _no_out(out, "choose")
     choices = [_as_array(c) for c in (list(choices) if isinstance(choices, (list, tuple))
                                       else [choices[i] for i in range(len(choices))])]
@@ -820,8 +861,13 @@ def choose(a, choices, out=None, mode="raise"):
     return out
 
 
-def select(condlist, choicelist, default=0):
-    """The element of the first choice whose condition holds, else ``default``."""
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default: ArrayLike = 0) -> Array:
+    """The element of the first choice whose condition holds, else ``default``.
+
+    >>> x = fnp.arange(5)
+    >>> fnp.select([x < 2, x > 3], [x, x * 10], default=-1)
+    array([ 0,  1, -1, -1, 40])
+    """
     if len(condlist) != len(choicelist):
         raise ValueError("select: list of cases must be same length as list of conditions")
     if not condlist:
@@ -851,23 +897,36 @@ _nonzero = defprim("nonzero", lambda x: tuple(x.nonzero()), nondiff=True,
                    value_dependent_shape=True)
 
 
-def nonzero(a):
-    """Indices of the nonzero elements, one array per axis (no derivative)."""
+def nonzero(a: ArrayLike) -> tuple[Array, ...]:
+    """Indices of the nonzero elements, one array per axis (no derivative; not under ``jit``).
+
+    >>> fnp.nonzero(fnp.array([[0, 1], [2, 0]]))
+    (array([0, 1]), array([1, 0]))
+    """
     a = _as_array(a)
     if not shape(a):
         raise ValueError("nonzero: calling nonzero on 0d arrays is not allowed; use fnp.atleast_1d(a) first")
     return _nonzero.bind(a)
 
 
-def flatnonzero(a):
-    """Indices of the nonzero elements of the flattened ``a``."""
+def flatnonzero(a: ArrayLike) -> Array:
+    """Indices of the nonzero elements of the flattened ``a``.
+
+    >>> fnp.flatnonzero(fnp.array([[0, 1], [2, 0]]))
+    array([1, 2])
+    """
     _no_mapped_mask(a, "flatnonzero")
     a = concrete(_as_array(a))
     return a.reshape(-1).nonzero()[0]
 
 
-def argwhere(a):
-    """Indices of the nonzero elements, one row per element (NumPy's argwhere)."""
+def argwhere(a: ArrayLike) -> Array:
+    """Indices of the nonzero elements, one row per element (NumPy's argwhere).
+
+    >>> fnp.argwhere(fnp.array([[0, 1], [2, 0]]))
+    array([[0, 1],
+           [1, 0]])
+    """
     _no_mapped_mask(a, "argwhere")
     a = concrete(_as_array(a))
     xp = array_module(a)
@@ -878,46 +937,87 @@ def argwhere(a):
 
 # Index-producing helpers: no array argument to differentiate, NumPy's behaviour as is.
 
-def diag_indices(n, ndim=2):
+def diag_indices(n: int, ndim: int = 2) -> tuple[Array, ...]:
+    """Index arrays of the main diagonal of an ``n``-wide array of ``ndim`` dimensions.
+
+    >>> fnp.diag_indices(3)
+    (array([0, 1, 2]), array([0, 1, 2]))
+    """
     return np.diag_indices(n, ndim)
 
 
-def diag_indices_from(arr):
+def diag_indices_from(arr: ArrayLike) -> tuple[Array, ...]:
+    """Index arrays of the main diagonal of ``arr`` (all its sides equal).
+
+    >>> x = fnp.array([[1, 2], [3, 4]]); x[fnp.diag_indices_from(x)]
+    array([1, 4])
+    """
     return np.diag_indices_from(np.empty(shape(arr), dtype=np.int8))
 
 
-def tril_indices(n, k=0, m=None):
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, Array]:
+    """Row and column indices of the lower triangle (at and below diagonal ``k``) of an ``n`` by ``m`` array.
+
+    >>> fnp.tril_indices(3)
+    (array([0, 1, 1, 2, 2, 2]), array([0, 0, 1, 0, 1, 2]))
+    """
     return np.tril_indices(n, k, m)
 
 
-def tril_indices_from(arr, k=0):
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, Array]:
+    """``tril_indices`` for the shape of the 2-d ``arr``.
+
+    >>> x = fnp.array([[1, 2], [3, 4]]); x[fnp.tril_indices_from(x)]
+    array([1, 3, 4])
+    """
     s = shape(arr)
     if len(s) != 2:
         raise ValueError(f"tril_indices_from: input array must be 2-d, got shape {s}")
     return np.tril_indices(s[0], k, s[1])
 
 
-def triu_indices(n, k=0, m=None):
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, Array]:
+    """Row and column indices of the upper triangle (at and above diagonal ``k``) of an ``n`` by ``m`` array.
+
+    >>> fnp.triu_indices(3, k=1)
+    (array([0, 0, 1]), array([1, 2, 2]))
+    """
     return np.triu_indices(n, k, m)
 
 
-def triu_indices_from(arr, k=0):
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, Array]:
+    """``triu_indices`` for the shape of the 2-d ``arr``.
+
+    >>> x = fnp.array([[1, 2], [3, 4]]); x[fnp.triu_indices_from(x)]
+    array([1, 2, 4])
+    """
     s = shape(arr)
     if len(s) != 2:
         raise ValueError(f"triu_indices_from: input array must be 2-d, got shape {s}")
     return np.triu_indices(s[0], k, s[1])
 
 
-def indices(dimensions, dtype=int, sparse=False):
-    return np.indices(dimensions, dtype=dtype, sparse=sparse)
+def indices(dimensions: Shape, dtype: DTypeLike = int, sparse: bool = False) -> Array | tuple[Array, ...]:
+    """A grid of the indices of an array of shape ``dimensions``: one array per axis, stacked.
+
+    >>> fnp.indices((2, 3))[1]  # the column index of each element
+    array([[0, 1, 2],
+           [0, 1, 2]])
+    """
+    # (numpy's stubs take no general DTypeLike with a bool sparse)
+    return np.indices(dimensions, dtype=dtype, sparse=sparse)  # type: ignore[call-overload]
 
 
 def _dims_tuple(dims):
     return (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(int(n) for n in dims)
 
 
-def unravel_index(indices, shape, order="C"):
-    """Coordinate arrays of flat ``indices`` in an array of ``shape`` (on the indices' device)."""
+def unravel_index(indices: ArrayLike, shape: Shape | int, order: Literal["C", "F"] = "C") -> tuple[Array, ...]:
+    """Coordinate arrays of flat ``indices`` in an array of ``shape`` (on the indices' device).
+
+    >>> fnp.unravel_index(fnp.array([1, 5]), (2, 3))
+    (array([0, 1]), array([1, 2]))
+    """
     idx = _batch_traced(indices)
     if not isinstance(idx, Tracer):
         return np.unravel_index(concrete(indices), shape, order=order)
@@ -934,8 +1034,13 @@ def unravel_index(indices, shape, order="C"):
     return tuple(coords)
 
 
-def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
-    """Flat indices of coordinate arrays ``multi_index`` in an array of shape ``dims``."""
+def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Shape, mode: Literal["raise", "wrap", "clip"] = "raise",
+                      order: Literal["C", "F"] = "C") -> Array:
+    """Flat indices of coordinate arrays ``multi_index`` in an array of shape ``dims``.
+
+    >>> fnp.ravel_multi_index((fnp.array([0, 1]), fnp.array([1, 2])), (2, 3))
+    array([1, 5])
+    """
     coords = [_batch_traced(i) for i in multi_index]
     if not any(isinstance(c, Tracer) for c in coords):
         return np.ravel_multi_index(tuple(concrete(i) for i in multi_index), dims, mode=mode, order=order)
@@ -964,8 +1069,13 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     return flat
 
 
-def ix_(*args):
-    """Open mesh index arrays (NumPy's ix_) from 1-d sequences."""
+def ix_(*args: ArrayLike) -> tuple[Array, ...]:
+    """Open mesh index arrays (NumPy's ix_) from 1-d sequences: ``x[ix_(rows, cols)]`` picks a submatrix.
+
+    >>> x = fnp.arange(9).reshape(3, 3); x[fnp.ix_([0, 2], [1, 2])]
+    array([[1, 2],
+           [7, 8]])
+    """
     vals = [_batch_traced(a) for a in args]
     if not any(isinstance(v, Tracer) for v in vals):
         return np.ix_(*[concrete(a) for a in args])

@@ -10,9 +10,13 @@ Under ``vmap``, a matmul with one operand mapped puts the batch into the rows (o
 columns) of one large product instead of copying the other operand per example;
 an einsum gives the batch axis a letter of its own.
 """
+from __future__ import annotations
+
 import functools
 import string
 from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import math
 
@@ -24,6 +28,10 @@ from ._elementwise import conjugate, unbroadcast, where
 from ._reductions import sum as _sum
 from ._shape import _norm_axes, broadcast_to, reshape, transpose
 from ._util import array_module, defprim, dtype as dtype_of, shape
+
+if TYPE_CHECKING:
+    from ..core import Primitive
+    from ..typing import Array, ArrayLike, DTypeLike
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "einsum", "trace", "diagonal", "diag",
            "tril", "triu", "kron", "cross", "vecdot", "matvec", "vecmat"]
@@ -123,15 +131,17 @@ def _matmul_batch(prim, args, dims, params):
     return batching.reshape(_matmul.bind(a, b), (size,) + out_ex), 0
 
 
-_matmul = defprim("matmul", np.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+_matmul: Primitive = defprim("matmul", np.matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
                   jvp=(lambda t, ans, a, b: _matmul.bind(t, b), lambda t, ans, a, b: _matmul.bind(a, t)),
                   reads_output=False, batch=_matmul_batch)
 
 
-def matmul(x1, x2, /):
+def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """Matrix product with NumPy's rules: 1-D operands are promoted to a row/column and the
     leading (batch) dimensions broadcast.
 
+    >>> fnp.matmul(fnp.array([[1, 2], [3, 4]]), fnp.array([1, 1]))
+    array([3, 7])
     >>> fnp.matmul(fnp.ones((5, 2, 3)), fnp.ones((3, 4))).shape
     (5, 2, 4)
     """
@@ -151,12 +161,14 @@ def matmul(x1, x2, /):
     return _matmul.bind(x1, x2)
 
 
-def dot(a, b, out=None):
+def dot(a: ArrayLike, b: ArrayLike, out: None = None) -> Array:
     """NumPy's dot: a product over the last axis of ``a`` and the second-to-last of ``b``
     (the only axis of a 1-D ``b``); a scalar operand multiplies.
 
     >>> fnp.dot(fnp.ones((2, 3)), fnp.ones(3))
     array([3., 3.])
+    >>> fgrad.grad(fnp.dot)(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0]))
+    array([3., 4.])
     """
     _no_out(out, "dot")
     sa, sb = shape(a), shape(b)
@@ -173,8 +185,12 @@ def dot(a, b, out=None):
     return tensordot(a, b, axes=([-1], [-2]))
 
 
-def vdot(a, b, /):
-    """Dot product of the flattened arrays, conjugating ``a`` when complex."""
+def vdot(a: ArrayLike, b: ArrayLike, /) -> Array:
+    """Dot product of the flattened arrays, conjugating ``a`` when complex.
+
+    >>> fnp.vdot(fnp.array([1 + 1j, 2]), fnp.array([1j, 1])).item()
+    (3+1j)
+    """
     if _size(a) != _size(b):
         raise ValueError(f"vdot: input operands of shapes {_fmt(shape(a))} and {_fmt(shape(b))} have "
                          f"different sizes ({_size(a)} and {_size(b)})")
@@ -183,8 +199,12 @@ def vdot(a, b, /):
     return _matmul.bind(reshape(a, (-1,)), reshape(b, (-1,)))
 
 
-def inner(a, b, /):
-    """Sum product over the last axes: shape ``a.shape[:-1] + b.shape[:-1]``."""
+def inner(a: ArrayLike, b: ArrayLike, /) -> Array:
+    """Sum product over the last axes: shape ``a.shape[:-1] + b.shape[:-1]``.
+
+    >>> fnp.inner(fnp.array([[1, 2], [3, 4]]), fnp.array([1, 10]))
+    array([21, 43])
+    """
     sa, sb = shape(a), shape(b)
     if not sa or not sb:
         return a * b
@@ -196,8 +216,13 @@ def inner(a, b, /):
     return tensordot(a, b, axes=([-1], [-1]))
 
 
-def outer(a, b, out=None):
-    """Outer product of the flattened arrays: ``out[i, j] = a[i] * b[j]``."""
+def outer(a: ArrayLike, b: ArrayLike, out: None = None) -> Array:
+    """Outer product of the flattened arrays: ``out[i, j] = a[i] * b[j]``.
+
+    >>> fnp.outer(fnp.array([1, 2]), fnp.array([1, 10, 100]))
+    array([[  1,  10, 100],
+           [  2,  20, 200]])
+    """
     _no_out(out, "outer")
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
@@ -230,12 +255,14 @@ def _tensordot_axes(axes, na, nb):
     return _norm_axes(ax_a, na, "tensordot"), _norm_axes(ax_b, nb, "tensordot")
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]] = 2) -> Array:
     """Sum products over ``axes``: an int ``n`` pairs the last ``n`` axes of ``a`` with the first ``n``
     of ``b``; a pair of sequences names them. Computed as one matmul of reshaped operands.
 
     >>> fnp.tensordot(fnp.ones((2, 3, 4)), fnp.ones((4, 3, 5)), axes=([1, 2], [1, 0])).shape
     (2, 5)
+    >>> fnp.tensordot(fnp.array([[1, 2], [3, 4]]), fnp.array([[1, 0], [0, 1]])).item()  # axes=2: sum a * b
+    5
     """
     sa, sb = shape(a), shape(b)
     ax_a, ax_b = _tensordot_axes(axes, len(sa), len(sb))
@@ -252,8 +279,12 @@ def tensordot(a, b, axes=2):
     return reshape(_matmul.bind(a2, b2), out_shape)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
-    """NumPy 2's vecdot: ``sum(conj(x1) * x2)`` along ``axis``, broadcasting the other dimensions."""
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """NumPy 2's vecdot: ``sum(conj(x1) * x2)`` along ``axis``, broadcasting the other dimensions.
+
+    >>> fnp.vecdot(fnp.array([[1, 2], [3, 4]]), fnp.array([1, 1]))
+    array([3, 7])
+    """
     s1, s2 = shape(x1), shape(x2)
     if not s1 or not s2:
         raise ValueError(f"vecdot: needs arrays of vectors, got shapes {_fmt(s1)} and {_fmt(s2)}")
@@ -272,16 +303,25 @@ def _move_last(x, ax):
     return transpose(x, tuple(i for i in range(nd) if i != ax) + (ax,))
 
 
-def matvec(x1, x2, /):
-    """NumPy 2's matvec: matrix (..., m, n) times vector (..., n), batched."""
+def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """NumPy 2's matvec: matrix (..., m, n) times vector (..., n), batched.
+
+    >>> fnp.matvec(fnp.array([[1, 2], [3, 4]]), fnp.array([[1, 0], [0, 1]]))  # two vectors
+    array([[1, 3],
+           [2, 4]])
+    """
     if len(shape(x1)) < 2 or len(shape(x2)) < 1:
         raise ValueError(f"matvec: needs a matrix and a vector, got shapes {_fmt(shape(x1))} and {_fmt(shape(x2))}")
     res = matmul(x1, reshape(x2, shape(x2) + (1,)))
     return reshape(res, shape(res)[:-1])
 
 
-def vecmat(x1, x2, /):
-    """NumPy 2's vecmat: conj(vector) (..., m) times matrix (..., m, n), batched."""
+def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """NumPy 2's vecmat: conj(vector) (..., m) times matrix (..., m, n), batched.
+
+    >>> fnp.vecmat(fnp.array([1, 1]), fnp.array([[1, 2], [3, 4]]))
+    array([4, 6])
+    """
     if len(shape(x1)) < 1 or len(shape(x2)) < 2:
         raise ValueError(f"vecmat: needs a vector and a matrix, got shapes {_fmt(shape(x1))} and {_fmt(shape(x2))}")
     if np.issubdtype(dtype_of(x1), np.complexfloating):
@@ -462,7 +502,8 @@ def _parse_einsum(subscripts, shapes):
     return ",".join(terms) + "->" + out
 
 
-def einsum(*operands, out=None, optimize=True, dtype=None, casting="safe", order="K"):
+def einsum(*operands: Any, out: None = None, optimize: bool | str = True, dtype: DTypeLike | None = None,
+           casting: Literal["no", "equiv", "safe", "same_kind", "unsafe"] = "safe", order: str = "K") -> Array:
     """Einstein summation, as NumPy's: explicit (``'ij,jk->ik'``) or implicit (``'ij,jk'``) output,
     ``'...'`` broadcasting, repeated indices within an operand (``'ii->i'``, ``'ii'``), and the
     interleaved ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` form.
@@ -473,6 +514,8 @@ def einsum(*operands, out=None, optimize=True, dtype=None, casting="safe", order
 
     >>> fnp.einsum('ij,jk->ik', fnp.ones((2, 3)), fnp.ones((3, 4))).shape
     (2, 4)
+    >>> fnp.einsum('ii->i', fnp.array([[1, 2], [3, 4]]))
+    array([1, 4])
     """
     _no_out(out, "einsum")
     if not operands:
@@ -521,13 +564,13 @@ def _diag_embed_batch(prim, args, dims, params):
                             shape=(batching._shape(v)[0],) + tuple(params["shape"])), 0
 
 
-_diagonal = defprim("diagonal", _diagonal_impl,
+_diagonal: Primitive = defprim("diagonal", _diagonal_impl,
                     vjp=(lambda g, ans, x, offset, axis1, axis2:
                          _diag_embed.bind(g, offset=offset, axis1=axis1, axis2=axis2, shape=shape(x)),),
                     jvp=(lambda t, ans, x, offset, axis1, axis2:
                          _diagonal.bind(t, offset=offset, axis1=axis1, axis2=axis2),), linear=True,
                     batch=_diagonal_batch)
-_diag_embed = defprim("diag_embed", _diag_embed_impl,
+_diag_embed: Primitive = defprim("diag_embed", _diag_embed_impl,
                       vjp=(lambda g, ans, v, offset, axis1, axis2, shape:
                            _diagonal.bind(g, offset=offset, axis1=axis1, axis2=axis2),),
                       jvp=(lambda t, ans, v, offset, axis1, axis2, shape:
@@ -546,7 +589,7 @@ def _diag_axes(a, axis1, axis2, name):
     return ax1, ax2
 
 
-def diagonal(a, offset=0, axis1=0, axis2=1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The ``offset`` diagonal of the ``axis1``/``axis2`` planes, as the last axis.
 
     NumPy returns a read-only view; this returns a new array.
@@ -558,19 +601,29 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return _diagonal.bind(a, offset=int(offset), axis1=ax1, axis2=ax2)
 
 
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    """Sum along a diagonal: ``sum(diagonal(a, offset, axis1, axis2), -1)``."""
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: DTypeLike | None = None,
+          out: None = None) -> Array:
+    """Sum along a diagonal: ``sum(diagonal(a, offset, axis1, axis2), -1)``.
+
+    >>> fnp.trace(fnp.array([[1, 2], [3, 4]])).item()
+    5
+    >>> fgrad.grad(fnp.trace)(fnp.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    """
     _no_out(out, "trace")
     ax1, ax2 = _diag_axes(a, axis1, axis2, "trace")
     return _sum(_diagonal.bind(a, offset=int(offset), axis1=ax1, axis2=ax2), axis=-1, dtype=dtype)
 
 
-def diag(v, k=0):
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """A 1-D ``v`` on the ``k``-th diagonal of a square matrix, or the ``k``-th diagonal of a 2-D ``v``.
 
     >>> fnp.diag(fnp.asarray([1.0, 2.0]))
     array([[1., 0.],
            [0., 2.]])
+    >>> fnp.diag(fnp.array([[1, 2], [3, 4]]), k=1)
+    array([2])
     """
     s = shape(v)
     k = int(k)
@@ -594,19 +647,31 @@ def _triangle(m, keep_lower, k, name):
     return where(mask, m, xp.zeros((), dtype=dtype_of(m)))  # (a 0-d zero: m may be batched under vmap)
 
 
-def tril(m, k=0):
-    """``m`` with the elements above the ``k``-th diagonal zeroed (on the last two axes)."""
+def tril(m: ArrayLike, k: int = 0) -> Array:
+    """``m`` with the elements above the ``k``-th diagonal zeroed (on the last two axes).
+
+    >>> fnp.tril(fnp.array([[1, 2], [3, 4]]))
+    array([[1, 0],
+           [3, 4]])
+    """
     return _triangle(m, True, int(k), "tril")
 
 
-def triu(m, k=0):
-    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes)."""
+def triu(m: ArrayLike, k: int = 0) -> Array:
+    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes).
+
+    >>> fnp.triu(fnp.array([[1, 2, 3], [4, 5, 6]]), k=1)
+    array([[0, 2, 3],
+           [0, 0, 6]])
+    """
     return _triangle(m, False, int(k), "triu")
 
 
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """Kronecker product: blocks ``a[i, j] * b``, for operands of any dimensions.
 
+    >>> fnp.kron(fnp.array([1, 10]), fnp.array([1, 2, 3]))
+    array([ 1,  2,  3, 10, 20, 30])
     >>> fnp.kron(fnp.eye(2), fnp.ones((2, 2))).shape
     (4, 4)
     """
@@ -619,9 +684,14 @@ def kron(a, b):
     return reshape(ra * rb, tuple(p * q for p, q in zip(sa, sb)))
 
 
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None
+          ) -> Array:
     """Cross product of 3-element vectors along ``axisa``/``axisb`` (``axis`` sets all three),
-    broadcasting the other dimensions. (NumPy's deprecated 2-element form is not supported.)"""
+    broadcasting the other dimensions. (NumPy's deprecated 2-element form is not supported.)
+
+    >>> fnp.cross(fnp.array([1, 0, 0]), fnp.array([0, 1, 0]))
+    array([0, 0, 1])
+    """
     if axis is not None:
         axisa = axisb = axisc = axis
     sa, sb = shape(a), shape(b)

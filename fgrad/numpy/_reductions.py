@@ -6,7 +6,11 @@ building block of the scans behind cumprod's derivatives) and the non-differenti
 Everything else (mean, var, std, average, ptp, the nan-variants) is a
 composite of those.
 """
+from __future__ import annotations
+
 import builtins
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +18,10 @@ from .. import batching
 from ..core import Tracer, concrete, staged
 from . import _creation, _elementwise, _shape
 from ._util import array_module, defprim, dtype as dtype_of, shape
+
+if TYPE_CHECKING:
+    from ..core import Primitive
+    from ..typing import Array, ArrayLike, Axis, DTypeLike
 
 __all__ = ["sum", "mean", "prod", "max", "amax", "min", "amin", "ptp", "var", "std", "average",
            "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "argmax", "argmin", "any", "all",
@@ -102,11 +110,16 @@ _sum = defprim("sum", lambda x, axis, keepdims, dtype=None: np.sum(x, axis=axis,
                linear=True, batch=batching.reduction)
 
 
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """Sum over ``axis`` (all axes by default; an int or a tuple).
+def sum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+        initial: ArrayLike | None = None, where: ArrayLike = True) -> Array:
+    """Sum of the elements over ``axis`` (all axes by default; an int or a tuple).
+
+    ``out`` must be None: fgrad arrays are immutable. ``where`` masks elements out of the sum.
 
     >>> fnp.sum(fnp.ones((2, 3)), axis=0)
-    array([2., 2.])
+    array([2., 2., 2.])
+    >>> fnp.sum(fnp.array([1.0, 2.0, 3.0]), where=fnp.array([True, False, True])).item()
+    4.0
     """
     _no_out(out, "sum")
     ax = normalize_axis(axis, len(shape(a)), "sum")
@@ -115,8 +128,15 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     return total if initial is None else total + initial
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    """Arithmetic mean over ``axis``; integers average in float64, as in NumPy."""
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+         *, where: ArrayLike = True) -> Array:
+    """Arithmetic mean over ``axis``; integers average in float64, as in NumPy.
+
+    >>> fnp.mean(fnp.array([[1, 2], [3, 5]]), axis=1)
+    array([1.5, 4. ])
+    >>> fgrad.grad(fnp.mean)(fnp.array([1.0, 2.0, 3.0, 4.0]))
+    array([0.25, 0.25, 0.25, 0.25])
+    """
     _no_out(out, "mean")
     ax = normalize_axis(axis, len(shape(a)), "mean")
     if dtype is None and not np.issubdtype(dtype_of(a), np.inexact):
@@ -157,7 +177,7 @@ def _shift_impl(x, axis, offset):
 
 # Element k of the result is x[k - offset] (zero where that is outside): a linear map whose
 # transpose shifts back. The scans below are built from it.
-_shift = defprim("shift", _shift_impl,
+_shift: Primitive = defprim("shift", _shift_impl,
                  vjp=(lambda g, ans, x, axis, offset: _shift.bind(g, axis=axis, offset=-offset),),
                  jvp=(lambda t, ans, x, axis, offset: _shift.bind(t, axis=axis, offset=offset),), linear=True,
                  batch=_scan_batch)
@@ -206,10 +226,10 @@ def _scan(op):
 
 def _cast_back(ct, x):
     want = dtype_of(x)
-    return ct if dtype_of(ct) == want or not np.issubdtype(want, np.inexact) else _creation.astype(ct, want)
+    return ct if dtype_of(ct) == want or not np.issubdtype(want, np.inexact) else _creation.cotangent_as(ct, want)
 
 
-_cumsum = defprim(
+_cumsum: Primitive = defprim(
     "cumsum", _scan(np.cumsum),
     vjp=(lambda g, ans, x, axis, reverse=False, dtype=None:
          _cast_back(_cumsum.bind(g, axis=axis, reverse=not reverse), x),),
@@ -241,18 +261,21 @@ def _cum_args(a, axis, name):
     return a, _shape._norm_axes(axis, len(shape(a)), name)[0]
 
 
-def cumsum(a, axis=None, dtype=None, out=None):
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None, out: None = None) -> Array:
     """Running sum along ``axis``; ``axis=None`` runs over the flattened array, as in NumPy.
 
     >>> fnp.cumsum(fnp.asarray([1.0, 2.0, 3.0]))
     array([1., 3., 6.])
+    >>> fnp.cumsum(fnp.array([[1, 2], [3, 4]]), axis=0)
+    array([[1, 2],
+           [4, 6]])
     """
     _no_out(out, "cumsum")
     a, ax = _cum_args(a, axis, "cumsum")
     return _cumsum.bind(a, axis=ax, dtype=dtype)
 
 
-def cumprod(a, axis=None, dtype=None, out=None):
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None, out: None = None) -> Array:
     """Running product along ``axis`` (flattened when ``axis=None``).
 
     Its derivatives are exact where elements are zero (they use no division); they cost
@@ -260,14 +283,17 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
     >>> fnp.cumprod(fnp.asarray([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
+    >>> fgrad.grad(lambda x: fnp.cumprod(x)[-1])(fnp.array([2.0, 0.0, 3.0]))
+    array([0., 6., 0.])
     """
     _no_out(out, "cumprod")
     a, ax = _cum_args(a, axis, "cumprod")
     return _cumprod.bind(a, axis=ax, dtype=dtype)
 
 
-def _cumulative(name, prim, identity):
-    def fn(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+def _cumulative(name: str, prim: Primitive, identity: int, doc: str) -> Callable[..., Array]:
+    def fn(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None, out: None = None,
+           include_initial: bool = False) -> Array:
         _no_out(out, name)
         nd = len(shape(x))
         if axis is None:
@@ -284,12 +310,27 @@ def _cumulative(name, prim, identity):
             res = _shape.concatenate([_creation.full_like(res, identity, shape=tuple(s)), res], axis=ax)
         return res
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"NumPy 2's ``{name}`` (the array-API form of ``{prim.name}``)."
+    fn.__doc__ = doc
     return fn
 
 
-cumulative_sum = _cumulative("cumulative_sum", _cumsum, 0)
-cumulative_prod = _cumulative("cumulative_prod", _cumprod, 1)
+cumulative_sum = _cumulative("cumulative_sum", _cumsum, 0,
+    """Running sum along ``axis``: NumPy 2's array-API ``cumsum``.
+
+    ``axis`` may be left out only for 1-d ``x``; ``include_initial=True`` puts a 0 first.
+
+    >>> fnp.cumulative_sum(fnp.array([1, 2, 3]), include_initial=True)
+    array([0, 1, 3, 6])
+    """)
+cumulative_prod = _cumulative("cumulative_prod", _cumprod, 1,
+    """Running product along ``axis``: NumPy 2's array-API ``cumprod``.
+
+    ``axis`` may be left out only for 1-d ``x``; ``include_initial=True`` puts a 1 first.
+
+    >>> fnp.cumulative_prod(fnp.array([[1, 2], [3, 4]]), axis=1)
+    array([[ 1,  2],
+           [ 3, 12]])
+    """)
 
 
 # ------------------------------------------------------------------ products
@@ -330,9 +371,12 @@ _prod = defprim("prod", lambda x, axis, keepdims, dtype=None: np.prod(x, axis=ax
                 vjp=(_prod_vjp,), jvp=(_prod_jvp,), batch=batching.reduction)
 
 
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """Product over ``axis``. Its derivatives are exact where elements are zero.
+def prod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+         initial: ArrayLike | None = None, where: ArrayLike = True) -> Array:
+    """Product of the elements over ``axis``. Its derivatives are exact where elements are zero.
 
+    >>> fnp.prod(fnp.array([[1, 2], [3, 4]]), axis=1)
+    array([ 2, 12])
     >>> fgrad.grad(fnp.prod)(fnp.asarray([0.0, 2.0, 3.0]))
     array([6., 0., 0.])
     """
@@ -368,8 +412,9 @@ _max = _extreme("max", np.max)
 _min = _extreme("min", np.min)
 
 
-def _extreme_public(prim, name, ufunc_name, example):
-    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=True):
+def _extreme_public(prim: Primitive, name: str, ufunc_name: str, doc: str) -> Callable[..., Array]:
+    def fn(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike = True) -> Array:
         _no_out(out, name)
         ax = normalize_axis(axis, len(shape(a)), name)
         if where is not True and where is not None:
@@ -382,30 +427,56 @@ def _extreme_public(prim, name, ufunc_name, example):
             return res
         return (_elementwise.maximum if name == "max" else _elementwise.minimum)(res, initial)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (f"The {ufunc_name} over ``axis``. Where several elements attain it, the gradient is "
-                  f"split evenly among them (as in JAX).\n\n"
-                  f"    >>> fnp.{name}(fnp.asarray([[1.0, 5.0], [3.0, 2.0]]), axis=1)\n    {example}\n")
+    fn.__doc__ = doc
     return fn
 
 
-max = amax = _extreme_public(_max, "max", "maximum", "array([5., 3.])")
-min = amin = _extreme_public(_min, "min", "minimum", "array([1., 2.])")
+max = amax = _extreme_public(_max, "max", "maximum",
+    """The largest element over ``axis`` (``amax`` is the same function).
+
+    Where several elements attain it, the gradient is split evenly among them (as in JAX).
+    ``where`` masks elements out; it needs ``initial``, as in NumPy.
+
+    >>> fnp.max(fnp.asarray([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    array([5., 3.])
+    >>> fgrad.grad(fnp.max)(fnp.array([1.0, 3.0, 3.0]))
+    array([0. , 0.5, 0.5])
+    """)
+min = amin = _extreme_public(_min, "min", "minimum",
+    """The smallest element over ``axis`` (``amin`` is the same function).
+
+    Where several elements attain it, the gradient is split evenly among them (as in JAX).
+
+    >>> fnp.min(fnp.asarray([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+    array([1., 2.])
+    >>> print(fnp.min(fnp.array([4, 9, 2]), where=fnp.array([True, True, False]), initial=10))
+    4
+    """)
 
 
-def ptp(a, axis=None, out=None, keepdims=False):
-    """Peak to peak: ``max - min`` over ``axis``."""
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
+    """Peak to peak: ``max - min`` over ``axis``.
+
+    >>> fnp.ptp(fnp.array([[1, 5, 2], [0, 0, 3]]), axis=1)
+    array([4, 3])
+    """
     _no_out(out, "ptp")
     return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
 
 
 # ------------------------------------------------------------------ moments
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
-        correction=None):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, ddof: float = 0,
+        keepdims: bool = False, *, where: ArrayLike = True, mean: ArrayLike | None = None,
+        correction: float | None = None) -> Array:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (``correction`` is its alias).
 
-    >>> fnp.var(fnp.asarray([1.0, 2.0, 3.0, 4.0]), ddof=1)
+    ``mean``, if given, is the mean to use (with ``keepdims=True``'s shape), as in NumPy 2.
+
+    >>> print(fnp.var(fnp.asarray([1.0, 2.0, 3.0, 4.0]), ddof=1))
     1.6666666666666667
+    >>> fgrad.grad(fnp.var)(fnp.array([1.0, 2.0, 3.0]))
+    array([-0.6667,  0.    ,  0.6667])
     """
     _no_out(out, "var")
     if correction is not None:
@@ -434,18 +505,33 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
 _mean_fn = mean
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
-        correction=None):
-    """Standard deviation, ``sqrt(var(...))`` (its derivative is infinite where the variance is 0)."""
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, ddof: float = 0,
+        keepdims: bool = False, *, where: ArrayLike = True, mean: ArrayLike | None = None,
+        correction: float | None = None) -> Array:
+    """Standard deviation, ``sqrt(var(...))``.
+
+    Where the variance is 0 (a single element, equal elements) the derivative is 0, as in PyTorch, not
+    JAX's nan: a single element's standard deviation is constantly 0.
+
+    >>> fnp.std(fnp.array([[1.0, 3.0], [2.0, 2.0]]), axis=1)
+    array([1., 0.])
+    >>> fgrad.grad(fnp.std)(fnp.array([5.0]))
+    array([0.])
+    """
     _no_out(out, "std")
-    return _elementwise.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction))
+    v = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean, correction=correction)
+    zero = v == 0  # sqrt's slope is infinite there: a safe where keeps nan out of the derivative
+    return _elementwise.where(zero, 0.0, _elementwise.sqrt(_elementwise.where(zero, 1.0, v)))
 
 
-def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None, returned: bool = False, *,
+            keepdims: bool = False) -> Array | tuple[Array, Array]:
     """Weighted mean over ``axis``; ``returned=True`` also gives the sum of the weights.
 
-    >>> fnp.average(fnp.asarray([1.0, 2.0, 4.0]), weights=fnp.asarray([2.0, 1.0, 1.0]))
+    >>> print(fnp.average(fnp.asarray([1.0, 2.0, 4.0]), weights=fnp.asarray([2.0, 1.0, 1.0])))
     2.0
+    >>> fnp.average(fnp.array([[1.0, 3.0], [2.0, 6.0]]), axis=1, returned=True)
+    (array([2., 4.]), array([2., 2.]))
     """
     nd = len(shape(a))
     ax = None if axis is None else _shape._norm_axes(axis, nd, "average")
@@ -491,20 +577,37 @@ def _nan_filled(a, fill):
     return _elementwise.where(_elementwise.isnan(a), fill, a)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """``sum`` treating NaN as zero (the gradient at a NaN is zero)."""
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike = True) -> Array:
+    """``sum`` treating NaN as zero (the gradient at a NaN is zero).
+
+    >>> print(fnp.nansum(fnp.array([1.0, fnp.nan, 2.0])))
+    3.0
+    >>> fgrad.grad(fnp.nansum)(fnp.array([1.0, fnp.nan, 2.0]))
+    array([1., 0., 1.])
+    """
     _no_out(out, "nansum")
     return sum(_nan_filled(a, 0.0), axis, dtype, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
-    """``prod`` treating NaN as one."""
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None, keepdims: bool = False,
+            initial: ArrayLike | None = None, where: ArrayLike = True) -> Array:
+    """``prod`` treating NaN as one.
+
+    >>> print(fnp.nanprod(fnp.array([2.0, fnp.nan, 3.0])))
+    6.0
+    """
     _no_out(out, "nanprod")
     return prod(_nan_filled(a, 1.0), axis, dtype, keepdims=keepdims, initial=initial, where=where)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    """``mean`` over the non-NaN elements (NaN where a slice has none)."""
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+            keepdims: bool = False, *, where: ArrayLike = True) -> Array:
+    """``mean`` over the non-NaN elements (NaN where a slice has none).
+
+    >>> fnp.nanmean(fnp.array([[1.0, fnp.nan], [2.0, 4.0]]), axis=1)
+    array([1., 3.])
+    """
     _no_out(out, "nanmean")
     if not np.issubdtype(dtype_of(a), np.inexact):
         return mean(a, axis, dtype, keepdims=keepdims, where=where)
@@ -532,14 +635,24 @@ _argmin = defprim("argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, ke
                   batch=_arg_batch)
 
 
-def argmax(a, axis=None, out=None, *, keepdims=False):
-    """Index of the (first) largest element along ``axis`` (of the flattened array when None)."""
+def argmax(a: ArrayLike, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Array:
+    """Index of the (first) largest element along ``axis`` (of the flattened array when None).
+
+    >>> fnp.argmax(fnp.array([[1, 5, 5], [7, 0, 2]]), axis=1)
+    array([1, 0])
+    >>> fnp.argmax(fnp.array([[1, 5, 5], [7, 0, 2]])).item()
+    3
+    """
     _no_out(out, "argmax")
     return _argmax.bind(a, axis=_index_axis(axis, len(shape(a)), "argmax"), keepdims=bool(keepdims))
 
 
-def argmin(a, axis=None, out=None, *, keepdims=False):
-    """Index of the (first) smallest element along ``axis`` (of the flattened array when None)."""
+def argmin(a: ArrayLike, axis: int | None = None, out: None = None, *, keepdims: bool = False) -> Array:
+    """Index of the (first) smallest element along ``axis`` (of the flattened array when None).
+
+    >>> fnp.argmin(fnp.array([[1, 0, 0], [7, 9, 2]]), axis=1)
+    array([1, 2])
+    """
     _no_out(out, "argmin")
     return _argmin.bind(a, axis=_index_axis(axis, len(shape(a)), "argmin"), keepdims=bool(keepdims))
 
@@ -557,8 +670,13 @@ _count_nonzero = defprim("count_nonzero", lambda x, axis, keepdims:
                          np.count_nonzero(x, axis=axis, keepdims=keepdims), nondiff=True, batch=batching.reduction)
 
 
-def any(a, axis=None, out=None, keepdims=False, *, where=True):
-    """Whether any element along ``axis`` is true."""
+def any(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike = True) -> Array:
+    """Whether any element along ``axis`` is true (non-zero).
+
+    >>> fnp.any(fnp.array([[0, 0], [0, 3]]), axis=1)
+    array([False,  True])
+    """
     _no_out(out, "any")
     if isinstance(where, Tracer):  # a traced mask (batched under vmap) can't be a param: fold it into a
         a, where = _elementwise.logical_and(a, _mask_value(where)), True
@@ -566,8 +684,13 @@ def any(a, axis=None, out=None, keepdims=False, *, where=True):
                      where=concrete(where))
 
 
-def all(a, axis=None, out=None, keepdims=False, *, where=True):
-    """Whether every element along ``axis`` is true."""
+def all(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike = True) -> Array:
+    """Whether every element along ``axis`` is true (non-zero).
+
+    >>> fnp.all(fnp.array([[1, 2], [0, 3]]), axis=1)
+    array([ True, False])
+    """
     _no_out(out, "all")
     if isinstance(where, Tracer):  # a traced mask (batched under vmap) can't be a param: fold it into a
         a, where = _elementwise.logical_or(a, _elementwise.logical_not(_mask_value(where))), True
@@ -575,7 +698,11 @@ def all(a, axis=None, out=None, keepdims=False, *, where=True):
                      where=concrete(where))
 
 
-def count_nonzero(a, axis=None, *, keepdims=False):
-    """Number of non-zero elements along ``axis``."""
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False) -> Array:
+    """Number of non-zero elements along ``axis`` (of the whole array when None).
+
+    >>> fnp.count_nonzero(fnp.array([[0, 1, 2], [0, 0, 3]]), axis=1)
+    array([2, 1])
+    """
     return _count_nonzero.bind(a, axis=normalize_axis(axis, len(shape(a)), "count_nonzero"),
                                keepdims=bool(keepdims))

@@ -1,6 +1,10 @@
 """Shape operations: each moves or copies elements, so its derivative moves them back."""
+from __future__ import annotations
+
 import math
 import operator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -8,6 +12,10 @@ from .. import backend, batching
 from ..core import Tracer, concrete
 from . import _creation, _elementwise
 from ._util import array_module, defprim, dtype, shape
+
+if TYPE_CHECKING:
+    from ..core import Primitive
+    from ..typing import Array, ArrayLike, Axis, DTypeLike, Shape
 
 __all__ = ["reshape", "broadcast_to", "transpose", "expand_dims", "squeeze", "ravel",
            "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
@@ -112,11 +120,15 @@ _reshape = defprim("reshape", lambda x, shape: np.reshape(x, shape),
                    jvp=(lambda t, ans, x, shape: reshape(t, shape),), linear=True, batch=_reshape_batch)
 
 
-def reshape(a, shape=None, order="C", *, newshape=None):
-    """NumPy's reshape (C order). ``-1`` infers one dimension.
+def reshape(a: ArrayLike, shape: Shape | int | None = None, order: str = "C", *,
+            newshape: Shape | int | None = None) -> Array:
+    """``a`` with a new shape of the same size (C order only); ``-1`` infers one dimension.
 
-    >>> fnp.reshape(fnp.arange(6.0), (2, -1)).shape
-    (2, 3)
+    ``newshape`` is NumPy's older name for ``shape``.
+
+    >>> fnp.reshape(fnp.arange(6), (2, -1))
+    array([[0, 1, 2],
+           [3, 4, 5]])
     """
     if order != "C":
         raise NotImplementedError("reshape: only order='C' is supported")
@@ -131,7 +143,12 @@ def reshape(a, shape=None, order="C", *, newshape=None):
     return _reshape.bind(a, shape=target)
 
 
-def ravel(a, order="C"):
+def ravel(a: ArrayLike, order: str = "C") -> Array:
+    """``a`` flattened to one dimension, in C order.
+
+    >>> fnp.ravel(fnp.array([[1, 2], [3, 4]]))
+    array([1, 2, 3, 4])
+    """
     return reshape(a, (-1,), order)
 
 
@@ -155,8 +172,15 @@ _broadcast_to = defprim("broadcast_to", _broadcast_impl,
                         batch=_broadcast_batch)
 
 
-def broadcast_to(array, shape):
-    """A read-only broadcast view, differentiable (its VJP sums the copies back)."""
+def broadcast_to(array: ArrayLike, shape: Shape | int) -> Array:
+    """``array`` broadcast to ``shape``, differentiable (its VJP sums the copies back).
+
+    >>> fnp.broadcast_to(fnp.array([1, 2, 3]), (2, 3))
+    array([[1, 2, 3],
+           [1, 2, 3]])
+    >>> fgrad.grad(lambda x: fnp.sum(fnp.broadcast_to(x, (4, 2))))(fnp.array([1.0, 2.0]))
+    array([4., 4.])
+    """
     target = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
     s = tuple(np.shape(array) if not hasattr(array, "shape") else array.shape)
     if s == target:
@@ -177,8 +201,16 @@ _transpose = defprim("transpose", lambda x, axes: np.transpose(x, axes),
                      jvp=(lambda t, ans, x, axes: transpose(t, axes),), linear=True, batch=_transpose_batch)
 
 
-def transpose(a, axes=None):
-    """Permute axes (reverse them when ``axes`` is None)."""
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+    """``a`` with its axes permuted by ``axes`` (reversed when None).
+
+    >>> fnp.transpose(fnp.array([[1, 2, 3]]))
+    array([[1],
+           [2],
+           [3]])
+    >>> fnp.transpose(fnp.zeros((2, 3, 4)), (1, 2, 0)).shape
+    (3, 4, 2)
+    """
     nd = len(shape(a))
     if axes is None:
         axes = tuple(range(nd - 1, -1, -1))
@@ -204,7 +236,14 @@ def _norm_axes(axis, nd, name):
     return tuple(out)
 
 
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Array:
+    """``a`` with a new axis of length 1 at each position in ``axis``.
+
+    >>> fnp.expand_dims(fnp.array([1, 2]), 0)
+    array([[1, 2]])
+    >>> fnp.expand_dims(fnp.zeros((2, 3)), (0, -1)).shape
+    (1, 2, 3, 1)
+    """
     s = shape(a)
     axes = _norm_axes(axis, len(s) + (1 if isinstance(axis, (int, np.integer)) else len(axis)), "expand_dims")
     it = iter(s)
@@ -212,7 +251,14 @@ def expand_dims(a, axis):
     return reshape(a, new)
 
 
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
+    """``a`` without its length-1 axes (only those in ``axis`` if given; they must have length 1).
+
+    >>> fnp.squeeze(fnp.zeros((1, 3, 1))).shape
+    (3,)
+    >>> fnp.squeeze(fnp.zeros((1, 3, 1)), axis=0).shape
+    (3, 1)
+    """
     s = shape(a)
     if axis is None:
         axes = tuple(i for i, n in enumerate(s) if n == 1)
@@ -258,11 +304,12 @@ def _slice(x, start, stop, axis):
 
 
 def _cast_like(v, like):
-    """``v`` in ``like``'s floating dtype (mixed-dtype concatenations hand back wider cotangents)."""
+    """``v`` in ``like``'s floating dtype (mixed-dtype concatenations hand back wider cotangents; a real
+    operand's is the real part of a complex one, as JAX transposes a real -> complex promotion)."""
     want, have = dtype(like), dtype(v)
     if want == have or not (np.issubdtype(want, np.inexact) and np.issubdtype(have, np.inexact)):
         return v
-    return _creation.astype(v, want)
+    return _creation.cotangent_as(v, want)
 
 
 def _no_out(out, name):
@@ -276,7 +323,7 @@ def _split_impl(x, indices, axis):
     return tuple(np.split(x, list(indices), axis=axis))
 
 
-_split = defprim("split", _split_impl, multiple_results=True, linear=True,
+_split: Primitive = defprim("split", _split_impl, multiple_results=True, linear=True,
                  vjp=(lambda g, ans, x, indices, axis: _concatenate.bind(*g, axis=axis),),
                  jvp=(lambda t, ans, x, indices, axis: _split.bind(t, indices=indices, axis=axis),),
                  batch=_split_batch)
@@ -301,7 +348,7 @@ def _concatenate_jvp(argnum, t, ans, *args, axis):
     return _cast_like(_pad.bind(t, pad_width=widths, constant_values=0), ans)
 
 
-_concatenate = defprim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+_concatenate: Primitive = defprim("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
                        vjp=_concatenate_vjp, jvp=_concatenate_jvp, linear=True, batch=_concatenate_batch)
 
 
@@ -331,11 +378,16 @@ def _check_casting(arrays, dtype_, casting, name):
     return [_creation.astype(a, target) for a in arrays]
 
 
-def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, out: None = None, *,
+                dtype: DTypeLike | None = None, casting: str = "same_kind") -> Array:
     """Join arrays along an existing axis (``axis=None`` flattens them first).
 
-    >>> fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((1, 3))]).shape
-    (3, 3)
+    >>> fnp.concatenate([fnp.array([[1, 2]]), fnp.array([[3, 4], [5, 6]])])
+    array([[1, 2],
+           [3, 4],
+           [5, 6]])
+    >>> fnp.concatenate([fnp.ones((2, 3)), fnp.zeros((2, 1))], axis=1).shape
+    (2, 4)
     """
     _no_out(out, "concatenate")
     arrays = _sequence(arrays)
@@ -367,9 +419,13 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     return _concatenate.bind(*arrays, axis=ax)
 
 
-def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, out: None = None, *, dtype: DTypeLike | None = None,
+          casting: str = "same_kind") -> Array:
     """Join equally shaped arrays along a new axis.
 
+    >>> fnp.stack([fnp.array([1, 2]), fnp.array([3, 4])])
+    array([[1, 2],
+           [3, 4]])
     >>> fnp.stack([fnp.ones(3), fnp.zeros(3)], axis=1).shape
     (3, 2)
     """
@@ -402,18 +458,30 @@ def _atleast(n, arys):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def atleast_1d(*arys):
-    """Each input viewed with at least one dimension (one array in, one array out)."""
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
+    """Each input viewed with at least one dimension (one array in, one array out; several: a list).
+
+    >>> fnp.atleast_1d(5.0)
+    array([5.])
+    """
     return _atleast(1, arys)
 
 
-def atleast_2d(*arys):
-    """Each input viewed with at least two dimensions: (n,) becomes (1, n)."""
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
+    """Each input viewed with at least two dimensions: (n,) becomes (1, n).
+
+    >>> fnp.atleast_2d(fnp.array([1, 2]))
+    array([[1, 2]])
+    """
     return _atleast(2, arys)
 
 
-def atleast_3d(*arys):
-    """Each input viewed with at least three dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
+    """Each input viewed with at least three dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1).
+
+    >>> [a.shape for a in fnp.atleast_3d(fnp.ones(2), fnp.ones((2, 3)))]
+    [(1, 2, 1), (2, 3, 1)]
+    """
     return _atleast(3, arys)
 
 
@@ -421,25 +489,44 @@ def _each(fn, tup):
     return [fn(a) for a in _sequence(tup)]
 
 
-def hstack(tup, *, dtype=None, casting="same_kind"):
-    """Stack column-wise: along axis 1, or axis 0 for 1-D inputs."""
+def hstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike | None = None, casting: str = "same_kind") -> Array:
+    """Stack column-wise: along axis 1, or axis 0 for 1-D inputs.
+
+    >>> fnp.hstack([fnp.array([1, 2]), fnp.array([3])])
+    array([1, 2, 3])
+    """
     arrs = _each(atleast_1d, tup)
     axis = 0 if arrs and len(shape(arrs[0])) == 1 else 1
     return concatenate(arrs, axis, dtype=dtype, casting=casting)
 
 
-def vstack(tup, *, dtype=None, casting="same_kind"):
-    """Stack row-wise: 1-D inputs become rows."""
+def vstack(tup: Sequence[ArrayLike], *, dtype: DTypeLike | None = None, casting: str = "same_kind") -> Array:
+    """Stack row-wise: 1-D inputs become rows.
+
+    >>> fnp.vstack([fnp.array([1, 2]), fnp.array([3, 4])])
+    array([[1, 2],
+           [3, 4]])
+    """
     return concatenate(_each(atleast_2d, tup), 0, dtype=dtype, casting=casting)
 
 
-def dstack(tup):
-    """Stack along the third axis."""
+def dstack(tup: Sequence[ArrayLike]) -> Array:
+    """Stack along the third axis (inputs viewed as at least 3-D first).
+
+    >>> fnp.dstack([fnp.array([1, 2]), fnp.array([3, 4])])
+    array([[[1, 3],
+            [2, 4]]])
+    """
     return concatenate(_each(atleast_3d, tup), 2)
 
 
-def column_stack(tup):
-    """1-D inputs become columns of a 2-D result; 2-D inputs are stacked as they are."""
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
+    """1-D inputs become columns of a 2-D result; 2-D inputs are stacked as they are.
+
+    >>> fnp.column_stack([fnp.array([1, 2]), fnp.array([3, 4])])
+    array([[1, 3],
+           [2, 4]])
+    """
     def column(a):
         s = shape(a)
         return reshape(a, (-1, 1) if len(s) == 1 else (1, 1)) if len(s) < 2 else a
@@ -482,37 +569,55 @@ def _split_public(ary, indices_or_sections, axis, name, equal):
     return [_slice(x, a, b, ax) for a, b in bounds]  # overlapping pieces (decreasing indices)
 
 
-def split(ary, indices_or_sections, axis=0):
-    """Split into equal sections (an int) or at the given indices; a list of pieces.
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Array]:
+    """Split into ``n`` equal sections (an int) or at the given indices; a list of pieces.
 
+    >>> fnp.split(fnp.arange(6), 3)
+    [array([0, 1]), array([2, 3]), array([4, 5])]
     >>> [p.shape for p in fnp.split(fnp.ones(6), [1, 4])]
     [(1,), (3,), (2,)]
     """
     return _split_public(ary, indices_or_sections, axis, "split", equal=True)
 
 
-def array_split(ary, indices_or_sections, axis=0):
-    """Like ``split``, but ``n`` sections need not divide the axis (the first pieces get one more)."""
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Array]:
+    """Like ``split``, but ``n`` sections need not divide the axis (the first pieces get one more).
+
+    >>> fnp.array_split(fnp.arange(5), 2)
+    [array([0, 1, 2]), array([3, 4])]
+    """
     return _split_public(ary, indices_or_sections, axis, "array_split", equal=False)
 
 
-def hsplit(ary, indices_or_sections):
-    """Split along axis 1 (axis 0 for 1-D arrays)."""
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """Split along axis 1 (axis 0 for 1-D arrays).
+
+    >>> fnp.hsplit(fnp.array([[1, 2, 3, 4]]), 2)
+    [array([[1, 2]]), array([[3, 4]])]
+    """
     nd = len(shape(ary))
     if nd == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
     return _split_public(ary, indices_or_sections, 1 if nd > 1 else 0, "hsplit", equal=True)
 
 
-def vsplit(ary, indices_or_sections):
-    """Split along axis 0 of an array of at least 2 dimensions."""
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """Split along axis 0 of an array of at least 2 dimensions.
+
+    >>> fnp.vsplit(fnp.array([[1, 2], [3, 4]]), 2)
+    [array([[1, 2]]), array([[3, 4]])]
+    """
     if len(shape(ary)) < 2:
         raise ValueError(f"vsplit only works on arrays of 2 or more dimensions, got shape {shape(ary)}")
     return _split_public(ary, indices_or_sections, 0, "vsplit", equal=True)
 
 
-def dsplit(ary, indices_or_sections):
-    """Split along axis 2 of an array of at least 3 dimensions."""
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """Split along axis 2 of an array of at least 3 dimensions.
+
+    >>> [p.shape for p in fnp.dsplit(fnp.zeros((2, 3, 4)), [1])]
+    [(2, 3, 1), (2, 3, 3)]
+    """
     if len(shape(ary)) < 3:
         raise ValueError(f"dsplit only works on arrays of 3 or more dimensions, got shape {shape(ary)}")
     return _split_public(ary, indices_or_sections, 2, "dsplit", equal=True)
@@ -520,7 +625,7 @@ def dsplit(ary, indices_or_sections):
 
 # ------------------------------------------------------------------ axis permutations
 
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     """Move axes to new positions; the others keep their order.
 
     >>> fnp.moveaxis(fnp.zeros((2, 3, 4)), 0, -1).shape
@@ -539,8 +644,12 @@ def moveaxis(a, source, destination):
     return transpose(x, order)
 
 
-def swapaxes(a, axis1, axis2):
-    """Exchange two axes."""
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
+    """``a`` with two axes exchanged.
+
+    >>> fnp.swapaxes(fnp.zeros((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
     x = _asarray(a)
     nd = len(shape(x))
     i, j = _axis(axis1, nd, "swapaxes (axis1)"), _axis(axis2, nd, "swapaxes (axis2)")
@@ -551,38 +660,59 @@ def swapaxes(a, axis1, axis2):
 
 # ------------------------------------------------------------------ flips, rolls, rotations
 
-_flip = defprim("flip", lambda x, axes: np.flip(x, axes),
+_flip: Primitive = defprim("flip", lambda x, axes: np.flip(x, axes),
                 vjp=(lambda g, ans, x, axes: _flip.bind(g, axes=axes),),
                 jvp=(lambda t, ans, x, axes: _flip.bind(t, axes=axes),), linear=True, batch=_flip_batch)
 
 
-def flip(m, axis=None):
-    """Reverse the order of elements along ``axis`` (every axis when None)."""
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
+    """Reverse the order of elements along ``axis`` (every axis when None).
+
+    >>> fnp.flip(fnp.array([[1, 2], [3, 4]]))
+    array([[4, 3],
+           [2, 1]])
+    >>> fnp.flip(fnp.array([[1, 2], [3, 4]]), axis=1)
+    array([[2, 1],
+           [4, 3]])
+    """
     x = _asarray(m)
     nd = len(shape(x))
     axes = tuple(range(nd)) if axis is None else tuple(sorted(_norm_axes(axis, nd, "flip")))
     return _flip.bind(x, axes=axes) if axes else x
 
 
-def fliplr(m):
-    """Reverse axis 1."""
+def fliplr(m: ArrayLike) -> Array:
+    """Reverse axis 1 (left/right).
+
+    >>> fnp.fliplr(fnp.array([[1, 2], [3, 4]]))
+    array([[2, 1],
+           [4, 3]])
+    """
     if len(shape(m)) < 2:
         raise ValueError(f"fliplr: Input must be >= 2-d, got shape {shape(m)}")
     return flip(m, 1)
 
 
-def flipud(m):
-    """Reverse axis 0."""
+def flipud(m: ArrayLike) -> Array:
+    """Reverse axis 0 (up/down).
+
+    >>> fnp.flipud(fnp.array([[1, 2], [3, 4]]))
+    array([[3, 4],
+           [1, 2]])
+    """
     if len(shape(m)) < 1:
         raise ValueError("flipud: Input must be >= 1-d, got a 0-d array")
     return flip(m, 0)
 
 
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: Axis = None) -> Array:
     """Shift elements cyclically along ``axis`` (over the flattened array when None).
 
     >>> fnp.roll(fnp.arange(4.0), 1)
     array([3., 0., 1., 2.])
+    >>> fnp.roll(fnp.array([[1, 2], [3, 4]]), -1, axis=1)
+    array([[2, 1],
+           [4, 3]])
     """
     x = _asarray(a)
     s = shape(x)
@@ -591,7 +721,7 @@ def roll(a, shift, axis=None):
     pairs = np.broadcast(np.asarray(backend.to_host(_static(shift, "roll: shift"))), np.asarray(axis))
     if pairs.ndim > 1:
         raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
-    total = {}
+    total: dict[int, int] = {}
     for sh, ax in pairs:
         ax = _axis(int(ax), len(s), "roll")
         total[ax] = total.get(ax, 0) + int(sh)
@@ -603,8 +733,13 @@ def roll(a, shift, axis=None):
     return x
 
 
-def rot90(m, k=1, axes=(0, 1)):
-    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the first toward the second)."""
+def rot90(m: ArrayLike, k: int = 1, axes: Sequence[int] = (0, 1)) -> Array:
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the first toward the second).
+
+    >>> fnp.rot90(fnp.array([[1, 2], [3, 4]]))
+    array([[2, 4],
+           [1, 3]])
+    """
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError(f"rot90: len(axes) must be 2, got axes={axes}")
@@ -646,22 +781,27 @@ def _repeat_sum_impl(g, repeats, axis, length):
     return out
 
 
-_repeat = defprim("repeat", _repeat_impl,
+_repeat: Primitive = defprim("repeat", _repeat_impl,
                   vjp=(lambda g, ans, x, repeats, axis: _repeat_sum.bind(
                       g, repeats=repeats, axis=axis, length=shape(x)[axis]),),
                   jvp=(lambda t, ans, x, repeats, axis: _repeat.bind(t, repeats=repeats, axis=axis),),
                   linear=True, batch=_repeat_batch)
-_repeat_sum = defprim("repeat_sum", _repeat_sum_impl,
+_repeat_sum: Primitive = defprim("repeat_sum", _repeat_sum_impl,
                       vjp=(lambda g, ans, x, repeats, axis, length: _repeat.bind(g, repeats=repeats, axis=axis),),
                       jvp=(lambda t, ans, x, repeats, axis, length: _repeat_sum.bind(
                           t, repeats=repeats, axis=axis, length=length),), linear=True, batch=_repeat_batch)
 
 
-def repeat(a, repeats, axis=None):
+def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Array:
     """Repeat each element ``repeats`` times (an int, or one count per element) along ``axis``.
+
+    ``axis=None`` repeats the elements of the flattened array. The VJP sums the copies back.
 
     >>> fnp.repeat(fnp.array([1.0, 2.0]), [2, 1])
     array([1., 1., 2.])
+    >>> fnp.repeat(fnp.array([[1, 2]]), 2, axis=0)
+    array([[1, 2],
+           [1, 2]])
     """
     x = _asarray(a)
     if axis is None:
@@ -684,9 +824,11 @@ def repeat(a, repeats, axis=None):
     return _repeat.bind(x, repeats=counts, axis=ax)
 
 
-def tile(A, reps):
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """Repeat the whole array ``reps`` times along each axis (``reps`` an int or a tuple).
 
+    >>> fnp.tile(fnp.array([1, 2]), 2)
+    array([1, 2, 1, 2])
     >>> fnp.tile(fnp.array([1.0, 2.0]), (2, 2)).shape
     (2, 4)
     """
@@ -708,18 +850,27 @@ def tile(A, reps):
 
 # ------------------------------------------------------------------ broadcasting helpers
 
-def broadcast_arrays(*args, subok=False):
-    """The inputs broadcast against each other (a tuple)."""
+def broadcast_arrays(*args: ArrayLike, subok: bool = False) -> tuple[Array, ...]:
+    """The inputs broadcast against each other (a tuple).
+
+    >>> [a.shape for a in fnp.broadcast_arrays(fnp.ones((2, 1)), fnp.ones(3))]
+    [(2, 3), (2, 3)]
+    """
     arrays = [_asarray(a) for a in args]
     target = np.broadcast_shapes(*[shape(a) for a in arrays])
     return tuple(broadcast_to(a, target) for a in arrays)
 
 
-def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple[Array, ...]:
     """Coordinate arrays from 1-D coordinate vectors (``indexing`` 'xy' or 'ij'), as a tuple.
 
-    >>> [g.shape for g in fnp.meshgrid(fnp.zeros(3), fnp.zeros(2))]
-    [(2, 3), (2, 3)]
+    >>> xs, ys = fnp.meshgrid(fnp.array([1, 2, 3]), fnp.array([10, 20]))
+    >>> xs
+    array([[1, 2, 3],
+           [1, 2, 3]])
+    >>> ys
+    array([[10, 10, 10],
+           [20, 20, 20]])
     """
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: Valid values for `indexing` are 'xy' and 'ij', got {indexing!r}")
@@ -750,7 +901,7 @@ def _crop(g, pad_width):
     return g
 
 
-_pad = defprim("pad", _pad_impl,
+_pad: Primitive = defprim("pad", _pad_impl,
                vjp=(lambda g, ans, x, pad_width, constant_values: _crop(g, pad_width),),
                jvp=(lambda t, ans, x, pad_width, constant_values: _pad.bind(
                    t, pad_width=pad_width, constant_values=0),), linear=True, batch=_pad_batch)
@@ -781,12 +932,16 @@ _PAD_KWARGS = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
 _NUMPY_ONLY_MODES = ("linear_ramp", "maximum", "mean", "median", "minimum")
 
 
-def pad(array, pad_width, mode="constant", **kwargs):
+def pad(array: ArrayLike, pad_width: int | Sequence[int] | Sequence[Sequence[int]], mode: str = "constant",
+        **kwargs: Any) -> Array:
     """Pad an array. Modes: constant (``constant_values``), edge, reflect, symmetric, wrap; 'empty'
     pads with zeros. ``pad_width`` takes every NumPy form: n, (n,), (before, after), or one pair per axis.
 
     >>> fnp.pad(fnp.array([1.0, 2.0]), 1, mode="reflect")
     array([2., 1., 2., 1.])
+    >>> fnp.pad(fnp.array([[1, 2]]), ((0, 1), (1, 0)), constant_values=9)
+    array([[9, 1, 2],
+           [9, 9, 9]])
     """
     if callable(mode) or mode in _NUMPY_ONLY_MODES:
         raise NotImplementedError(f"pad: mode {mode!r} is not supported by fgrad; use one of "

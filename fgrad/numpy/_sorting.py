@@ -5,6 +5,11 @@ the cotangent back through the (stable) sorting permutation. ``partition``,
 ``median`` and ``quantile`` are composites of it and of indexing. Everything that
 returns positions or counts (argsort, searchsorted, unique, ...) has no derivative.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import backend, batching
@@ -17,6 +22,9 @@ from ._indexing import (_as_array, _batch_traced, _no_out, gather_along_axis, ge
 from ._reductions import keepdims_shape, mean, normalize_axis
 from ._shape import _norm_axes, broadcast_to, ravel, reshape, transpose
 from ._util import array_module, defprim, dtype as dtype_of, shape
+
+if TYPE_CHECKING:
+    from ..typing import Array, ArrayLike, Axis
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "searchsorted", "unique", "lexsort",
            "median", "quantile", "percentile"]
@@ -82,12 +90,16 @@ def _along_axis_batch(prim, args, dims, params):
 _sort = defprim("sort", _sort_impl, vjp=(_sort_vjp,), jvp=(_sort_jvp,), batch=_along_axis_batch)
 
 
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: None = None, *,
+         stable: bool | None = None) -> Array:
     """A sorted copy of ``a`` along ``axis`` (flattened when None); differentiable.
 
     ``kind`` is ignored: ties are ordered stably, which fixes where their
     cotangents go.
 
+    >>> fnp.sort(fnp.array([[3, 1, 2], [0, 5, 4]]))
+    array([[1, 2, 3],
+           [0, 4, 5]])
     >>> fgrad.grad(lambda x: fnp.sort(x)[0])(np.array([3., 1., 2.]))
     array([0., 1., 0.])
     """
@@ -99,8 +111,13 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
 _argsort = defprim("argsort", lambda x, axis: stable_argsort(x, axis), nondiff=True, batch=_along_axis_batch)
 
 
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
-    """Indices that sort ``a`` along ``axis``, ties in their original order (no derivative)."""
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: None = None, *,
+            stable: bool | None = None) -> Array:
+    """Indices that sort ``a`` along ``axis``, ties in their original order (no derivative).
+
+    >>> fnp.argsort(fnp.array([3, 1, 2, 1]))
+    array([1, 3, 2, 0])
+    """
     _no_order(order, "argsort")
     a, axis = _flat_or_axis(a, axis, "argsort")
     return _argsort.bind(a, axis=axis)
@@ -120,18 +137,30 @@ def _kth(kth):
     return tuple(int(k) for k in kth)
 
 
-def argpartition(a, kth, axis=-1, kind="introselect", order=None):
-    """Indices that partition ``a`` around the ``kth`` element(s) (no derivative)."""
+def argpartition(a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1, kind: str = "introselect",
+                 order: None = None) -> Array:
+    """Indices that partition ``a`` around the ``kth`` element(s) (no derivative).
+
+    The element at position ``kth`` is the one sorting would put there; smaller ones come
+    before it and larger ones after, each side in an unspecified order.
+
+    >>> fnp.argpartition(fnp.array([3, 4, 2, 1]), 2)[2].item()  # the index of the third smallest
+    0
+    """
     _no_order(order, "argpartition")
     a, axis = _flat_or_axis(a, axis, "argpartition")
     return _argpartition.bind(a, kth=_kth(kth), axis=axis)
 
 
-def partition(a, kth, axis=-1, kind="introselect", order=None):
+def partition(a: ArrayLike, kth: int | Sequence[int], axis: int | None = -1, kind: str = "introselect",
+              order: None = None) -> Array:
     """A copy of ``a`` with the ``kth`` element(s) where sorting would put them.
 
     Differentiable: it gathers through ``argpartition``'s permutation. Within
     each side of a kth element the order is unspecified, as in NumPy.
+
+    >>> fnp.partition(fnp.array([3, 4, 2, 1]), 2)[2].item()  # the third smallest
+    3
     """
     _no_order(order, "partition")
     a, axis = _flat_or_axis(a, axis, "partition")
@@ -195,8 +224,14 @@ def _sorts_before(p, q):
 _searchsorted = defprim("searchsorted", _searchsorted_impl, nondiff=True, batch=_searchsorted_batch)
 
 
-def searchsorted(a, v, side="left", sorter=None):
-    """Where ``v`` would be inserted into the sorted 1-d ``a`` (no derivative)."""
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: ArrayLike | None = None) -> Array:
+    """Where ``v`` would be inserted into the sorted 1-d ``a`` to keep it sorted (no derivative).
+
+    >>> fnp.searchsorted(fnp.array([1, 2, 2, 5]), fnp.array([2, 6]))
+    array([1, 4])
+    >>> fnp.searchsorted(fnp.array([1, 2, 2, 5]), 2, side="right").item()
+    3
+    """
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
     return _searchsorted.bind(_as_array(a), v, sorter, side=side)
@@ -222,9 +257,15 @@ _unique = defprim("unique", _unique_impl, nondiff=True,
                   value_dependent_shape=True)
 
 
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True,
-           sorted=True):
-    """NumPy's unique: sorted unique values and optionally index, inverse and counts (no derivative)."""
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
+           axis: int | None = None, *, equal_nan: bool = True, sorted: bool = True) -> Array | tuple[Array, ...]:
+    """NumPy's unique: sorted unique values and optionally index, inverse and counts (no derivative).
+
+    >>> fnp.unique(fnp.array([3, 1, 3, 2]))
+    array([1, 2, 3])
+    >>> fnp.unique(fnp.array([3, 1, 3, 2]), return_counts=True)
+    (array([1, 2, 3]), array([1, 1, 2]))
+    """
     if not sorted:
         raise NotImplementedError("unique: sorted=False is not supported")
     return _unique.bind(_as_array(ar), return_index=bool(return_index), return_inverse=bool(return_inverse),
@@ -273,8 +314,12 @@ def _lexsort_batch(prim, args, dims, params):
 _lexsort = defprim("lexsort", _lexsort_impl, nondiff=True, batch=_lexsort_batch)
 
 
-def lexsort(keys, axis=-1):
-    """Indices sorting by several keys, the last key primary (no derivative)."""
+def lexsort(keys: ArrayLike | Sequence[ArrayLike], axis: int = -1) -> Array:
+    """Indices sorting by several keys, the last key primary (no derivative).
+
+    >>> fnp.lexsort((fnp.array([2, 1, 3]), fnp.array([0, 1, 0])))  # by the second key, then the first
+    array([0, 2, 1])
+    """
     if isinstance(keys, (list, tuple)):
         return _lexsort.bind(*[_as_array(k) for k in keys], axis=axis, stacked=False)
     return _lexsort.bind(_as_array(keys), axis=axis, stacked=True)
@@ -309,11 +354,14 @@ def _nan_if_any(res, ranked, trailing=0):
     return where(reshape(bad, shape(bad) + (1,) * trailing), np.nan, res)
 
 
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """The median along ``axis`` (all axes when None); differentiable through ``sort``.
 
-    >>> fnp.median(np.array([3., 1., 2., 10.]))
+    >>> print(fnp.median(np.array([3., 1., 2., 10.])))
     2.5
+    >>> fgrad.grad(fnp.median)(fnp.array([3.0, 1.0, 2.0, 10.0]))  # the two middle values
+    array([0.5, 0. , 0.5, 0. ])
     """
     _no_out(out, "median")
     ranked, kept_shape, keep_shape = _sorted_over(a, axis, "median")
@@ -328,12 +376,18 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return reshape(res, keep_shape) if keepdims else res
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-             weights=None, interpolation=None):
-    """The ``q``-th quantile(s) along ``axis``, ``method='linear'`` (NumPy's default).
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+             method: str = "linear", keepdims: bool = False, *, weights: ArrayLike | None = None,
+             interpolation: str | None = None) -> Array:
+    """The ``q``-th quantile(s) along ``axis``; only ``method='linear'`` (NumPy's default) is supported.
 
     Differentiable in ``a`` (through ``sort``) and in ``q``. The result has
     ``q``'s shape in front of the reduced shape, as in NumPy.
+
+    >>> fnp.quantile(fnp.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 1.0, 1.0]]), 0.5, axis=1)
+    array([2.5, 0.5])
+    >>> fgrad.grad(lambda q: fnp.quantile(fnp.array([0.0, 10.0]), q))(0.3).item()
+    10.0
     """
     _no_out(out, "quantile")
     qv = _check_q(q, 1.0, "quantile", "Quantiles must be in the range [0, 1]")
@@ -341,9 +395,14 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
                      "quantile")
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
-               weights=None, interpolation=None):
-    """The ``q``-th percentile(s) along ``axis``: ``quantile(a, q / 100)``."""
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+               method: str = "linear", keepdims: bool = False, *, weights: ArrayLike | None = None,
+               interpolation: str | None = None) -> Array:
+    """The ``q``-th percentile(s) along ``axis``: ``quantile(a, q / 100)``.
+
+    >>> fnp.percentile(fnp.array([1.0, 2.0, 3.0, 4.0, 5.0]), [25, 50])
+    array([2., 3.])
+    """
     _no_out(out, "percentile")
     qv = _check_q(q, 100.0, "percentile", "Percentiles must be in the range [0, 100]")
     q = q / 100 if not isinstance(q, (list, tuple)) else np.asarray(q) / 100

@@ -15,7 +15,11 @@ Derivatives of eigen- and singular vectors assume distinct eigen/singular values
 array([[ 0.6, -0.2],
        [-0.2,  0.4]])
 """
+from __future__ import annotations
+
 import operator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,65 +27,109 @@ from .. import batching
 from ..core import Tracer, concrete, staged
 from . import _linalg_ops
 from ._creation import astype, stop_gradient
-from ._elementwise import (absolute, equal, greater, isnan, logical_and, logical_not, not_equal, power, sqrt,
-                           unbroadcast, where)
+from ._elementwise import (absolute, conjugate, equal, greater, isnan, logical_and, logical_not, not_equal, power,
+                           real, sqrt, unbroadcast, where)
 from ._reductions import any as _any, count_nonzero, max as _max, min as _min, normalize_axis, sum as _sum
 from ._shape import _norm_axes, expand_dims, reshape, transpose
 from ._util import array_module, defprim, dtype as dtype_of, shape
-from ._decompositions import (EighResult, QRResult, SlogdetResult, SVDResult, cholesky, eigh,  # noqa: F401
-                              eigvalsh, qr, svd, svdvals, _as_inexact, _check_matrix, _check_square, _matmul,
-                              _matrix_batch, _mT, _xp)
+from ._decompositions import (EighResult, EigResult, QRResult, SlogdetResult, SVDResult,  # noqa: F401
+                              cholesky, eig, eigh, eigvals, eigvalsh, qr, svd, svdvals, _as_inexact, _check_matrix,
+                              _check_square, _matmul, _matrix_batch, _mT, _xp)
+
+if TYPE_CHECKING:
+    from ..core import Primitive
+    from ..typing import Array, ArrayLike, Axis, DTypeLike
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "solve", "det", "slogdet", "cholesky",
-           "qr", "eigh", "eigvalsh", "svd", "svdvals", "matrix_power", "pinv", "multi_dot", "cond",
+           "qr", "eig", "eigvals", "eigh", "eigvalsh", "lstsq", "tensorinv", "tensorsolve", "svd", "svdvals",
+           "matrix_power", "pinv", "multi_dot", "cond",
            "matrix_rank", "matrix_transpose", "matmul", "diagonal", "trace", "outer", "tensordot", "vecdot",
-           "cross", "SlogdetResult", "EighResult", "QRResult", "SVDResult"]
+           "cross", "SlogdetResult", "EigResult", "EighResult", "QRResult", "SVDResult"]
 
 LinAlgError = np.linalg.LinAlgError
 
 
 # ------------------------------------------------------------------ NumPy 2's array-API names
 
-def matmul(x1, x2, /):
-    """``fnp.matmul`` (NumPy 2 also exposes it as ``numpy.linalg.matmul``)."""
+def matmul(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """``fnp.matmul`` (NumPy 2 also exposes it as ``numpy.linalg.matmul``).
+
+    >>> fnp.linalg.matmul(fnp.array([[1, 2], [3, 4]]), fnp.array([[1], [1]]))
+    array([[3],
+           [7]])
+    """
     return _matmul(x1, x2)
 
 
-def matrix_transpose(x, /):
-    """Swap the last two axes (``x.mT``)."""
+def matrix_transpose(x: ArrayLike, /) -> Array:
+    """Swap the last two axes (``x.mT``).
+
+    >>> fnp.linalg.matrix_transpose(fnp.zeros((5, 2, 3))).shape
+    (5, 3, 2)
+    """
     if len(shape(x)) < 2:
         raise ValueError(f"matrix_transpose: expected at least two dimensions, got shape {shape(x)}")
     return _mT(x)
 
 
-def diagonal(x, /, *, offset=0):
-    """The ``offset`` diagonal of each matrix in the last two axes."""
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
+    """The ``offset`` diagonal of each matrix in the last two axes.
+
+    >>> fnp.linalg.diagonal(fnp.array([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]))
+    array([[1, 4],
+           [5, 8]])
+    """
     _check_matrix(x, "diagonal")
     return _linalg_ops.diagonal(x, offset, axis1=-2, axis2=-1)
 
 
-def trace(x, /, *, offset=0, dtype=None):
-    """The sum of the ``offset`` diagonal of each matrix in the last two axes."""
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: DTypeLike | None = None) -> Array:
+    """The sum of the ``offset`` diagonal of each matrix in the last two axes.
+
+    >>> fnp.linalg.trace(fnp.array([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]))
+    array([ 5, 13])
+    """
     _check_matrix(x, "trace")
     return _linalg_ops.trace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
 
 
-def outer(x1, x2, /):
-    """The outer product of two vectors."""
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """The outer product of two vectors (both must be 1-D).
+
+    >>> fnp.linalg.outer(fnp.array([1, 2]), fnp.array([3, 4]))
+    array([[3, 4],
+           [6, 8]])
+    """
     if len(shape(x1)) != 1 or len(shape(x2)) != 1:
         raise ValueError(f"outer: expected two 1-D arrays, got shapes {shape(x1)} and {shape(x2)}")
     return _linalg_ops.outer(x1, x2)
 
 
-def tensordot(x1, x2, /, *, axes=2):
+def tensordot(x1: ArrayLike, x2: ArrayLike, /, *, axes: int | Sequence[Sequence[int]] = 2) -> Array:
+    """``fnp.tensordot`` with ``axes`` keyword-only (the array-API form).
+
+    >>> fnp.linalg.tensordot(fnp.ones((2, 3)), fnp.ones((3, 4)), axes=1)
+    array([[3., 3., 3., 3.],
+           [3., 3., 3., 3.]])
+    """
     return _linalg_ops.tensordot(x1, x2, axes)
 
 
-def vecdot(x1, x2, /, *, axis=-1):
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """``sum(conj(x1) * x2)`` along ``axis`` (``fnp.vecdot``).
+
+    >>> fnp.linalg.vecdot(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])).item()
+    11.0
+    """
     return _linalg_ops.vecdot(x1, x2, axis=axis)
 
 
-def cross(x1, x2, /, *, axis=-1):
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """Cross product of 3-element vectors along ``axis`` (the array-API form of ``fnp.cross``).
+
+    >>> fnp.linalg.cross(fnp.array([0, 1, 0]), fnp.array([0, 0, 1]))
+    array([1, 0, 0])
+    """
     return _linalg_ops.cross(x1, x2, axis=axis)
 
 
@@ -99,7 +147,7 @@ def _inv_jvp(t, ans, a):
 _inv = defprim("inv", lambda a: _xp(a).inv(a), vjp=(_inv_vjp,), jvp=(_inv_jvp,), batch=_matrix_batch)
 
 
-def inv(a):
+def inv(a: ArrayLike) -> Array:
     """The inverse of each square matrix in ``a``; its derivative is ``-inv(a) da inv(a)``.
 
     >>> fnp.linalg.inv(fnp.asarray([[2.0, 0.0], [0.0, 4.0]]))
@@ -149,16 +197,18 @@ def _solve_batch(prim, args, dims, params):
     return prim.bind(*moved, **params), 0
 
 
-_solve = defprim("solve", _solve_impl, vjp=(_solve_vjp_a, _solve_vjp_b),
+_solve: Primitive = defprim("solve", _solve_impl, vjp=(_solve_vjp_a, _solve_vjp_b),
                  jvp=(lambda t, ans, a, b: -_solve.bind(a, _matmul(t, ans)),
                       lambda t, ans, a, b: _solve.bind(a, t)),
                  batch=_solve_batch)
 
 
-def solve(a, b):
+def solve(a: ArrayLike, b: ArrayLike) -> Array:
     """``x`` with ``a @ x == b``; ``b`` is a vector only when it is 1-D (NumPy 2).
 
     >>> fnp.linalg.solve(fnp.asarray([[2.0, 0.0], [0.0, 4.0]]), fnp.asarray([1.0, 1.0]))
+    array([0.5 , 0.25])
+    >>> fgrad.grad(lambda b: fnp.sum(fnp.linalg.solve(fnp.array([[2.0, 0.0], [0.0, 4.0]]), b)))(fnp.ones(2))
     array([0.5 , 0.25])
     """
     _check_square(a, "solve")
@@ -199,10 +249,16 @@ _det = defprim("det", lambda a: _xp(a).det(a),
                batch=_matrix_batch)
 
 
-def det(a):
+def det(a: ArrayLike) -> Array:
     """The determinant of each square matrix; its derivative is ``det(a) inv(a).T``.
 
     The derivative needs ``a`` to be invertible (it raises LinAlgError otherwise).
+
+    >>> print(round(fnp.linalg.det(fnp.array([[1.0, 2.0], [3.0, 4.0]])).item(), 6))
+    -2.0
+    >>> fgrad.grad(fnp.linalg.det)(fnp.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[ 4., -3.],
+           [-2.,  1.]])
     """
     _check_square(a, "det")
     return _det.bind(a)
@@ -213,16 +269,33 @@ def _slogdet_impl(a):
     return sign, logabsdet
 
 
-_slogdet = defprim("slogdet", _slogdet_impl, multiple_results=True,
-                   vjp=(lambda g, ans, a: _matrix_scale(g[1]) * _mT(inv(a)),),
-                   jvp=(lambda t, ans, a: (None, _trace_of_solve(a, t)),),
+def _slogdet_jvp(t, ans, a):
+    z = _trace_of_solve(a, t)
+    if dtype_of(a).kind != "c":
+        return None, z
+    # complex (JAX's rule): d log|det| = Re z, and the sign det / |det| turns by i Im z
+    return ans[0] * (z - real(z)), real(z)
+
+
+def _slogdet_vjp(g, ans, a):
+    if dtype_of(a).kind != "c":
+        return _matrix_scale(g[1]) * _mT(inv(a))
+    gs = g[0] * ans[0]  # the transpose of the JVP: inv(a)^T scaled by Re g_logabsdet + i Im(g_sign sign)
+    return _matrix_scale(real(g[1]) + (gs - conjugate(gs)) * 0.5) * _mT(inv(a))
+
+
+_slogdet = defprim("slogdet", _slogdet_impl, multiple_results=True, vjp=(_slogdet_vjp,), jvp=(_slogdet_jvp,),
                    batch=_matrix_batch)
 
 
-def slogdet(a):
+def slogdet(a: ArrayLike) -> SlogdetResult:
     """``SlogdetResult(sign, logabsdet)`` with ``det(a) == sign * exp(logabsdet)``.
 
     ``sign`` has no derivative; the gradient of ``logabsdet`` is ``inv(a).T``.
+
+    >>> sign, logabsdet = fnp.linalg.slogdet(fnp.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> print(sign, round(logabsdet.item(), 4))
+    -1.0 0.6931
     """
     _check_square(a, "slogdet")
     return SlogdetResult(*_slogdet.bind(a))
@@ -233,7 +306,9 @@ def slogdet(a):
 def _pinv_vjp(g, ans, a, rcond, hermitian):
     p, pt = ans, _mT(ans)
     gt = _mT(g)
-    # d pinv = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P   (constant rank)
+    if dtype_of(a).kind == "c":  # the transpose of the complex JVP: conjugates where the JVP has adjoints
+        p, a, gt = conjugate(p), conjugate(a), conjugate(gt)
+    # d pinv = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P   (constant rank)
     left = gt - _matmul(a, _matmul(p, gt))       # (I - A P) G^T
     right = gt - _matmul(_matmul(gt, p), a)      # G^T (I - P A)
     return (-_matmul(_matmul(pt, g), pt) + _matmul(left, _matmul(p, pt))
@@ -243,6 +318,8 @@ def _pinv_vjp(g, ans, a, rcond, hermitian):
 def _pinv_jvp(t, ans, a, rcond, hermitian):
     p, pt = ans, _mT(ans)
     tt = _mT(t)
+    if dtype_of(a).kind == "c":  # complex: the adjoints P^H, dA^H in place of the transposes
+        pt, tt = conjugate(pt), conjugate(tt)
     return (-_matmul(_matmul(p, t), p) + _matmul(_matmul(p, pt), tt - _matmul(_matmul(tt, a), p))
             + _matmul(tt - _matmul(p, _matmul(a, tt)), _matmul(pt, p)))
 
@@ -259,11 +336,15 @@ _pinv = defprim("pinv", _pinv_impl, vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), batch=_m
 _NO_RTOL = object()
 
 
-def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_RTOL):
+def pinv(a: ArrayLike, rcond: ArrayLike | None = None, hermitian: bool = False, *, rtol: Any = _NO_RTOL) -> Array:
     """The Moore-Penrose pseudo-inverse (through the SVD, as NumPy computes it).
 
     Its derivative is the closed form for perturbations that keep the rank, so
     it needs no distinct singular values.
+
+    >>> fnp.linalg.pinv(fnp.array([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0]]))
+    array([[1. , 0. , 0. ],
+           [0. , 0. , 0.5]])
     """
     _check_matrix(a, "pinv")
     a = _as_inexact(a)
@@ -282,8 +363,13 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_RTOL):
 
 # ------------------------------------------------------------------ composites
 
-def matrix_power(a, n):
-    """``a`` multiplied by itself ``n`` times (``n < 0``: powers of ``inv(a)``), by repeated squaring."""
+def matrix_power(a: ArrayLike, n: int) -> Array:
+    """``a`` multiplied by itself ``n`` times (``n < 0``: powers of ``inv(a)``), by repeated squaring.
+
+    >>> fnp.linalg.matrix_power(fnp.array([[1, 1], [0, 1]]), 3)
+    array([[1, 3],
+           [0, 1]])
+    """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"matrix_power: exponent must be an integer, got {type(n).__name__}")
     _check_square(a, "matrix_power")
@@ -306,11 +392,14 @@ def matrix_power(a, n):
         base = _matmul(base, base)
 
 
-def cond(x, p=None):
+def cond(x: ArrayLike, p: int | float | str | None = None) -> Array:
     """The condition number of each matrix in the ``p`` norm (None/2/-2: ratio of singular values).
 
     Other ``p`` compute ``norm(x, p) * norm(inv(x), p)``, which raises LinAlgError for
     a singular ``x`` (NumPy returns inf there).
+
+    >>> print(fnp.linalg.cond(fnp.array([[1.0, 0.0], [0.0, 4.0]])))
+    4.0
     """
     _check_matrix(x, "cond")
     x = _as_inexact(x)
@@ -329,8 +418,13 @@ def cond(x, p=None):
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
 
-def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
-    """The number of singular values above the tolerance (an integer: no derivative)."""
+def matrix_rank(A: ArrayLike, tol: ArrayLike | None = None, hermitian: bool = False, *,
+                rtol: ArrayLike | None = None) -> Array:
+    """The number of singular values above the tolerance (an integer: no derivative).
+
+    >>> print(fnp.linalg.matrix_rank(fnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    1
+    """
     if isinstance(A, Tracer) or isinstance(tol, Tracer) or isinstance(rtol, Tracer):
         return _traced_matrix_rank(A, tol, hermitian, rtol)
     raw = concrete(A)
@@ -360,8 +454,12 @@ def _traced_matrix_rank(A, tol, hermitian, rtol):
     return count_nonzero(greater(S, tol), axis=-1)
 
 
-def multi_dot(arrays, *, out=None):
-    """``arrays[0] @ arrays[1] @ ...`` in the cheapest order; the ends may be 1-D."""
+def multi_dot(arrays: Sequence[ArrayLike], *, out: None = None) -> Array:
+    """``arrays[0] @ arrays[1] @ ...`` in the cheapest order; the ends may be 1-D.
+
+    >>> fnp.linalg.multi_dot([fnp.array([1, 1]), fnp.array([[1, 2], [3, 4]]), fnp.array([[1, 0], [0, 2]])])
+    array([ 4, 12])
+    """
     if out is not None:
         raise TypeError("multi_dot: fgrad arrays are immutable, so out= is not supported; use the return value")
     arrays = list(arrays)
@@ -388,6 +486,77 @@ def multi_dot(arrays, *, out=None):
     if first_1d or last_1d:
         return reshape(result, (-1,))
     return result
+
+
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None, *, numpy_resid: bool = False
+          ) -> tuple[Array, Array, Array, Array]:
+    """``(x, residuals, rank, s)``: the least-squares solution of ``a @ x = b`` (JAX's ``lstsq``).
+
+    ``x = pinv(a) @ b``, so its derivative holds for rank-keeping perturbations;
+    ``residuals`` are ``sum(|b - a x|**2, axis=0)`` always (NumPy's empty ones with
+    ``numpy_resid=True``), ``s`` the singular values of ``a``.
+
+    >>> x, res, rank, s = fnp.linalg.lstsq(fnp.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]),
+    ...                                    fnp.array([1.0, 2.0, 3.0]))
+    >>> x, rank.item()
+    (array([1., 1.]), 2)
+    """
+    a, b = _as_inexact(a), _as_inexact(b)
+    a_shape, b_shape = shape(a), shape(b)
+    if len(a_shape) != 2:
+        raise TypeError(f"lstsq: {len(a_shape)}-dimensional array given. Array must be two-dimensional")
+    if len(b_shape) not in (1, 2):
+        raise TypeError(f"lstsq: {len(b_shape)}-dimensional array given. Array must be one or two-dimensional")
+    if a_shape[0] != b_shape[0]:
+        raise ValueError(f"lstsq: leading dimensions of a {a_shape} and b {b_shape} must match")
+    m, n = a_shape
+    vector = len(b_shape) == 1
+    if vector:
+        b = reshape(b, (m, 1))
+    if rcond is None or rcond < 0:
+        rcond = float(np.finfo(dtype_of(a)).eps) * (max(m, n) if rcond is None else 1)
+    s = svdvals(a)
+    fixed = stop_gradient(s)
+    rank = count_nonzero(greater(fixed, rcond * _reduce_max(fixed, -1, True)), axis=-1) if m and n else \
+        astype(_sum(fixed), np.int64)
+    x = _matmul(pinv(a, rcond), b)
+    resid = _sum(power(absolute(b - _matmul(a, x)), 2), axis=0)
+    if numpy_resid and (int(concrete(rank)) < n or m <= n):
+        resid = array_module(concrete(a)).zeros((0,), dtype=dtype_of(resid))
+    return (reshape(x, (n,)) if vector else x), resid, astype(rank, np.int64), s
+
+
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
+    """The inverse of ``a`` as a linear map from its first ``ind`` axes to the rest (NumPy's ``tensorinv``).
+
+    >>> fnp.linalg.tensorinv(fnp.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    if ind <= 0:
+        raise ValueError(f"tensorinv: invalid ind argument {ind}; it must be positive")
+    s = shape(a)
+    rows, cols = int(np.prod(s[:ind])), int(np.prod(s[ind:]))
+    if rows != cols:
+        raise LinAlgError(f"tensorinv: a of shape {s} with ind={ind} is not square: {s[:ind]} vs {s[ind:]}")
+    return reshape(inv(reshape(a, (rows, cols))), s[ind:] + s[:ind])
+
+
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+    """``x`` with ``tensordot(a, x, x.ndim) == b`` (NumPy's ``tensorsolve``); ``axes`` of ``a`` move last first.
+
+    >>> fnp.linalg.tensorsolve(fnp.eye(4).reshape(2, 2, 4), fnp.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([1., 2., 3., 4.])
+    """
+    if axes is not None:
+        nd = len(shape(a))
+        moved = [ax % nd for ax in axes]
+        a = transpose(a, tuple(i for i in range(nd) if i not in moved) + tuple(moved))
+    s, bs = shape(a), shape(b)
+    x_shape = s[len(bs):]
+    rows, cols = int(np.prod(bs)), int(np.prod(x_shape))
+    if s[:len(bs)] != bs or rows != cols:
+        raise LinAlgError(f"tensorsolve: a of shape {s} does not give a square system for b of shape {bs}")
+    return reshape(solve(reshape(a, (rows, cols)), reshape(b, (rows,))), x_shape)
 
 
 def _chain_order(dims):
@@ -446,7 +615,12 @@ def _scaled_norm(x, p, axis, keepdims):
     m = stop_gradient(_reduce_max(absolute(x), axis, True))
     safe_m = where(equal(m, 0), 1.0, m)
     scaled = x / safe_m
-    powered = scaled * scaled if p == 2 else power(absolute(scaled), p)
+    if p != 2:
+        powered = power(absolute(scaled), p)
+    elif dtype_of(x).kind == "c":  # |z|**2 = Re(z conj(z)): real, and smooth where |z| is not
+            powered = real(scaled * conjugate(scaled))
+    else:
+        powered = scaled * scaled
     total = _root(_sum(powered, axis=axis, keepdims=True), p) * safe_m
     if not keepdims:
         total = reshape(total, tuple(n for i, n in enumerate(shape(x)) if axis is not None and i not in axis))
@@ -498,7 +672,8 @@ def _matrix_norm(x, ord, row, col):
     return (_reduce_max if ord > 0 else _reduce_min)(sums, other, False)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: ArrayLike, ord: int | float | str | None = None, axis: int | tuple[int, ...] | None = None,
+         keepdims: bool = False) -> Array:
     """NumPy's ``linalg.norm``: vector norms over one axis, matrix norms over two.
 
     ``ord`` for vectors: None/2, 1, inf, -inf, 0, any p; for matrices: None/'fro',
@@ -506,6 +681,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
     >>> float(fnp.linalg.norm(fnp.asarray([3.0, 4.0])))
     5.0
+    >>> fnp.linalg.norm(fnp.array([[3.0, 4.0], [1.0, -1.0]]), ord=1, axis=1)
+    array([7., 2.])
+    >>> fgrad.grad(fnp.linalg.norm)(fnp.array([3.0, 4.0]))
+    array([0.6, 0.8])
     """
     x = _as_inexact(x)
     nd = len(shape(x))
@@ -532,15 +711,23 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise ValueError(f"norm: improper number of dimensions to norm: axis={axis}")
 
 
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
-    """NumPy 2's ``linalg.vector_norm``: ``x`` as a vector over ``axis`` (all axes by default)."""
+def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False, ord: int | float = 2) -> Array:
+    """NumPy 2's ``linalg.vector_norm``: ``x`` as a vector over ``axis`` (all axes by default).
+
+    >>> print(fnp.linalg.vector_norm(fnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    5.0
+    """
     x = _as_inexact(x)
     nd = len(shape(x))
     return _vector_norm(x, ord, normalize_axis(axis, nd, "vector_norm"), keepdims)
 
 
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    """NumPy 2's ``linalg.matrix_norm``: the norm of each matrix in the last two axes."""
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: int | float | str = "fro") -> Array:
+    """NumPy 2's ``linalg.matrix_norm``: the norm of each matrix in the last two axes.
+
+    >>> fnp.linalg.matrix_norm(fnp.array([[[3.0, 0.0], [0.0, 4.0]]]), ord="nuc")
+    array([7.])
+    """
     if len(shape(x)) < 2:
         raise ValueError(f"matrix_norm: expected at least two dimensions, got shape {shape(x)}")
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)

@@ -11,16 +11,24 @@ derivative rule is itself differentiable, so derivatives of every order work:
 >>> fgrad.grad(lambda x: logsumexp(x))(fnp.zeros(4))   # the softmax
 array([0.25, 0.25, 0.25, 0.25])
 """
+from __future__ import annotations
+
 import math
 import operator
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import batching, numpy as fnp
 from ..core import Primitive, Tracer, concrete, concrete_value
 from ..numpy import get_array_module, shape
+from ..numpy._elementwise import unbroadcast
 from ..numpy._reductions import keepdims_shape, normalize_axis
 from . import _kernels
+
+if TYPE_CHECKING:
+    from ..typing import Array, ArrayLike, Axis
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "erfcinv", "expit", "logit", "log_expit", "ndtr", "ndtri",
            "log_ndtr", "gammaln", "digamma", "psi", "polygamma", "xlogy", "xlog1py", "entr",
@@ -104,59 +112,80 @@ _erfinv = _unary("erfinv", _kernels.erfinv, lambda ans, x: (_SQRT_PI / 2.0) * fn
 _erfcinv = _unary("erfcinv", _kernels.erfcinv, lambda ans, x: (-_SQRT_PI / 2.0) * fnp.exp(ans * ans))
 
 
-def erf(x):
+def erf(x: ArrayLike) -> Array:
     """The error function, accurate to a few ulp over the whole real line.
 
-    >>> erf(0.5)
-    np.float64(0.5204998778130465)
+    >>> from fgrad.scipy.special import erf
+    >>> print(round(float(erf(0.5)), 12))
+    0.520499877813
+    >>> print(round(float(fgrad.grad(erf)(0.0)), 12))  # 2 / sqrt(pi)
+    1.128379167096
     """
     return _erf.bind(x)
 
 
-def erfc(x):
-    """``1 - erf(x)`` without cancellation: full relative accuracy in the tail (to 1e-308)."""
+def erfc(x: ArrayLike) -> Array:
+    """``1 - erf(x)`` without cancellation: full relative accuracy in the tail (to 1e-308).
+
+    >>> from fgrad.scipy.special import erfc
+    >>> print(f"{float(erfc(10.0)):.12e}")
+    2.088487583763e-45
+    """
     return _erfc.bind(x)
 
 
-def erfcx(x):
+def erfcx(x: ArrayLike) -> Array:
     """The scaled complementary error function ``exp(x**2) * erfc(x)``.
 
-    >>> erfcx(1e5)   # ~ 1 / (x sqrt(pi)), where erfc alone underflows
-    np.float64(5.641895835195468e-06)
+    >>> from fgrad.scipy.special import erfcx
+    >>> print(f"{float(erfcx(1e5)):.12e}")   # ~ 1 / (x sqrt(pi)), where erfc alone underflows
+    5.641895835195e-06
     """
     return _erfcx.bind(x)
 
 
-def erfinv(y):
+def erfinv(y: ArrayLike) -> Array:
     """The inverse of ``erf`` on [-1, 1] (Newton/Halley on ``erf``); derivative
     ``sqrt(pi)/2 * exp(erfinv(y)**2)``.
 
-    >>> erfinv(0.5)
-    np.float64(0.4769362762044699)
+    >>> from fgrad.scipy.special import erfinv
+    >>> print(round(float(erfinv(0.5)), 12))
+    0.476936276204
     """
     return _erfinv.bind(y)
 
 
-def erfcinv(y):
-    """The inverse of ``erfc`` on [0, 2], accurate down to the smallest subnormal ``y``."""
+def erfcinv(y: ArrayLike) -> Array:
+    """The inverse of ``erfc`` on [0, 2], accurate down to the smallest subnormal ``y``.
+
+    >>> from fgrad.scipy.special import erfcinv
+    >>> print(round(float(erfcinv(1e-300)), 12))
+    26.209469960516
+    """
     return _erfcinv.bind(y)
 
 
 _ndtr = _unary("ndtr", _kernels.ndtr, lambda ans, x: _INV_SQRT_2PI * fnp.exp(-0.5 * (x * x)))
 
 
-def ndtr(x):
+def ndtr(x: ArrayLike) -> Array:
     """The standard normal CDF, with full relative accuracy in the left tail.
 
-    >>> ndtr(0.0)
-    np.float64(0.5)
+    >>> from fgrad.scipy.special import ndtr
+    >>> ndtr(fnp.array([0.0, 1.0, -10.0]))
+    array([0.5   , 0.8413, 0.    ])
     """
     return _ndtr.bind(x)
 
 
-def ndtri(p):
-    """The inverse of ``ndtr``: ``-sqrt(2) * erfcinv(2 p)``, accurate for tiny ``p``."""
-    return -_SQRT2 * erfcinv(2.0 * p)
+def ndtri(p: ArrayLike) -> Array:
+    """The inverse of ``ndtr``: ``-sqrt(2) * erfcinv(2 p)``, accurate for tiny ``p``.
+
+    >>> from fgrad.scipy.special import ndtri
+    >>> ndtri(fnp.array([0.5, 0.975]))
+    array([0.  , 1.96])
+    """
+    return 0.0 - _SQRT2 * erfcinv(2.0 * p)  # (0.0 -: ndtri(0.5) is +0.0, as in SciPy)
 
 
 def _log_ndtr_kernel(x):
@@ -181,11 +210,12 @@ def _log_ndtr_deriv(ans, x):
 _log_ndtr = _unary("log_ndtr", _log_ndtr_kernel, _log_ndtr_deriv)
 
 
-def log_ndtr(x):
+def log_ndtr(x: ArrayLike) -> Array:
     """``log(ndtr(x))``, accurate far into both tails.
 
-    >>> log_ndtr(-40.0)   # ndtr(-40) underflows to 0
-    np.float64(-804.6084420137539)
+    >>> from fgrad.scipy.special import log_ndtr
+    >>> print(round(float(log_ndtr(-40.0)), 10))   # ndtr(-40) underflows to 0
+    -804.6084420138
     """
     return _log_ndtr.bind(x)
 
@@ -216,18 +246,26 @@ _expit = Primitive("expit", _expit_impl,
                    jvp=(lambda t, ans, x: t * (ans * (1.0 - ans)),), batch=batching.elementwise)
 
 
-def expit(x):
+def expit(x: ArrayLike) -> Array:
     """The logistic sigmoid ``1 / (1 + exp(-x))``, without overflow for any ``x``.
 
-    >>> expit(0.0)
-    np.float64(0.5)
+    >>> from fgrad.scipy.special import expit
+    >>> expit(fnp.array([0.0, 2.0, -1000.0]))
+    array([0.5   , 0.8808, 0.    ])
+    >>> print(fgrad.grad(expit)(0.0))
+    0.25
     """
     return _expit.bind(x)
 
 
-def logit(p):
+def logit(p: ArrayLike) -> Array:
     """``log(p / (1 - p))``; near ``p = 1/2`` as ``log1p(s) - log1p(-s)``, ``s = 2p - 1``,
-    which keeps full relative accuracy where the plain formula cancels."""
+    which keeps full relative accuracy where the plain formula cancels.
+
+    >>> from fgrad.scipy.special import logit
+    >>> logit(fnp.array([0.5, 0.75]))
+    array([0.    , 1.0986])
+    """
     s = 2.0 * p - 1.0  # exact for p in [1/4, 3/4]
     mid = fnp.absolute(s) < 0.5
     sm = _safe(mid, s, 0.0)
@@ -235,8 +273,13 @@ def logit(p):
     return fnp.where(mid, fnp.log1p(sm) - fnp.log1p(-sm), fnp.log(po / (1.0 - po)))
 
 
-def log_expit(x):
-    """``log(expit(x))`` without underflow: ``min(x, 0) - log1p(exp(-|x|))``."""
+def log_expit(x: ArrayLike) -> Array:
+    """``log(expit(x))`` without underflow: ``min(x, 0) - log1p(exp(-|x|))``.
+
+    >>> from fgrad.scipy.special import log_expit
+    >>> log_expit(fnp.array([0.0, -1000.0]))
+    array([   -0.6931, -1000.    ])
+    """
     pos = x >= 0
     negabs = fnp.where(pos, -x, x)  # -|x|, with derivative -1 at 0 (not abs's 0)
     return fnp.where(pos, 0.0, x) - fnp.log1p(fnp.exp(negabs))
@@ -262,31 +305,38 @@ _polygamma = _unary("polygamma", lambda x, n: _kernels.polygamma(n, x), lambda a
 _gammaln = _unary("gammaln", _kernels.gammaln, lambda ans, x: digamma(x), reads_output=False)
 
 
-def gammaln(x):
+def gammaln(x: ArrayLike) -> Array:
     """``log|Gamma(x)|``; exact zeros at 1 and 2, +inf at the poles 0, -1, -2, ...
 
-    >>> gammaln(0.5)   # log(sqrt(pi))
-    np.float64(0.5723649429247001)
+    >>> from fgrad.scipy.special import gammaln
+    >>> print(round(float(gammaln(0.5)), 12))   # log(sqrt(pi))
+    0.572364942925
+    >>> gammaln(fnp.array([1.0, 2.0, 5.0]))
+    array([0.    , 0.    , 3.1781])
     """
     return _gammaln.bind(x)
 
 
-def polygamma(n, x):
+def polygamma(n: int, x: ArrayLike) -> Array:
     """The ``n``-th derivative of ``digamma`` (``n`` a static non-negative integer).
 
     Its derivative is ``polygamma(n + 1, x)``, so any order of differentiation works.
 
-    >>> polygamma(1, 1.0)   # pi**2 / 6
-    np.float64(1.6449340668482264)
+    >>> from fgrad.scipy.special import polygamma
+    >>> print(round(float(polygamma(1, 1.0)), 12))   # pi**2 / 6
+    1.644934066848
     """
     return _polygamma.bind(x, n=_check_order(n))
 
 
-def digamma(x):
-    """``d/dx gammaln(x)``; full relative accuracy around its positive root 1.4616...
+def digamma(x: ArrayLike) -> Array:
+    """``d/dx gammaln(x)``; full relative accuracy around its positive root 1.4616... (``psi`` is the same function).
 
-    >>> digamma(1.0)   # -euler_gamma
-    np.float64(-0.5772156649015329)
+    >>> from fgrad.scipy.special import digamma, gammaln
+    >>> print(round(float(digamma(1.0)), 12))   # -euler_gamma
+    -0.577215664902
+    >>> print(round(float(fgrad.grad(gammaln)(1.0)), 12))
+    -0.577215664902
     """
     return _polygamma.bind(x, n=0)
 
@@ -296,23 +346,37 @@ psi = digamma
 
 # ------------------------------------------------------------------ x log y family
 
-def xlogy(x, y):
+def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
     """``x * log(y)``, and 0 where ``x == 0`` (unless ``y`` is nan).
 
     Its ``x``-derivative is ``log(y)`` even at ``x == 0`` for ``y > 0`` (as in JAX).
+
+    >>> from fgrad.scipy.special import xlogy
+    >>> xlogy(fnp.array([0.0, 2.0]), fnp.array([0.0, fnp.e]))
+    array([0., 2.])
     """
     special = (x == 0) & ((y <= 0) | (y == np.inf))
     return x * fnp.log(_safe(special, 1.0, y))
 
 
-def xlog1py(x, y):
-    """``x * log1p(y)``, and 0 where ``x == 0`` (unless ``y`` is nan)."""
+def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
+    """``x * log1p(y)``, and 0 where ``x == 0`` (unless ``y`` is nan).
+
+    >>> from fgrad.scipy.special import xlog1py
+    >>> xlog1py(fnp.array([0.0, 2.0]), fnp.array([-1.0, fnp.e - 1]))
+    array([0., 2.])
+    """
     special = (x == 0) & ((y <= -1) | (y == np.inf))
     return x * fnp.log1p(_safe(special, 0.0, y))
 
 
-def entr(x):
-    """Elementwise entropy: ``-x log x`` for ``x > 0``, 0 at 0, ``-inf`` for ``x < 0``."""
+def entr(x: ArrayLike) -> Array:
+    """Elementwise entropy: ``-x log x`` for ``x > 0``, 0 at 0, ``-inf`` for ``x < 0``.
+
+    >>> from fgrad.scipy.special import entr
+    >>> entr(fnp.array([0.0, 0.5, 1.0, -1.0]))
+    array([ 0.    ,  0.3466, -0.    ,    -inf])
+    """
     xs = _safe(x > 0, x, 1.0)
     out = -(x * fnp.log(xs))
     return fnp.where(x < 0, -np.inf, fnp.where(x == 0, 0.0, out))
@@ -361,14 +425,18 @@ def _drop_axes(out, xshape, axis, keepdims):
     return fnp.reshape(out, tuple(n for i, n in enumerate(xshape) if i not in axis))
 
 
-def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
+              return_sign: bool = False) -> Array | tuple[Array, Array]:
     """``log(sum(b * exp(a)))`` over ``axis``, shifted by the max so nothing overflows.
 
-    The gradient with respect to ``a`` is the (``b``-weighted) softmax. With
-    ``return_sign=True`` returns ``(log|s|, sign(s))`` for sums that may be negative.
+    ``b`` weighs the terms. The gradient with respect to ``a`` is the (``b``-weighted) softmax.
+    With ``return_sign=True`` returns ``(log|s|, sign(s))`` for sums that may be negative.
 
+    >>> from fgrad.scipy.special import logsumexp
     >>> float(logsumexp(fnp.array([1000.0, 1000.0])))
     1000.6931471805599
+    >>> print(*logsumexp(fnp.array([0.0, 0.0]), b=fnp.array([1.0, -2.0]), return_sign=True))  # log|1 - 2|, sign
+    0.0 -1.0
     """
     if b is not None:
         common = np.broadcast_shapes(shape(a), shape(b))
@@ -395,15 +463,526 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     return out
 
 
-def softmax(x, axis=None):
-    """``exp(x) / sum(exp(x))`` over ``axis`` (all elements when None, as in SciPy)."""
+def softmax(x: ArrayLike, axis: Axis = None) -> Array:
+    """``exp(x) / sum(exp(x))`` over ``axis`` (all elements when None, as in SciPy).
+
+    >>> from fgrad.scipy.special import softmax
+    >>> softmax(fnp.array([[0.0, 0.0], [0.0, fnp.log(3.0)]]), axis=1)
+    array([[0.5 , 0.5 ],
+           [0.25, 0.75]])
+    """
     ax = _axes(x, axis, "softmax")
     e = fnp.exp(x - _max_shift(x, ax))
     return e / fnp.sum(e, axis=ax, keepdims=True)
 
 
-def log_softmax(x, axis=None):
-    """``x - logsumexp(x)`` over ``axis``, computed from the max-shifted values."""
+def log_softmax(x: ArrayLike, axis: Axis = None) -> Array:
+    """``x - logsumexp(x)`` over ``axis``, computed from the max-shifted values.
+
+    >>> from fgrad.scipy.special import log_softmax
+    >>> log_softmax(fnp.array([0.0, 0.0, 0.0, 0.0]))
+    array([-1.3863, -1.3863, -1.3863, -1.3863])
+    """
     ax = _axes(x, axis, "log_softmax")
     shifted = x - _max_shift(x, ax)
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=ax, keepdims=True))
+
+
+# ------------------------------------------------------------------ JAX's wider list (issue 12)
+
+__all__ += ["gamma", "gammasgn", "loggamma", "beta", "betaln", "betainc", "gammainc", "gammaincc", "factorial",
+            "comb", "poch", "multigammaln", "kl_div", "rel_entr", "boxcox", "boxcox1p", "bernoulli", "i0", "i0e",
+            "i1", "i1e", "zeta", "exp1", "expi", "expn", "spence", "hyp1f1", "sici"]
+
+
+def _kernel_impl_n(name, kernel):
+    """A primitive impl over several arguments: float64 kernel, result in the arguments' float dtype."""
+    def impl(*args, **params):
+        xp = get_array_module(*args)
+        arrays = [xp.asarray(a) for a in args]
+        for a in arrays:
+            if a.dtype.kind not in "biuf":
+                raise TypeError(f"{name}: expected real numeric arrays, got dtype {a.dtype}")
+        # Python scalars are weak (as in JAX): float32 arrays with a float parameter stay float32
+        floats = [a.dtype for a, raw in zip(arrays, args) if a.dtype.kind == "f" and not isinstance(raw, float)]
+        out_dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
+        with np.errstate(all="ignore"):
+            out = kernel(*(a.astype(np.float64, copy=False) for a in arrays), **params)
+        return _finish(out, out_dtype, xp)
+    impl.__name__ = f"{name}_impl"
+    return impl
+
+
+def _not_implemented(name, arg):
+    def rule(*_args, **_params):
+        raise NotImplementedError(f"{name}: the derivative with respect to {arg} is not implemented (as in JAX)")
+    return rule
+
+
+def _elementwise_rules(derivs):
+    """VJP and JVP rules from per-argument partial derivatives ``d(ans, *args)`` (None: not differentiable;
+    a raising rule: not implemented)."""
+    def partial(d, ans, args):
+        out = d(ans, *args)  # in the output's dtype: float parameters must not widen float32 results
+        return out if fnp.result_type(out) == fnp.result_type(ans) else fnp.astype(out, fnp.result_type(ans))
+
+    def vjp(k, d):
+        if d is None or getattr(d, "raises", False):
+            return d
+        return lambda g, ans, *args: unbroadcast(g * partial(d, ans, args), args[k])
+
+    def jvp(d):
+        if d is None or getattr(d, "raises", False):
+            return d
+        return lambda t, ans, *args: t * partial(d, ans, args)
+    return tuple(vjp(k, d) for k, d in enumerate(derivs)), tuple(jvp(d) for d in derivs)
+
+
+def _nary(name, kernel, derivs, **flags):
+    vjps, jvps = _elementwise_rules(derivs)
+    return Primitive(name, _kernel_impl_n(name, kernel), vjp=vjps, jvp=jvps, batch=batching.elementwise, **flags)
+
+
+def _raising(name, arg):
+    rule = _not_implemented(name, arg)
+    rule.raises = True
+    return rule
+
+
+def _density_gamma(a, x):
+    """``x**(a-1) e**-x / Gamma(a)``, the x-derivative of P(a, x) (0 at x == 0 for a > 1)."""
+    xs = _safe(x > 0, x, 1.0)
+    return fnp.where(x > 0, fnp.exp(xlogy(a - 1.0, xs) - xs - gammaln(a)), fnp.where(a == 1.0, 1, 0))
+
+
+_igamma_grad_a = _nary("igamma_grad_a", _kernels.gammainc_grad_a,
+                       (_raising("gammainc", "a (second order)"),
+                        lambda ans, a, x: _density_gamma(a, x) * (fnp.log(_safe(x > 0, x, 1.0)) - digamma(a))))
+_gammainc = _nary("gammainc", _kernels.gammainc,
+                  (lambda ans, a, x: _igamma_grad_a.bind(a, x), lambda ans, a, x: _density_gamma(a, x)),
+                  reads_output=False)
+_gammaincc = _nary("gammaincc", _kernels.gammaincc,
+                   (lambda ans, a, x: -_igamma_grad_a.bind(a, x), lambda ans, a, x: -_density_gamma(a, x)),
+                   reads_output=False)
+
+
+def gammainc(a: ArrayLike, x: ArrayLike) -> Array:
+    """The regularized lower incomplete gamma function ``P(a, x)``, differentiable in ``a`` and ``x``.
+
+    >>> from fgrad.scipy.special import gammainc
+    >>> print(round(float(gammainc(1.0, 2.0)), 12))   # 1 - exp(-2)
+    0.864664716763
+    >>> print(round(float(fgrad.grad(gammainc, argnums=1)(1.0, 2.0)), 12))   # exp(-2)
+    0.135335283237
+    """
+    return _gammainc.bind(a, x)
+
+
+def gammaincc(a: ArrayLike, x: ArrayLike) -> Array:
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``, accurate where ``P ~ 1``.
+
+    >>> from fgrad.scipy.special import gammaincc
+    >>> print(f"{float(gammaincc(1.0, 50.0)):.6e}")   # exp(-50)
+    1.928750e-22
+    """
+    return _gammaincc.bind(a, x)
+
+
+def _betainc_dx(ans, a, b, x):
+    inside = (x > 0) & (x < 1)
+    xs = _safe(inside, x, 0.5)
+    dens = fnp.exp(xlogy(a - 1.0, xs) + xlog1py(b - 1.0, -xs) - betaln(a, b))
+    return fnp.where(inside, dens, 0.0)
+
+
+_betainc = _nary("betainc", _kernels.betainc,
+                 (_raising("betainc", "a"), _raising("betainc", "b"), _betainc_dx), reads_output=False)
+
+
+def betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
+    """The regularized incomplete beta function ``I_x(a, b)``; differentiable in ``x`` (not in
+    ``a``, ``b``: JAX raises there too).
+
+    >>> from fgrad.scipy.special import betainc
+    >>> print(round(float(betainc(2.0, 3.0, 0.5)), 12))
+    0.6875
+    """
+    return _betainc.bind(a, b, x)
+
+
+def gammasgn(x: ArrayLike) -> Array:
+    """The sign of ``Gamma(x)``: 1 for ``x > 0``, alternating between the poles, nan at them.
+
+    >>> from fgrad.scipy.special import gammasgn
+    >>> gammasgn(fnp.array([2.0, -0.5, -1.5, -1.0]))
+    array([ 1., -1.,  1., nan])
+    """
+    x = fnp.asarray(x)
+    if x.dtype.kind in "biu":
+        x = fnp.astype(x, np.float64)
+    one, nan = fnp.ones_like(x), fnp.full_like(x, np.nan)  # in x's dtype (float32 stays float32)
+    fl = fnp.floor(x)
+    neg = fnp.where(fnp.remainder(fl, 2.0) == 0.0, one, -one)
+    out = fnp.where(x > 0, one, fnp.where(x == fl, nan, neg))
+    return fnp.where(x == 0, one, fnp.where(fnp.isnan(x), nan, out))
+
+
+def gamma(x: ArrayLike) -> Array:
+    """The gamma function, ``gammasgn(x) * exp(gammaln(x))``; derivative ``gamma(x) * digamma(x)``.
+
+    >>> from fgrad.scipy.special import gamma
+    >>> gamma(fnp.array([1.0, 5.0, 0.5]))
+    array([ 1.    , 24.    ,  1.7725])
+    """
+    return gammasgn(x) * fnp.exp(gammaln(x))
+
+
+def loggamma(x: ArrayLike) -> Array:
+    """The principal branch of ``log(Gamma(x))`` for real ``x``: ``gammaln`` for ``x >= 0``, nan below.
+
+    >>> from fgrad.scipy.special import loggamma
+    >>> loggamma(fnp.array([3.0, -0.5]))
+    array([0.6931,    nan])
+    """
+    return fnp.where(x < 0, np.nan, gammaln(x))
+
+
+def betaln(a: ArrayLike, b: ArrayLike) -> Array:
+    """``log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``.
+
+    >>> from fgrad.scipy.special import betaln
+    >>> print(round(float(betaln(2.0, 3.0)), 12))   # log(1/12)
+    -2.484906649788
+    """
+    return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+
+def beta(a: ArrayLike, b: ArrayLike) -> Array:
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)``.
+
+    >>> from fgrad.scipy.special import beta
+    >>> print(round(float(beta(2.0, 3.0)), 12))
+    0.083333333333
+    """
+    return gammasgn(a) * gammasgn(b) * gammasgn(a + b) * fnp.exp(betaln(a, b))
+
+
+def factorial(n: ArrayLike, exact: bool = False) -> Array:
+    """``Gamma(n + 1)`` as floats (0 for negative ``n``); ``exact=True`` is not supported (as in JAX).
+
+    >>> from fgrad.scipy.special import factorial
+    >>> factorial(fnp.array([0.0, 3.0, 5.0, -1.0]))
+    array([  1.,   6., 120.,   0.])
+    """
+    if exact:
+        raise NotImplementedError("factorial: exact=True is not supported (as in JAX)")
+    n = fnp.asarray(n)
+    return fnp.where(n < 0, 0.0, fnp.exp(gammaln(fnp.where(n < 0, 0.0, n) + 1.0)))
+
+
+def comb(N: ArrayLike, k: ArrayLike, *, repetition: bool = False) -> Array:
+    """The number of ways to choose ``k`` of ``N`` (as floats, through ``gammaln``; 0 outside ``0 <= k <= N``).
+
+    With ``repetition=True``: combinations with replacement, ``comb(N + k - 1, k)``.
+
+    >>> from fgrad.scipy.special import comb
+    >>> comb(fnp.array([5.0, 5.0, 3.0]), fnp.array([2.0, 6.0, -1.0]))
+    array([10.,  0.,  0.])
+    >>> print(round(float(comb(5.0, 2.0, repetition=True)), 9))
+    15.0
+    """
+    if repetition:
+        return comb(fnp.asarray(N) + k - 1.0, k)
+    N, k = fnp.asarray(N), fnp.asarray(k)
+    ok = (k >= 0) & (k <= N) & (N >= 0)
+    Ns, ks = _safe(ok, N, 1.0), _safe(ok, k, 0.0)
+    return fnp.where(ok, fnp.exp(gammaln(Ns + 1.0) - gammaln(ks + 1.0) - gammaln(Ns - ks + 1.0)), 0.0)
+
+
+def poch(z: ArrayLike, m: ArrayLike) -> Array:
+    """The rising factorial ``Gamma(z + m) / Gamma(z)``.
+
+    >>> from fgrad.scipy.special import poch
+    >>> print(round(float(poch(2.0, 3.0)), 9))   # 2 * 3 * 4
+    24.0
+    """
+    zm = fnp.asarray(z) + m
+    return gammasgn(zm) * gammasgn(z) * fnp.exp(gammaln(zm) - gammaln(z))
+
+
+def multigammaln(a: ArrayLike, d: int) -> Array:
+    """The log of the multivariate gamma function of dimension ``d`` (a static positive integer).
+
+    >>> from fgrad.scipy.special import multigammaln
+    >>> print(round(float(multigammaln(3.0, 2)), 12))
+    1.550194993958
+    """
+    d = operator.index(d)
+    if d < 1:
+        raise ValueError(f"multigammaln: the dimension d must be a positive integer, got {d}")
+    out = (d * (d - 1) / 4.0) * math.log(math.pi)
+    for j in range(d):
+        out = out + gammaln(fnp.asarray(a) - j / 2.0)
+    return out
+
+
+def rel_entr(p: ArrayLike, q: ArrayLike) -> Array:
+    """Elementwise relative entropy: ``p log(p / q)`` for ``p, q > 0``, 0 for ``p == 0 <= q``, else inf.
+
+    >>> from fgrad.scipy.special import rel_entr
+    >>> rel_entr(fnp.array([0.5, 0.0, 1.0]), fnp.array([0.25, 1.0, 0.0]))
+    array([0.3466, 0.    ,    inf])
+    """
+    p, q = fnp.asarray(p), fnp.asarray(q)
+    both = (p > 0) & (q > 0)
+    ps, qs = _safe(both, p, 1.0), _safe(both, q, 1.0)
+    return fnp.where(both, ps * fnp.log(ps / qs), fnp.where((p == 0) & (q >= 0), 0.0, np.inf))
+
+
+def kl_div(p: ArrayLike, q: ArrayLike) -> Array:
+    """Elementwise ``p log(p / q) - p + q`` (``q`` where ``p == 0``, inf outside the domain).
+
+    >>> from fgrad.scipy.special import kl_div
+    >>> kl_div(fnp.array([0.5, 0.0]), fnp.array([0.25, 1.0]))
+    array([0.0966, 1.    ])
+    """
+    p, q = fnp.asarray(p), fnp.asarray(q)
+    both = (p > 0) & (q > 0)
+    ps, qs = _safe(both, p, 1.0), _safe(both, q, 1.0)
+    inside = ps * fnp.log(ps / qs) - ps + qs
+    return fnp.where(both, inside, fnp.where((p == 0) & (q >= 0), q, np.inf))
+
+
+def boxcox(x: ArrayLike, lmbda: ArrayLike) -> Array:
+    """The Box-Cox transform ``(x**lmbda - 1) / lmbda`` (``log x`` at ``lmbda == 0``).
+
+    >>> from fgrad.scipy.special import boxcox
+    >>> boxcox(fnp.array([1.0, 4.0]), fnp.array([0.0, 0.5]))
+    array([0., 2.])
+    """
+    lx = fnp.log(x)
+    zero = lmbda == 0
+    ls = _safe(zero, 1.0, lmbda)
+    return fnp.where(zero, lx, fnp.expm1(ls * lx) / ls)
+
+
+def boxcox1p(x: ArrayLike, lmbda: ArrayLike) -> Array:
+    """The Box-Cox transform of ``1 + x``, accurate for small ``x``.
+
+    >>> from fgrad.scipy.special import boxcox1p
+    >>> boxcox1p(fnp.array([0.0, 3.0]), fnp.array([0.0, 0.5]))
+    array([0., 2.])
+    """
+    lx = fnp.log1p(x)
+    zero = lmbda == 0
+    ls = _safe(zero, 1.0, lmbda)
+    return fnp.where(zero, lx, fnp.expm1(ls * lx) / ls)
+
+
+def bernoulli(n: int) -> Array:
+    """The Bernoulli numbers ``B_0 .. B_n`` (with ``B_1 = -1/2``), ``n`` a static integer.
+
+    >>> from fgrad.scipy.special import bernoulli
+    >>> bernoulli(4)
+    array([ 1.    , -0.5   ,  0.1667,  0.    , -0.0333])
+    """
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"bernoulli: n must be a non-negative integer, got {n}")
+    # Akiyama-Tanigawa, with exact rationals (B_1 comes out +1/2; the convention here is -1/2)
+    row: list[Fraction] = []
+    out = []
+    for m in range(n + 1):
+        row.append(Fraction(1, m + 1))
+        for j in range(m, 0, -1):
+            row[j - 1] = j * (row[j - 1] - row[j])
+        out.append(float(row[0]))
+    if n >= 1:
+        out[1] = -0.5
+    return fnp.asarray(np.array(out))
+
+
+def _i0e_deriv(ans, x):
+    return i1e(x) - fnp.sign(x) * ans
+
+
+def _i1e_deriv(ans, x):
+    # i0e - i1e / x - sign(x) i1e; its limit at 0 is 1/2
+    zero = x == 0
+    xs = _safe(zero, 1.0, x)
+    return fnp.where(zero, 0.5, i0e(x) - ans / xs - fnp.sign(x) * ans)
+
+
+_i0e = _unary("i0e", lambda x: _kernels.bessel_ie(0, x), _i0e_deriv)
+_i1e = _unary("i1e", lambda x: _kernels.bessel_ie(1, x), _i1e_deriv)
+
+
+def i0e(x: ArrayLike) -> Array:
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) I0(x)``.
+
+    >>> from fgrad.scipy.special import i0e
+    >>> i0e(fnp.array([0.0, 1.0]))
+    array([1.    , 0.4658])
+    """
+    return _i0e.bind(x)
+
+
+def i1e(x: ArrayLike) -> Array:
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)``.
+
+    >>> from fgrad.scipy.special import i1e
+    >>> i1e(fnp.array([0.0, 1.0]))
+    array([0.    , 0.2079])
+    """
+    return _i1e.bind(x)
+
+
+def i0(x: ArrayLike) -> Array:
+    """The modified Bessel function of the first kind of order 0.
+
+    >>> from fgrad.scipy.special import i0
+    >>> i0(fnp.array([0.0, 1.0]))
+    array([1.    , 1.2661])
+    """
+    return fnp.exp(fnp.absolute(x)) * i0e(x)
+
+
+def i1(x: ArrayLike) -> Array:
+    """The modified Bessel function of the first kind of order 1; ``d/dx i0 = i1``.
+
+    >>> from fgrad.scipy.special import i1
+    >>> i1(fnp.array([0.0, 1.0]))
+    array([0.    , 0.5652])
+    """
+    return fnp.exp(fnp.absolute(x)) * i1e(x)
+
+
+def _zeta_dq(ans, s, q):
+    return -s * _zeta.bind(s + 1.0, q)
+
+
+_zeta = _nary("zeta", _kernels.hurwitz_zeta, (_raising("zeta", "x (the exponent)"), _zeta_dq))
+
+
+def zeta(x: ArrayLike, q: ArrayLike | None = None) -> Array:
+    """The Hurwitz zeta function ``sum_k (q + k)**-x`` (Riemann's when ``q`` is None), ``x > 1``.
+
+    Differentiable in ``q`` (``-x zeta(x + 1, q)``); the derivative in ``x`` is not implemented.
+
+    >>> from fgrad.scipy.special import zeta
+    >>> print(round(float(zeta(2.0)), 12))   # pi**2 / 6
+    1.644934066848
+    >>> print(round(float(zeta(2.0, 2.0)), 12))
+    0.644934066848
+    """
+    return _zeta.bind(x, 1.0 if q is None else q)
+
+
+_exp1 = _unary("exp1", _kernels.exp1, lambda ans, x: -fnp.exp(-x) / x, reads_output=False)
+_expi = _unary("expi", _kernels.expi, lambda ans, x: fnp.exp(x) / x, reads_output=False)
+
+
+def exp1(x: ArrayLike) -> Array:
+    """The exponential integral ``E1(x) = int_x^inf exp(-t) / t dt`` for ``x >= 0`` (nan below).
+
+    >>> from fgrad.scipy.special import exp1
+    >>> print(round(float(exp1(1.0)), 12))
+    0.219383934396
+    """
+    return _exp1.bind(x)
+
+
+def expi(x: ArrayLike) -> Array:
+    """The exponential integral ``Ei(x)`` (principal value), ``-E1(-x)`` for ``x < 0``.
+
+    >>> from fgrad.scipy.special import expi
+    >>> print(round(float(expi(1.0)), 12))
+    1.895117816356
+    """
+    return _expi.bind(x)
+
+
+def _expn_dx(ans, n, x):
+    # d/dx E_n = -E_{n-1}; E_{-1}(x) = exp(-x) (1 + x) / x**2 closes the ladder at n = 0
+    low = n <= 0
+    xs = _safe(x > 0, x, 1.0)
+    return fnp.where(low, -fnp.exp(-xs) * (1.0 + xs) / (xs * xs), -_expn.bind(fnp.where(low, 1, n - 1), x))
+
+
+_expn = _nary("expn", _kernels.expn, (None, _expn_dx))
+
+
+def expn(n: ArrayLike, x: ArrayLike) -> Array:
+    """The generalized exponential integral ``E_n(x) = int_1^inf exp(-x t) / t**n dt`` (integer ``n >= 0``).
+
+    >>> from fgrad.scipy.special import expn
+    >>> expn(fnp.array([1, 2]), 1.0)
+    array([0.2194, 0.1485])
+    """
+    return _expn.bind(n, x)
+
+
+def _spence_deriv(ans, x):
+    # log(x) / (1 - x), whose limit at x = 1 is -1
+    one = x == 1.0
+    xs = _safe(one, 2.0, x)
+    return fnp.where(one, -1.0, fnp.log(xs) / (1.0 - xs))
+
+
+_spence = _unary("spence", _kernels.spence, _spence_deriv, reads_output=False)
+
+
+def spence(x: ArrayLike) -> Array:
+    """Spence's function ``int_1^x log(t) / (t - 1) dt`` (the dilogarithm ``Li2(1 - x)``) for ``x >= 0``.
+
+    >>> from fgrad.scipy.special import spence
+    >>> print(round(float(spence(0.0)), 12))   # pi**2 / 6
+    1.644934066848
+    >>> print(fgrad.grad(spence)(1.0))
+    -1.0
+    """
+    return _spence.bind(x)
+
+
+def _hyp1f1_dx(ans, a, b, x):
+    return (a / b) * _hyp1f1.bind(a + 1.0, b + 1.0, x)
+
+
+_hyp1f1 = _nary("hyp1f1", _kernels.hyp1f1, (_raising("hyp1f1", "a"), _raising("hyp1f1", "b"), _hyp1f1_dx),
+                reads_output=False)
+
+
+def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
+    """Kummer's confluent hypergeometric function ``1F1(a; b; x)`` for real arguments.
+
+    Differentiable in ``x`` (``a / b * hyp1f1(a + 1, b + 1, x)``); not in ``a`` and ``b``.
+
+    >>> from fgrad.scipy.special import hyp1f1
+    >>> print(round(float(hyp1f1(1.0, 1.0, 1.0)), 12))   # e
+    2.718281828459
+    """
+    return _hyp1f1.bind(a, b, x)
+
+
+def _si_deriv(ans, x):
+    # sin(x) / x; near 0 its Taylor polynomial, whose own derivatives stay finite (those of
+    # sin(x) / x overflow as 1 / x**2 for tiny x)
+    small = fnp.absolute(x) < 1e-3
+    xs = _safe(small, 1.0, x)
+    x2 = x * x
+    return fnp.where(small, 1.0 - x2 / 6.0 * (1.0 - x2 / 20.0), fnp.sin(xs) / xs)
+
+
+_si = _unary("si", lambda x: _kernels.sici(x)[0], _si_deriv, reads_output=False)
+_ci = _unary("ci", lambda x: _kernels.sici(x)[1], lambda ans, x: fnp.cos(x) / x, reads_output=False)
+
+
+def sici(x: ArrayLike) -> tuple[Array, Array]:
+    """The sine and cosine integrals ``(Si(x), Ci(x))``; for ``x < 0`` Ci is its real part, ``Ci(|x|)``.
+
+    >>> from fgrad.scipy.special import sici
+    >>> si, ci = sici(fnp.array([1.0, 30.0]))
+    >>> print(si, ci)
+    [0.9461 1.5668] [ 0.3374 -0.033 ]
+    """
+    return _si.bind(x), _ci.bind(x)

@@ -5,8 +5,11 @@ A signature is the pytree structure of the arguments, each leaf's shape, dtype a
 static arguments. Python side effects in the function (``print``, appending to a list) run while it
 is staged, once per signature, never on a replay.
 """
+from __future__ import annotations
+
 import functools
 import inspect
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,18 +18,30 @@ from ..tree_util import tree_flatten, tree_unflatten
 from .replay import compile_program
 from .trace import eval_program, is_value, stage
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from ..typing import DTypeLike, Shape
+
 __all__ = ["jit", "make_jaxpr", "ShapeDtypeStruct"]
 
 
 class ShapeDtypeStruct:
     """An argument known only by its shape and dtype: ``make_jaxpr`` stages on zeros of it.
 
-    >>> fgrad.make_jaxpr(fnp.sin)(fgrad.ShapeDtypeStruct((3,), fnp.float32))
+    >>> x = fgrad.ShapeDtypeStruct((3,), fnp.float32)
+    >>> x
+    ShapeDtypeStruct(shape=(3,), dtype=float32)
+    >>> print(fgrad.make_jaxpr(fnp.sin)(x))
+    { lambda ; a:f32[3]. let
+        b:f32[3] = sin a
+      in (b,) }
     """
 
     __slots__ = ("shape", "dtype")
 
-    def __init__(self, shape, dtype):
+    def __init__(self, shape: Shape, dtype: DTypeLike) -> None:
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
 
@@ -177,17 +192,26 @@ def _mark(tree, value):
     return tree_unflatten(t, [value] * len(leaves))
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), donate_argnames=(),
-        keep_unused=False, device=None, backend=None, inline=False):
+def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), keep_unused: bool = False, device: Any = None,
+        backend: str | None = None, inline: bool = False) -> Callable[..., Any]:
     """``fun`` staged once per signature and replayed as one optimised program (JAX's ``jit``).
 
-    Donated arguments (``donate_argnums``/``donate_argnames``) are the caller's promise not to read
-    them again: the replay may write into their buffers.
+    Static arguments (``static_argnums``/``static_argnames``) are hashable Python values the
+    program is specialised on: a new value stages a new program. Donated arguments
+    (``donate_argnums``/``donate_argnames``) are the caller's promise not to read them again: the
+    replay may write into their buffers. ``keep_unused``, ``device``, ``backend`` and ``inline`` are
+    accepted for JAX compatibility. Without ``fun``, it returns a decorator.
 
-    >>> @functools.partial(fgrad.jit, static_argnums=1)
-    ... def power(x, n):
-    ...     return x ** n
+    >>> power = fgrad.jit(lambda x, n: x ** n, static_argnums=1)
     >>> power(fnp.arange(3.0), 2)     # staged for (f64[3], n=2); later calls replay
+    array([0., 1., 4.])
+    >>> @fgrad.jit
+    ... def f(x):
+    ...     return fnp.sin(x) ** 2 + fnp.cos(x) ** 2
+    >>> f(fnp.arange(3.0))
+    array([1., 1., 1.])
     """
     if fun is None:  # @jit(static_argnums=...)
         return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
@@ -202,7 +226,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         raise ValueError(f"static_argnames and donate_argnames cannot intersect. Argument names "
                          f"{both or set(nums) & set(dnums)} appear in both static_argnames and donate_argnames")
     name = getattr(fun, "__name__", "fun")
-    cache = {}
+    cache: dict[Any, _Entry] = {}
 
     def lookup(args, kwargs):
         """(entry, flat leaves, traced?, staged just now?) for one call's arguments."""
@@ -238,10 +262,11 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(), d
         """The staged program for these arguments, without running it (JAX's ``jitted.trace``)."""
         return Traced(name, lookup(args, kwargs)[0].staged)
 
-    jitted.trace = trace
-    jitted._cache_size = lambda: len(cache)
-    jitted.clear_cache = jitted._clear_cache = cache.clear
-    jitted.__fgrad_jit__ = True
+    # JAX's jitted functions carry these as attributes
+    jitted.trace = trace  # type: ignore[attr-defined]
+    jitted._cache_size = lambda: len(cache)  # type: ignore[attr-defined]
+    jitted.clear_cache = jitted._clear_cache = cache.clear  # type: ignore[attr-defined]
+    jitted.__fgrad_jit__ = True  # type: ignore[attr-defined]
     return jitted
 
 
@@ -262,8 +287,13 @@ def _shape_dtype(v):
     return ShapeDtypeStruct(np.shape(v), getattr(v, "dtype", None) or np.result_type(v))
 
 
-def make_jaxpr(fun, static_argnums=(), axis_env=None, return_shape=False, abstracted_axes=None):
+def make_jaxpr(fun: Callable[..., Any], static_argnums: int | Sequence[int] = (), axis_env: Any = None,
+               return_shape: bool = False, abstracted_axes: Any = None) -> Callable[..., Any]:
     """A function returning the ``Program`` that ``fun`` stages on the given arguments (JAX's name).
+
+    Arguments may be ShapeDtypeStructs (staged on zeros of that shape). ``return_shape=True``: the
+    function returns ``(program, out_shapes)``, the outputs' ShapeDtypeStructs in their pytree.
+    ``axis_env`` and ``abstracted_axes`` are accepted for JAX compatibility.
 
     >>> print(fgrad.make_jaxpr(lambda x, y: fnp.sin(x) * y)(1.0, 2.0))
     { lambda ; a:f64[] b:f64[]. let

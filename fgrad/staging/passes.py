@@ -2,10 +2,20 @@
 
 >>> optimize(program, np)   # constant folding, exact simplifications, common subexpressions, dead code
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from .. import backend
 from ..core import PRIMITIVES
 from .program import Equation, Literal, Program, Var
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ..core import Primitive
 
 __all__ = ["optimize", "eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants", "simplify",
            "last_uses", "transpose_products", "flatten_batched_products", "depends", "DEPENDENCY_RULES"]
@@ -46,7 +56,8 @@ def fold_constants(program, xp=None):
     for eqn in program.equations:
         inputs = [subst.get(id(a), a) for a in eqn.inputs]
         if all(isinstance(a, Literal) for a in inputs):
-            ans = eqn.prim.impl(*[a.value for a in inputs], **eqn.params)
+            values = [a.value if xp is None else backend.to_module(a.value, xp) for a in inputs]
+            ans = eqn.prim.impl(*values, **eqn.params)
             outs = ans if eqn.prim.multiple_results else (ans,)
             subst.update((id(o), Literal(v)) for o, v in zip(eqn.outputs, outs))
             continue
@@ -330,7 +341,7 @@ def partial_eval(program, unknown_inputs):
     return known, unknown_part, out_unknown, len(residuals)
 
 
-DEPENDENCY_RULES = {}
+DEPENDENCY_RULES: dict[Primitive, Callable[..., Sequence[bool]]] = {}
 """Primitive -> ``rule(params, in_flags) -> out_flags``: which outputs of a control-flow equation read
 which inputs, looking inside its programs (``fgrad.lax`` registers its primitives'). Without it every output reads every input; with it a
 JVP program's primal outputs stay apart from its tangents (``jacfwd`` of a nested scan needs that)."""

@@ -11,14 +11,20 @@ A ``policy`` (``fgrad.checkpoint_policies``) names the intermediates worth keepi
 pass saves those, and the backward recomputes only the rest.
 
 >>> layer = fgrad.checkpoint(lambda h, w: fnp.tanh(h @ w))
->>> fgrad.grad(lambda w: fnp.sum(layer(layer(x, w), w)))(w)   # keeps x, h1, h2; not the tanh inputs
+>>> x, w = fnp.ones((1, 2)), fnp.eye(2)
+>>> fgrad.grad(lambda w: fnp.sum(layer(layer(x, w), w)))(w).shape   # keeps x, h1, h2; not the tanh inputs
+(2, 2)
 """
+from __future__ import annotations
+
 import functools
 import types
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import backend
 from ..batching import vmap
 from ..core import Primitive, Tracer
 from ..transforms import jvp
@@ -28,6 +34,10 @@ from .passes import depends, eliminate_dead_code
 from .program import Program, Var
 from .replay import compile_program  # noqa: F401  (it makes a Program callable: its replay)
 from .trace import eval_program, example_of, stage
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies"]
 
@@ -101,7 +111,8 @@ def _bind(program, args, prevent_cse, policy):
     return checkpoint_p.bind(*args, jaxpr=program, prevent_cse=prevent_cse, policy=policy, diff=diff)
 
 
-_DERIVED = weakref.WeakKeyDictionary()  # program -> {key: derived program or plan}
+# program -> {key: derived program or plan}
+_DERIVED: weakref.WeakKeyDictionary[Program, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 def _derived(program, key, build):
@@ -287,13 +298,14 @@ def _signature(x):
 
 
 def _check_leaf(x):
-    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or hasattr(x, "__array_namespace__"):
+    if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or backend.is_raw_array(x):
         return x
     raise TypeError(f"checkpoint: argument of type {type(x).__name__} is not a valid fgrad type; pass arrays, "
                     "scalars or pytrees of them, or mark the argument static (static_argnums)")
 
 
-def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
+def checkpoint(fun: Callable[..., Any], *, prevent_cse: bool = True, policy: Callable[..., bool] | None = None,
+               static_argnums: int | Sequence[int] = ()) -> Callable[..., Any]:
     """``fun`` whose intermediates are recomputed in the backward pass rather than kept (JAX's
     ``checkpoint``, alias ``remat``): reverse mode keeps only its inputs and outputs, and the
     values ``policy`` marks (``fgrad.checkpoint_policies``). Values and derivatives are unchanged.
@@ -303,7 +315,11 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
     arguments that are Python values, not arrays (hashable ones key a cache of staged programs).
 
     >>> step = fgrad.checkpoint(lambda h, w: fnp.tanh(h @ w))
-    >>> fgrad.grad(lambda w: fnp.sum(step(step(h0, w), w)))(w)
+    >>> h0, w = fnp.ones((1, 2)), fnp.array([[0.5, 0.0], [1.0, -1.0]])
+    >>> g = fgrad.grad(lambda w: fnp.sum(step(step(h0, w), w)))(w)
+    >>> plain = fgrad.grad(lambda w: fnp.sum(fnp.tanh(fnp.tanh(h0 @ w) @ w)))(w)
+    >>> g.shape, bool(fnp.allclose(g, plain))
+    ((2, 2), True)
     """
     if not callable(fun):
         raise TypeError(f"checkpoint: expected a callable as its first argument, got {type(fun).__name__}")
@@ -311,7 +327,8 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=()):
         raise TypeError(f"checkpoint: policy must be None or a callable (see fgrad.checkpoint_policies), "
                         f"got {type(policy).__name__}")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    cache = {}  # signature -> (program, out_tree): staged once per signature, as JAX caches its trace
+    # signature -> (program, out_tree): staged once per signature, as JAX caches its trace
+    cache: dict[Any, tuple[Program, Any]] = {}
 
     @functools.wraps(fun)
     def fun_remat(*args, **kwargs):

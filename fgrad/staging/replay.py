@@ -26,12 +26,15 @@ def compile_program(program):
     """A Python function running ``program`` on raw arrays, returning the list of its outputs.
 
     The code is specialised to the array module of the arguments (numpy at once, cupy on its
-    first call with cupy arrays); ``.source`` is the numpy version's text. The inputs at
+    first call with cupy arrays; cupy at once for a program with constants on a GPU); ``.source``
+    is that first version's text. The inputs at
     ``program.donated`` may take results once dead, on a call where each is an array that owns
     its writeable buffer and shares no memory with another argument (else nothing is written).
     """
     donated = tuple(sorted(set(getattr(program, "donated", ()) or ())))
-    variants = {(np, False): _compile(program, np, ())}
+    # a program whose constants live on a GPU is compiled for CuPy first (NumPy cannot fold them)
+    home = backend.get_array_module(*_constants(program)) if backend.cupy_active() else np
+    variants = {(home, False): _compile(program, home, ())}
 
     def replay(*args):
         xp = backend.get_array_module(*args) if backend.cupy_active() else np
@@ -41,9 +44,13 @@ def compile_program(program):
             run = variants[key] = _compile(program, xp, donated if key[1] else ())
         return run(*args)
 
-    replay.source = variants[np, False].source
-    replay.program = variants[np, False].program
+    replay.source = variants[home, False].source
+    replay.program = variants[home, False].program
     return replay
+
+
+def _constants(program):
+    return [a.value for e in program.equations for a in e.inputs if isinstance(a, Literal)]
 
 
 def _donatable(args, donated):
@@ -192,4 +199,6 @@ def _call(self, *args):
     return run(*args)
 
 
-Program.__call__ = _call  # calling a program replays it (defined here, above the IR, as fgrad.numpy does for Tracer)
+# calling a program replays it (defined here, above the IR, as fgrad.numpy does for Tracer); mypy
+# takes ``Program.__call__`` for the class's own constructor call
+Program.__call__ = _call  # type: ignore[method-assign]

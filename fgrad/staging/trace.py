@@ -153,8 +153,7 @@ class StagingTrace(Trace):
 
 def is_value(x):
     """Whether ``x`` can be a program's value: an array (NumPy, CuPy), a scalar or a tracer."""
-    return isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or hasattr(
-        x, "__array_namespace__")
+    return isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) or backend.is_raw_array(x)
 
 
 def _never(*args, **params):

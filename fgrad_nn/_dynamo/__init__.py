@@ -15,7 +15,10 @@ the same replay.
 ... def f(x):
 ...     return torch.sin(x) * 2
 """
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable
 
 from ..nn.modules.module import Module
 from . import exc
@@ -30,12 +33,12 @@ _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "m
 _RECOMPILE_LIMIT = 8  # torch._dynamo.config.recompile_limit's default
 
 
-def list_backends(exclude_tags=("debug", "experimental")):
+def list_backends(exclude_tags: tuple[str, ...] | None = ("debug", "experimental")) -> list[str]:
     """The backend names ``compile`` takes (``torch._dynamo.list_backends``); all run fgrad's replay."""
     return sorted(_BACKENDS + (() if exclude_tags and "debug" in exclude_tags else _DEBUG_BACKENDS))
 
 
-def _check(backend, mode, options):
+def _check(backend: Any, mode: str | None, options: dict[str, Any] | None) -> None:
     if mode is not None and options is not None:
         raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if mode is not None and mode not in _MODES:
@@ -46,18 +49,30 @@ def _check(backend, mode, options):
         raise exc.InvalidBackend(backend)
 
 
-def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, name=None,
-            disable=False, recompile_limit=None, isolate_recompiles=False, shapes_spec=None):
-    """``torch.compile``: ``model`` (a Module or a function) staged and replayed as programs.
+def compile(model: Callable[..., Any] | None = None, *, fullgraph: bool = False, dynamic: bool | None = None,
+            backend: str | Callable[..., Any] = "inductor", mode: str | None = None,
+            options: dict[str, Any] | None = None, name: str | None = None, disable: bool = False,
+            recompile_limit: int | None = None, isolate_recompiles: bool = False, shapes_spec: Any = None) -> Any:
+    """Compile ``model`` (a Module or a function): staged once per call signature, then replayed as a program.
 
     A Module gives an :class:`OptimizedModule` (``_orig_mod`` is the original); a function gives a
     function. Without ``model``, a decorator. ``disable=True`` hands ``model`` back unchanged.
-    ``name``, ``isolate_recompiles`` and ``shapes_spec`` are accepted for torch's signature.
+    ``name``, ``isolate_recompiles`` and ``shapes_spec`` are accepted for torch's signature; every
+    backend runs fgrad's replay (torch's would generate kernels).
+
+    >>> @torch.compile(backend="eager")
+    ... def f(x):
+    ...     return torch.sin(x) * 2
+    >>> f(torch.tensor([0.0, 1.0]))
+    tensor([0.0000, 1.6829])
+    >>> model = torch.compile(torch.nn.Linear(2, 1), backend="eager")
+    >>> type(model).__name__, type(model._orig_mod).__name__
+    ('OptimizedModule', 'Linear')
     """
     _check(backend, mode, options)
     limit = _RECOMPILE_LIMIT if recompile_limit is None else int(recompile_limit)
 
-    def build(fn):
+    def build(fn: Callable[..., Any]) -> Any:
         if not callable(fn):
             raise AssertionError(f"A callable function is expected, but {type(fn)} is provided.")
         if disable:
@@ -67,19 +82,19 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         compiled = CompiledCallable(fn, None, fullgraph, limit)
 
         @functools.wraps(fn)
-        def compiled_fn(*args, **kwargs):
+        def compiled_fn(*args: Any, **kwargs: Any) -> Any:
             return compiled(*args, **kwargs)
 
-        compiled_fn._torchdynamo_orig_callable = fn
+        compiled_fn._torchdynamo_orig_callable = fn  # type: ignore[attr-defined]  # torch's marker on the function
         return compiled_fn
 
     return build if model is None else build(model)
 
 
-def _module_compile(self, *args, **kwargs):
+def _module_compile(self: Module, *args: Any, **kwargs: Any) -> None:
     """torch's ``Module.compile``: this Module's forward compiled in place by ``fgrad_nn.compile`` (same
     arguments); unlike ``fgrad_nn.compile(module)``, no wrapper, so ``state_dict`` keys stay as they are."""
     object.__setattr__(self, "forward", compile(type(self).forward.__get__(self), *args, **kwargs))
 
 
-Module.compile = _module_compile  # attached here: this package builds on Module, so Module can't import it
+setattr(Module, "compile", _module_compile)  # attached here: this package builds on Module, so Module can't import it

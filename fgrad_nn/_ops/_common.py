@@ -1,21 +1,27 @@
 """Helpers shared by the op families: casting, dims, shape arguments."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, TypeVar
+
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.core import concrete
+from fgrad.core import Tracer, concrete
 
 from .. import _dtypes
-from .._tensor import apply, transform_traced
+from .._tensor import Tensor, apply, transform_traced
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def cast(t, np_dtype):
-    """``t`` as ``np_dtype`` (differentiable); ``t`` itself when it already is."""
-    if t._np_dtype() == np_dtype:
+def cast(t: Tensor, np_dtype: np.dtype | None) -> Tensor:
+    """``t`` as ``np_dtype`` (differentiable); ``t`` itself when it already is (or ``np_dtype`` is None)."""
+    if np_dtype is None or t._np_dtype() == np_dtype:
         return t
     return apply(fnp.astype, (t,), {"dtype": np_dtype}, "ToCopyBackward0")
 
 
-def nondiff(t):
+def nondiff(t: Tensor) -> Any:
     """The value of ``t`` where no derivative flows (an index, a mask, a condition): its raw array, or under an
     fgrad transform its traced value with the derivatives stopped (under vmap: one example, the raw array being
     the whole batch)."""
@@ -23,19 +29,19 @@ def nondiff(t):
     return fnp.stop_gradient(d) if transform_traced(d) else concrete(d)
 
 
-def array_ops(t):
+def array_ops(t: Tensor) -> Any:
     """The module to compute on ``nondiff(t)`` with: NumPy for a raw array, fgrad.numpy for a traced value."""
     return fnp if transform_traced(t._data) else np
 
 
-def to_float(t):
+def to_float(t: Tensor) -> Tensor:
     """Integer/bool tensors become the default float dtype (torch's exp, sqrt, mean ...)."""
     if t._np_dtype().kind in "biu":
         return cast(t, _dtypes.get_default_dtype().np)
     return t
 
 
-def norm_dim(dim, nd):
+def norm_dim(dim: int | Sequence[int] | None, nd: int) -> tuple[int, ...] | None:
     """torch dim (int, tuple, None) -> fgrad axis (None or tuple of non-negative ints)."""
     if dim is None:
         return None
@@ -51,22 +57,46 @@ def norm_dim(dim, nd):
     return tuple(out) if nd else None
 
 
-def one_dim(dim, nd):
+def one_dim(dim: int, nd: int) -> int:
     n = max(nd, 1)
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return int(dim) % n
 
 
-def no_out(out):
+def no_out(out: object) -> None:
     """torch's ``out=``: not supported, rather than ignored (fgrad_nn's tensors are values)."""
     if out is not None:
         raise NotImplementedError("out= is not supported by fgrad_nn (tensors are values; use the result)")
 
 
-def shape_args(shape):
+def shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """``f(2, 3)`` or ``f((2, 3))`` or ``f(torch.Size)`` -> tuple of ints."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
+    sizes = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return tuple(int(s) for s in sizes)
 
+
+
+def document(fn: _F, name: str, summary: str, example: str) -> _F:
+    """Give a factory-made op its public name and its own docstring: a summary and a checked example."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{summary}\n\n{example}\n"
+    return fn
+
+
+def zero_derivative(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (a rounding: floor, sign, ...), its result tied to the traced arguments with a zero derivative:
+    torch's result of a float op on a tensor that requires grad requires grad too, with zero gradients.
+    The tie is a ``where`` that never picks the argument, so its derivative is an exact zero."""
+    def run(*xs: Any) -> Any:
+        out = fn(*xs)
+        traced = [x for x in xs if isinstance(x, Tracer)]
+        if not traced or fnp.result_type(out).kind not in "fc":
+            return out
+        for x in traced:
+            if fnp.shape(x) == fnp.shape(out):
+                out = fnp.where(fnp.zeros_like(out, dtype=bool), x, out)
+            else:  # a reduction: a zero made from x (an elementwise result keeps its -0.0 above)
+                out = out + fnp.sum(fnp.where(fnp.zeros_like(x, dtype=bool), x, fnp.zeros_like(x)))
+        return out
+    return run

@@ -1,4 +1,8 @@
 """Creation functions: tensor, zeros, arange, randn, ... and dtype/device conversion methods."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
+
 import numpy as np
 
 import fgrad
@@ -11,6 +15,11 @@ from .._device import as_device, put, device as _device_cls
 from .._tensor import Tensor, _init, apply, inplace, wrap
 from ..autograd.grad_mode import no_grad
 from ._common import cast, no_out, nondiff, shape_args
+
+if TYPE_CHECKING:
+    from .._dtypes import dtype as DType
+    from ..random import Generator
+    DeviceLike = Union[_device_cls, str, int, None]
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace",
            "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
@@ -73,9 +82,15 @@ def _tracers_in(data):
     return False
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: Any, *, dtype: DType | None = None, device: DeviceLike = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new tensor copying ``data`` (nested lists, scalars, arrays, tensors).
 
+    The dtype is inferred as torch does: bools, int64 for integers, the default float dtype otherwise.
+
+    >>> torch.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
     >>> torch.tensor([1, 2]).dtype, torch.tensor([1., 2.]).dtype
     (torch.int64, torch.float32)
     """
@@ -130,8 +145,15 @@ def _to_py(v):
     return v
 
 
-def as_tensor(data, dtype=None, device=None):
-    """``data`` as a tensor without copying where possible (NumPy arrays share memory)."""
+def as_tensor(data: Any, dtype: DType | None = None, device: DeviceLike = None) -> Tensor:
+    """``data`` as a tensor without copying where possible (NumPy arrays share memory; ``asarray`` is an alias).
+
+    >>> a = np.array([1.0, 2.0])
+    >>> t = torch.as_tensor(a)
+    >>> a[0] = 5.0
+    >>> t
+    tensor([5., 2.], dtype=torch.float64)
+    """
     npd = _dtypes.to_np(dtype)
     if isinstance(data, Tensor):
         t = data
@@ -152,18 +174,35 @@ def as_tensor(data, dtype=None, device=None):
 asarray = as_tensor
 
 
-def from_numpy(ndarray):
-    """A tensor sharing memory with ``ndarray``."""
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the NumPy array ``ndarray``.
+
+    >>> a = np.array([1, 2, 3])
+    >>> t = torch.from_numpy(a)
+    >>> t[0] = -1
+    >>> a
+    array([-1,  2,  3])
+    """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     return wrap(ndarray)
 
 
-def is_tensor(obj):
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a Tensor.
+
+    >>> torch.is_tensor(torch.tensor(1.0)), torch.is_tensor([1.0])
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
-def numel(input):
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``.
+
+    >>> torch.numel(torch.zeros(2, 3))
+    6
+    """
     return input.numel()
 
 
@@ -181,24 +220,54 @@ def _alloc(fill, shape, dtype, device, requires_grad, default=None):
     return _finish(np.full(shape, fill, dtype=npd), requires_grad, d if d is not None and d.type == "meta" else None)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def zeros(*size: Any, out: Tensor | None = None, dtype: DType | None = None, layout: Any = None,
+          device: DeviceLike = None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
+    """A tensor of zeros of the given shape (``zeros(2, 3)`` or ``zeros((2, 3))``).
+
+    >>> torch.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    """
     no_out(out)
     return _alloc(0, size, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+def ones(*size: Any, out: Tensor | None = None, dtype: DType | None = None, layout: Any = None,
+         device: DeviceLike = None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
+    """A tensor of ones of the given shape.
+
+    >>> torch.ones(2, dtype=torch.int64)
+    tensor([1, 1])
+    """
     no_out(out)
     return _alloc(1, size, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None):
-    """Zeros (uninitialised memory would make results depend on luck)."""
+def empty(*size: Any, out: Tensor | None = None, dtype: DType | None = None, layout: Any = None,
+          device: DeviceLike = None, requires_grad: bool = False,
+          pin_memory: bool = False, memory_format: Any = None) -> Tensor:
+    """A tensor of the given shape whose values are not to be relied on.
+
+    torch leaves the memory uninitialised; fgrad_nn fills it with zeros, so results never depend on luck.
+
+    >>> torch.empty(2, 3).shape
+    torch.Size([2, 3])
+    """
     no_out(out)
     return _alloc(0, size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def full(size: int | Sequence[int], fill_value: complex, *, out: Tensor | None = None, dtype: DType | None = None,
+         layout: Any = None,
+         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred from the value).
+
+    >>> torch.full((2, 2), 7)
+    tensor([[7, 7],
+            [7, 7]])
+    """
     no_out(out)
     if dtype is None:
         default = np.dtype(np.bool_) if isinstance(fill_value, bool) else np.dtype(np.int64) if \
@@ -209,33 +278,71 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
                   requires_grad, default)
 
 
-def _like(fn, input, dtype, device, requires_grad, *args):
+def _like(fn: Callable[..., Tensor], input: Tensor, dtype: Any, device: Any, requires_grad: bool,
+          *args: Any) -> Tensor:
     return fn(*args, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
               requires_grad=requires_grad)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None, device: DeviceLike = None,
+               requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype and device) of ``input``.
+
+    ``empty_like`` is an alias (torch leaves the values uninitialised; fgrad_nn gives zeros).
+
+    >>> torch.zeros_like(torch.tensor([[1, 2, 3]]))
+    tensor([[0, 0, 0]])
+    """
     return _like(zeros, input, dtype, device, requires_grad)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None, device: DeviceLike = None,
+              requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype and device) of ``input``.
+
+    >>> torch.ones_like(torch.tensor([1.5, 2.5]))
+    tensor([1., 1.])
+    """
     return _like(ones, input, dtype, device, requires_grad)
 
 
 empty_like = zeros_like
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input: Tensor, fill_value: complex, *, dtype: DType | None = None, layout: Any = None,
+              device: DeviceLike = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    """``fill_value`` with the shape (and, unless given, the dtype and device) of ``input``.
+
+    >>> torch.full_like(torch.tensor([1.0, 2.0]), 3)
+    tensor([3., 3.])
+    """
     return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+def scalar_tensor(s: complex, *, dtype: DType | None = None, device: DeviceLike = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding ``s``, of the default float dtype unless told otherwise.
+
+    >>> torch.scalar_tensor(3)
+    tensor(3.)
+    """
     return tensor(s, dtype=dtype or _dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def arange(start: float, end: float | None = None, step: float = 1, *, out: Tensor | None = None,
+           dtype: DType | None = None,
+           layout: Any = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """The values ``start, start + step, ...`` below ``end`` (``arange(n)``: ``0 .. n - 1``).
+
+    >>> torch.arange(4)
+    tensor([0, 1, 2, 3])
+    >>> torch.arange(1, 2, 0.25)
+    tensor([1.0000, 1.2500, 1.5000, 1.7500])
+    """
     no_out(out)
     if end is None:
         start, end = 0, start
@@ -251,7 +358,14 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     return _finish(arr, requires_grad, device)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, *, out: Tensor | None = None, dtype: DType | None = None,
+             layout: Any = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    >>> torch.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     start, end = _to_py(start), _to_py(end)
@@ -263,92 +377,189 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(npd), requires_grad, device)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: DType | None = None,
+             device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``.
+
+    >>> torch.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = np.power(base, np.linspace(start, end, steps)).astype(npd)
     return _finish(arr, requires_grad, device)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, *, out: Tensor | None = None, dtype: DType | None = None, layout: Any = None,
+        device: DeviceLike = None,
+        requires_grad: bool = False) -> Tensor:
+    """The ``n`` by ``m`` (default ``n``) identity matrix.
+
+    >>> torch.eye(2, 3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
     no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     return _finish(np.eye(n, n if m is None else m, dtype=npd), requires_grad, device)
 
 
-def _rand_shape(size):
+def _rand_shape(size: tuple[Any, ...]) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     return tuple(int(s) for s in size)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
+def rand(*size: Any, generator: Generator | None = None, out: Tensor | None = None, dtype: DType | None = None,
+         layout: Any = None,
+         device: DeviceLike = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Uniform random numbers in ``[0, 1)`` of the given shape.
+
+    Draws come from NumPy's PCG64, so the values differ from torch's for the same seed.
+
+    >>> x = torch.rand(2, 3)
+    >>> x.shape, bool(((0 <= x) & (x < 1)).all())
+    (torch.Size([2, 3]), True)
+    """
     no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = _random.rng(generator).random(_rand_shape(size)).astype(npd)
     return _finish(arr, requires_grad, device)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
+def randn(*size: Any, generator: Generator | None = None, out: Tensor | None = None, dtype: DType | None = None,
+          layout: Any = None,
+          device: DeviceLike = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Standard normal random numbers of the given shape.
+
+    Draws come from NumPy's PCG64, so the values differ from torch's for the same seed.
+
+    >>> torch.randn(3, dtype=torch.float64).dtype
+    torch.float64
+    """
     no_out(out)
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = _random.rng(generator).standard_normal(_rand_shape(size)).astype(npd)
     return _finish(arr, requires_grad, device)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False):
+def randint(low: int = 0, high: int | Sequence[int] | None = None, size: Sequence[int] | None = None, *,
+            generator: Generator | None = None, out: Tensor | None = None, dtype: DType | None = None,
+            layout: Any = None, device: DeviceLike = None,
+            requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)`` of shape ``size`` (``randint(high, size)`` starts at 0).
+
+    Draws come from NumPy's PCG64, so the values differ from torch's for the same seed.
+
+    >>> x = torch.randint(3, 5, (4,))
+    >>> x.dtype, bool(((3 <= x) & (x < 5)).all())
+    (torch.int64, True)
+    """
     no_out(out)
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
+    if size is None:  # randint(high, size): the arguments shift
+        if not isinstance(high, Sequence):
+            raise TypeError("randint() missing required argument 'size'")
+        size = high
+        low, high = 0, low
     npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
     arr = _random.rng(generator).integers(low, high, size=tuple(size)).astype(npd)
     return _finish(arr, requires_grad, device)
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def randperm(n: int, *, generator: Generator | None = None, out: Tensor | None = None, dtype: DType | None = None,
+             layout: Any = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n - 1``.
+
+    Draws come from NumPy's PCG64, so the values differ from torch's for the same seed.
+
+    >>> torch.randperm(5).sort().values
+    tensor([0, 1, 2, 3, 4])
+    """
     no_out(out)
     npd = _dtypes.to_np(dtype) or np.dtype(np.int64)
     return _finish(_random.rng(generator).permutation(n).astype(npd), requires_grad, device)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(input: Tensor, *, dtype: DType | None = None, device: DeviceLike = None, requires_grad: bool = False,
+              generator: Generator | None = None) -> Tensor:
+    """Uniform random numbers in ``[0, 1)`` with the shape, dtype and device of ``input``.
+
+    >>> torch.rand_like(torch.zeros(2, 2, dtype=torch.float64)).dtype
+    torch.float64
+    """
     return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input: Tensor, *, dtype: DType | None = None, device: DeviceLike = None, requires_grad: bool = False,
+               generator: Generator | None = None) -> Tensor:
+    """Standard normal random numbers with the shape, dtype and device of ``input``.
+
+    >>> torch.randn_like(torch.zeros(2, 3)).shape
+    torch.Size([2, 3])
+    """
     return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: DType | None = None,
+                 device: DeviceLike = None,
+                 requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)`` with the shape, dtype and device of ``input``.
+
+    >>> x = torch.randint_like(torch.zeros(3), 10)
+    >>> x.dtype, bool((x < 10).all())
+    (torch.float32, True)
+    """
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size: Sequence[int] | None = None, *,
+           generator: Generator | None = None, dtype: DType | None = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal random numbers: with tensor ``mean``/``std``, one draw per element; with numbers, of shape ``size``.
+
+    >>> torch.normal(torch.tensor([1.0, 5.0]), torch.tensor([0.0, 0.0]))
+    tensor([1., 5.])
+    >>> torch.normal(0.0, 1.0, size=(2, 3)).shape
+    torch.Size([2, 3])
+    """
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = nondiff(mean) if isinstance(mean, Tensor) else mean
         s = nondiff(std) if isinstance(std, Tensor) else std
         shape = np.broadcast_shapes(fnp.shape(m), fnp.shape(s))
         like = mean if isinstance(mean, Tensor) else std
-        arr = (m + s * _random.rng(generator).standard_normal(shape)).astype(like._np_dtype())
+        dt = like._np_dtype() if isinstance(like, Tensor) else None
+        arr = (m + s * _random.rng(generator).standard_normal(shape)).astype(dt)
         return _finish(arr, False)
+    if size is None:
+        raise TypeError("normal() missing required argument 'size' (with float mean and std)")
     npd = _dtypes.to_np(dtype) or _dtypes.get_default_dtype().np
     arr = (mean + std * _random.rng(generator).standard_normal(tuple(size))).astype(npd)
     return _finish(arr, requires_grad, device)
 
 
-def bernoulli(input, p=None, *, generator=None):
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """1 with probability ``input`` (or ``p``) for each element, else 0.
+
+    >>> torch.bernoulli(torch.tensor([0.0, 1.0, 1.0]))
+    tensor([0., 1., 1.])
+    """
     probs = nondiff(input) if p is None else np.full(tuple(input.shape), p)
     arr = (_random.rng(generator).random(fnp.shape(probs)) < probs).astype(input._np_dtype())
     return wrap(arr)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None):
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """``num_samples`` indices drawn from each row of ``input`` read as (unnormalised) probabilities.
+
+    >>> torch.multinomial(torch.tensor([0.0, 2.0, 0.0]), 3, replacement=True)
+    tensor([1, 1, 1])
+    """
     p = input._raw().astype(np.float64)
     g = _random.rng(generator)
     rows = p.reshape(-1, p.shape[-1])
@@ -356,17 +567,41 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     return wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
 
 
-def tril(input, diagonal=0):
-    mask = np.tri(*input.shape[-2:], k=diagonal, dtype=bool)
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the matrices of ``input`` (on and below the ``diagonal``-th diagonal); zeros above.
+
+    >>> torch.tril(torch.ones(3, 3))
+    tensor([[1., 0., 0.],
+            [1., 1., 0.],
+            [1., 1., 1.]])
+    """
+    n, m = input.shape[-2:]
+    mask = np.tri(n, m, k=diagonal, dtype=bool)
     return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TrilBackward0")
 
 
-def triu(input, diagonal=0):
-    mask = ~np.tri(*input.shape[-2:], k=diagonal - 1, dtype=bool)
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the matrices of ``input`` (on and above the ``diagonal``-th diagonal); zeros below.
+
+    >>> torch.triu(torch.ones(3, 3), diagonal=1)
+    tensor([[0., 1., 1.],
+            [0., 0., 1.],
+            [0., 0., 0.]])
+    """
+    n, m = input.shape[-2:]
+    mask = ~np.tri(n, m, k=diagonal - 1, dtype=bool)
     return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TriuBackward0")
 
 
-def diag(input, diagonal=0):
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a matrix's ``diagonal``-th diagonal as a vector.
+
+    >>> torch.diag(torch.tensor([1, 2]))
+    tensor([[1, 0],
+            [0, 2]])
+    >>> torch.diag(torch.tensor([[1, 2], [3, 4]]))
+    tensor([1, 4])
+    """
     if input.ndim == 1:
         m = input.shape[0]
         n = m + abs(diagonal)
@@ -385,7 +620,17 @@ def diag(input, diagonal=0):
     return apply(lambda x: fnp.getitem(x, (rows, cols)), (input,), None, "DiagonalBackward0")
 
 
-def meshgrid(*tensors, indexing="ij"):
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: ``'ij'`` (matrix) or ``'xy'`` (Cartesian) indexing.
+
+    >>> xs, ys = torch.meshgrid(torch.tensor([1, 2]), torch.tensor([3, 4, 5]), indexing="ij")
+    >>> xs
+    tensor([[1, 1, 1],
+            [2, 2, 2]])
+    >>> ys
+    tensor([[3, 4, 5],
+            [3, 4, 5]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = tuple(t.numel() for t in tensors)
@@ -404,7 +649,7 @@ def meshgrid(*tensors, indexing="ij"):
 
 # ------------------------------------------------------------------ conversion methods
 
-def to(self, *args, **kwargs):
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """``t.to(dtype)``, ``t.to(device)``, ``t.to(other)``, ``t.to(device, dtype)``."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
@@ -420,66 +665,72 @@ def to(self, *args, **kwargs):
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
     t = self
     if device is not None:
-        dev = as_device(device)
+        dev = device if isinstance(device, _device_cls) else _device_cls(device)
         if dev.type == "cuda" and dev.index is None:
             dev = _device_cls("cuda", 0)
         if t.device != dev:
             t = wrap(put(t._raw(), dev)) if dev.type == "meta" else \
                 apply(lambda x: _device_put(x, dev), (t,), None, "ToCopyBackward0")
-    if dtype is not None and t._np_dtype() != _dtypes.to_np(dtype):
+    if dtype is not None:
         t = cast(t, _dtypes.to_np(dtype))
     if copy and t is self:
         t = t.clone()
     return t
 
 
-def _device_put(x, dev):
+def _device_put(x: Any, dev: _device_cls) -> Any:
     return fgrad.device_put(x, dev._fgrad())
 
 
-def cpu(self):
+def cpu(self: Tensor) -> Tensor:
+    """``self`` on the CPU (``self`` itself when it is there)."""
     return to(self, "cpu")
 
 
-def cuda(self, device=None, non_blocking=False):
+def cuda(self: Tensor, device: DeviceLike = None, non_blocking: bool = False) -> Tensor:
+    """``self`` on a CUDA device (default: GPU 0), through CuPy."""
     d = "cuda" if device is None else (device if isinstance(device, (str, _device_cls)) else f"cuda:{device}")
     return to(self, d)
 
 
-def type_(self, dtype=None):
-    if dtype is None:
-        return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "int64": "torch.LongTensor",
-                "int32": "torch.IntTensor", "bool": "torch.BoolTensor", "float16": "torch.HalfTensor"
-                }.get(self.dtype.name, f"torch.{self.dtype.name}")
-    return to(self, dtype)
+def _caster(d: DType) -> Callable[..., Tensor]:
+    def method(self: Tensor, memory_format: Any = None) -> Tensor:
+        """``self`` cast to this method's dtype (``t.float()``, ``t.long()``, ...)."""
+        return to(self, d)
+    return method
 
 
-def _caster(d):
-    return lambda self, memory_format=None: to(self, d)
-
-
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def new_tensor(self: Tensor, data: Any, dtype: DType | None = None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
+    """A new tensor from ``data``, with ``self``'s dtype and device unless given."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
-def _new(fn):
-    def method(self, *size, dtype=None, device=None, requires_grad=False):
+def _new(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self: Tensor, *size: Any, dtype: DType | None = None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
+        """A new tensor of ``size``, with ``self``'s dtype and device unless given."""
         return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
     return method
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(self: Tensor, size: Sequence[int], fill_value: complex, *, dtype: DType | None = None,
+             device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """A new tensor of ``size`` filled with ``fill_value``, with ``self``'s dtype and device unless given."""
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                 requires_grad=requires_grad)
 
 
-def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """``Tensor.uniform_``: fill ``self`` with uniform random numbers in ``[a, b)`` (not recorded by autograd)."""
     v = _random.rng(generator).uniform(a, b, tuple(self.shape)).astype(self._np_dtype())
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
 
 
-def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """``Tensor.normal_``: fill ``self`` with normal random numbers (not recorded by autograd)."""
     v = (mean + std * _random.rng(generator).standard_normal(tuple(self.shape))).astype(self._np_dtype())
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
@@ -490,7 +741,7 @@ def _put_like(v, s):
     return v if isinstance(v, Tracer) else fnp.get_array_module(s).asarray(v)
 
 
-def _init_tensor(self, *args, dtype=None, device=None):
+def _init_tensor(self: Tensor, *args: Any, dtype: DType | None = None, device: DeviceLike = None) -> None:
     """``torch.Tensor(data)`` (default float dtype) or ``torch.Tensor(2, 3)`` (uninitialised: zeros)."""
     if len(args) == 1 and not isinstance(args[0], int):
         t = tensor(args[0], dtype=dtype or _dtypes.get_default_dtype(), device=device)
@@ -499,12 +750,17 @@ def _init_tensor(self, *args, dtype=None, device=None):
     _init(self, t._data)
 
 
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    """``Tensor.type_as``: ``self`` cast to ``other``'s dtype."""
+    return to(self, other.dtype)
+
+
 TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
-    "__init__": _init_tensor, "to": to, "cpu": cpu, "cuda": cuda, "type": type_,
+    "__init__": _init_tensor, "to": to, "cpu": cpu, "cuda": cuda,
     "float": _caster(_dtypes.float32), "double": _caster(_dtypes.float64), "half": _caster(_dtypes.float16),
     "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32), "bool": _caster(_dtypes.bool),
     "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
     "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones), "new_empty": _new(empty),
     "new_full": new_full, "uniform_": _uniform_, "normal_": _normal_, "tril": tril, "triu": triu, "diag": diag,
-    "bernoulli": bernoulli, "type_as": lambda self, other: to(self, other.dtype),
+    "bernoulli": bernoulli, "type_as": _type_as,
 }

@@ -1,4 +1,8 @@
 """Indexing: basic indices give views; advanced ones copy; indexed assignment is in place."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 import fgrad.numpy as fnp
@@ -55,7 +59,8 @@ def _check_bounds(shape, idx):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
 
 
-def getitem(self, idx):
+def getitem(self: Tensor, idx: Any) -> Tensor:
+    """``self[idx]``: basic indices give a view, advanced ones (tensors, masks, lists) a copy."""
     idx, basic = _norm_index(idx)
     if basic:
         _check_bounds(tuple(self.shape), idx)
@@ -69,7 +74,8 @@ def getitem(self, idx):
         raise IndexError(str(e)) from None
 
 
-def setitem(self, idx, value):
+def setitem(self: Tensor, idx: Any, value: Any) -> None:
+    """``self[idx] = value``, in place (recorded by autograd)."""
     idx, _ = _norm_index(idx)
     tracked = STATE.enabled and (on_tape(self._data) or (isinstance(value, Tensor) and value.requires_grad))
     # a value traced by an fgrad transform must go through the functional update too
@@ -89,7 +95,13 @@ def setitem(self, idx, value):
     inplace(self, lambda s, v: fnp.at(s)[idx].set(v), (value,), "IndexPutBackward0")
 
 
-def index_select(input, dim, index):
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The entries of ``input`` at positions ``index`` (a 1-D integer tensor) along ``dim``.
+
+    >>> torch.index_select(torch.tensor([[1, 2], [3, 4], [5, 6]]), 0, torch.tensor([2, 0]))
+    tensor([[5, 6],
+            [1, 2]])
+    """
     d = one_dim(dim, input.ndim)
     ix = nondiff(index)
     if ix.ndim > 1:
@@ -97,7 +109,12 @@ def index_select(input, dim, index):
     return apply(lambda x: fnp.take(x, ix, axis=d), (input,), None, "IndexSelectBackward0")
 
 
-def take(input, index):
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of the flattened ``input`` at ``index``, in the shape of ``index``.
+
+    >>> torch.take(torch.tensor([[1, 2], [3, 4]]), torch.tensor([0, 3]))
+    tensor([1, 4])
+    """
     ix = nondiff(index)
     return apply(lambda x: fnp.take(fnp.reshape(x, (-1,)), ix), (input,), None, "TakeBackward0")
 
@@ -106,7 +123,13 @@ def _crop(x_shape, ix_shape, d):
     return tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(ix_shape))
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` (for ``dim=0``; likewise for other dims).
+
+    >>> torch.gather(torch.tensor([[1, 2], [3, 4]]), 1, torch.tensor([[1], [0]]))
+    tensor([[2],
+            [3]])
+    """
     d = one_dim(dim, input.ndim)
     ix = nondiff(index)
     if ix.dtype != np.int64:
@@ -122,7 +145,13 @@ def gather(input, dim, index, *, sparse_grad=False):
     return apply(f, (input,), None, "GatherBackward0")
 
 
-def take_along_dim(input, indices, dim=None):
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """The values of ``input`` at ``indices`` along ``dim`` (``argsort``'s or ``argmax``'s output, say).
+
+    >>> x = torch.tensor([[3, 1, 2]])
+    >>> torch.take_along_dim(x, torch.argsort(x, dim=1), dim=1)
+    tensor([[1, 2, 3]])
+    """
     ix = nondiff(indices)
     if dim is None:
         return apply(lambda x: fnp.take_along_axis(fnp.reshape(x, (-1,)), ix.reshape(-1), axis=0),
@@ -136,7 +165,13 @@ def _scatter_index(ix, d):
     return tuple(ix if k == d else g for k, g in enumerate(grids))
 
 
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+def scatter(input: Tensor, dim: int, index: Tensor, src: Tensor | float | None = None, *,
+            value: float | None = None, reduce: str | None = None) -> Tensor:
+    """A copy of ``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``: the inverse of ``gather``.
+
+    >>> torch.scatter(torch.zeros(3, dtype=torch.int64), 0, torch.tensor([2, 0]), torch.tensor([5, 7]))
+    tensor([7, 0, 5])
+    """
     d = one_dim(dim, input.ndim)
     ix = nondiff(index)
     full = _scatter_index(ix, d)
@@ -156,11 +191,21 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
                  "ScatterBackward1")
 
 
-def scatter_add(input, dim, index, src):
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate).
+
+    >>> torch.scatter_add(torch.zeros(3), 0, torch.tensor([0, 0, 2]), torch.tensor([1.0, 2.0, 3.0]))
+    tensor([3., 0., 3.])
+    """
     return scatter(input, dim, index, src, reduce="add")
 
 
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source[i]`` added at position ``index[i]`` along ``dim``.
+
+    >>> torch.index_add(torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0]))
+    tensor([4., 0., 2.])
+    """
     d = one_dim(dim, input.ndim)
     ix = nondiff(index)
     idx = (slice(None),) * d + (ix,)
@@ -170,7 +215,15 @@ def index_add(input, dim, index, source, *, alpha=1):
     return apply(lambda x, s: fnp.at(x)[idx].add(s), (input, source), None, "IndexAddBackward0")
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """The indices of the non-zero elements: one row per element, or one tensor per dim with ``as_tuple``.
+
+    >>> torch.nonzero(torch.tensor([[1, 0], [0, 2]]))
+    tensor([[0, 0],
+            [1, 1]])
+    >>> torch.nonzero(torch.tensor([0, 3, 4]), as_tuple=True)
+    (tensor([1, 2]),)
+    """
     if batched(input._data):
         raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
                            "to vmap over aten::nonzero. Please voice your support in "
@@ -182,7 +235,12 @@ def nonzero(input, *, as_tuple=False):
     return wrap(np.stack(nz, axis=-1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
 
 
-def masked_select(input, mask):
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where the bool ``mask`` is True, as a 1-D tensor.
+
+    >>> torch.masked_select(torch.tensor([1, 2, 3]), torch.tensor([True, False, True]))
+    tensor([1, 3])
+    """
     if batched(input._data) or batched(mask._data):
         raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
                            "to vmap over aten::masked_select. Please voice your support in "
@@ -193,13 +251,16 @@ def masked_select(input, mask):
                  (input,), None, "MaskedSelectBackward0")
 
 
-def _scatter_(self, dim, index, src=None, value=None, reduce=None):
+def _scatter_(self: Tensor, dim: int, index: Tensor, src: Tensor | float | None = None, value: float | None = None,
+              reduce: str | None = None) -> Tensor:
+    """``Tensor.scatter_``: ``scatter`` in place."""
     new = scatter(self.detach() if not self.requires_grad else self, dim, index, src, value=value, reduce=reduce)
     return inplace(self, lambda s, n: n, (new,), "ScatterBackward0") if self.requires_grad or \
         (isinstance(src, Tensor) and src.requires_grad) else self._assign(new._data)
 
 
-def _index_add_(self, dim, index, source, *, alpha=1):
+def _index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1) -> Tensor:
+    """``Tensor.index_add_``: ``index_add`` in place."""
     new = index_add(self, dim, index, source, alpha=alpha)
     if self.requires_grad or source.requires_grad:
         return inplace(self, lambda s, n: n, (new,), "IndexAddBackward0")

@@ -1,4 +1,8 @@
 """Shape and view ops. Views (basic indexing, view, transpose, expand, ...) share storage."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import numpy as np
 
 import fgrad.numpy as fnp
@@ -6,8 +10,8 @@ from fgrad import backend
 from fgrad.core import VJPTracer, concrete
 
 from .. import _dtypes
-from .._tensor import (apply, on_tape, transform_traced, wrap, wrap_view_of, _refresh_view,
-                       _view_fwd)
+from .._tensor import (Tensor, apply, mark_multi_output, on_tape, transform_traced, wrap, wrap_view_of,
+                       _refresh_view, _view_fwd)
 from ..autograd._tape import TAPE
 from ..autograd.grad_mode import STATE
 from ._common import cast, no_out, norm_dim, one_dim, shape_args
@@ -49,8 +53,11 @@ def view_op(t, steps, name):
         r = _raw_view(r, kind, p)
     if on_tape(d):
         if STATE.enabled:
+            start = d
             for kind, p in steps:
                 d = _view_fwd(d, kind, p)
+            if d is start or on_tape(d) and d._node is start._node:
+                d = fnp.positive(start)  # a view that changes nothing is still a node of its own (not a leaf)
             d = VJPTracer(TAPE, r, d._node, d._index) if on_tape(d) else r
         else:
             d = r
@@ -73,7 +80,8 @@ def _infer(shape, size):
     return tuple(shape)
 
 
-def view(input, *shape):
+def view(input: Tensor, *shape: Any) -> Tensor:
+    """``Tensor.view``: a view of the same storage with a new shape (a RuntimeError where strides forbid it)."""
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
         raise NotImplementedError("view(dtype) is not supported by fgrad_nn")
     shape = _infer(shape_args(shape), input.numel())
@@ -84,7 +92,13 @@ def view(input, *shape):
     return view_op(input, [("reshape", shape)], "ViewBackward0")
 
 
-def reshape(input, *shape):
+def reshape(input: Tensor, *shape: Any) -> Tensor:
+    """``input`` with a new shape (one size may be -1): a view where the storage allows, else a copy.
+
+    >>> torch.reshape(torch.arange(6), (2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    """
     shape = _infer(shape_args(shape), input.numel())
     if shape == tuple(input.shape):
         return view_op(input, [("reshape", shape)], "ViewBackward0")
@@ -105,11 +119,19 @@ def _viewable(input, shape):
     return True
 
 
-def view_as(input, other):
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """A view of ``input`` with the shape of ``other`` (in torch a Tensor method only).
+
+    >>> torch.arange(6).view_as(torch.zeros(3, 2))
+    tensor([[0, 1],
+            [2, 3],
+            [4, 5]])
+    """
     return view(input, tuple(other.shape))
 
 
-def reshape_as(input, other):
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``Tensor.reshape_as``: ``input`` reshaped to ``other``'s shape."""
     return reshape(input, tuple(other.shape))
 
 
@@ -119,7 +141,14 @@ def _perm(nd, d0, d1):
     return tuple(p)
 
 
-def transpose(input, dim0, dim1):
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view of ``input`` with dims ``dim0`` and ``dim1`` swapped (``swapaxes``, ``swapdims`` are aliases).
+
+    >>> torch.transpose(torch.tensor([[1, 2, 3]]), 0, 1)
+    tensor([[1],
+            [2],
+            [3]])
+    """
     nd = input.ndim
     if nd == 0:
         return view_op(input, [], "TransposeBackward0")
@@ -130,7 +159,13 @@ def transpose(input, dim0, dim1):
 swapaxes = swapdims = transpose
 
 
-def t(input):
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix (a vector or scalar as it is).
+
+    >>> torch.t(torch.tensor([[1, 2], [3, 4]]))
+    tensor([[1, 3],
+            [2, 4]])
+    """
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     if input.ndim < 2:
@@ -138,7 +173,12 @@ def t(input):
     return view_op(input, [("transpose", (1, 0))], "TBackward0")
 
 
-def permute(input, *dims):
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    """A view of ``input`` with its dims reordered.
+
+    >>> torch.permute(torch.zeros(2, 3, 4), (2, 0, 1)).shape
+    torch.Size([4, 2, 3])
+    """
     dims = shape_args(dims)
     nd = input.ndim
     if len(dims) != nd:
@@ -151,7 +191,12 @@ def permute(input, *dims):
     return view_op(input, [("transpose", p)], "PermuteBackward0")
 
 
-def movedim(input, source, destination):
+def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """A view of ``input`` with the dims ``source`` moved to positions ``destination`` (``moveaxis`` is an alias).
+
+    >>> torch.movedim(torch.zeros(2, 3, 4), 0, -1).shape
+    torch.Size([3, 4, 2])
+    """
     nd = input.ndim
     src = [one_dim(s, nd) for s in ((source,) if isinstance(source, int) else source)]
     dst = [one_dim(s, nd) for s in ((destination,) if isinstance(destination, int) else destination)]
@@ -164,19 +209,26 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
-def _T(self):
+def _T(self: Tensor) -> Tensor:
+    """``Tensor.T``: the dims in reverse order."""
     nd = self.ndim
     return view_op(self, [("transpose", tuple(range(nd - 1, -1, -1)))], "PermuteBackward0") if nd > 1 \
         else view_op(self, [], "PermuteBackward0")
 
 
-def _mT(self):
+def _mT(self: Tensor) -> Tensor:
+    """``Tensor.mT``: the last two dims swapped (a batch of transposed matrices)."""
     if self.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
     return transpose(self, -2, -1)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """``input`` with dims ``start_dim`` to ``end_dim`` merged into one.
+
+    >>> torch.flatten(torch.zeros(2, 3, 4), start_dim=1).shape
+    torch.Size([2, 12])
+    """
     s = tuple(input.shape)
     if not s:
         return reshape(input, (1,))
@@ -187,11 +239,23 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, new)
 
 
-def ravel(input):
+def ravel(input: Tensor) -> Tensor:
+    """``input`` as a 1-D tensor (a view where possible).
+
+    >>> torch.ravel(torch.tensor([[1, 2], [3, 4]]))
+    tensor([1, 2, 3, 4])
+    """
     return reshape(input, (-1,))
 
 
-def squeeze(input, dim=None):
+def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """A view of ``input`` without its size-1 dims (or only those among ``dim``).
+
+    >>> torch.squeeze(torch.zeros(1, 2, 1)).shape
+    torch.Size([2])
+    >>> torch.squeeze(torch.zeros(1, 2, 1), 0).shape
+    torch.Size([2, 1])
+    """
     s = tuple(input.shape)
     if dim is None:
         new = tuple(n for n in s if n != 1)
@@ -201,14 +265,26 @@ def squeeze(input, dim=None):
     return view_op(input, [("reshape", new)], "SqueezeBackward0")
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """A view of ``input`` with a size-1 dim inserted at ``dim``.
+
+    >>> torch.unsqueeze(torch.tensor([1, 2]), 1)
+    tensor([[1],
+            [2]])
+    """
     s = list(input.shape)
     d = one_dim(dim, len(s) + 1)
     s.insert(d, 1)
     return view_op(input, [("reshape", tuple(s))], "UnsqueezeBackward0")
 
 
-def expand(input, *sizes):
+def expand(input: Tensor, *sizes: Any) -> Tensor:
+    """A view of ``input`` with its size-1 dims repeated to ``sizes`` (-1 keeps a size; a Tensor method in torch).
+
+    >>> torch.tensor([[1], [2]]).expand(2, 3)
+    tensor([[1, 1, 1],
+            [2, 2, 2]])
+    """
     sizes = shape_args(sizes)
     s = tuple(input.shape)
     if len(sizes) < len(s):
@@ -232,15 +308,32 @@ def expand(input, *sizes):
     return view_op(input, [("expand", tuple(new))], "ExpandBackward0")
 
 
-def expand_as(input, other):
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input`` expanded to the shape of ``other`` (a Tensor method in torch).
+
+    >>> torch.tensor([1, 2]).expand_as(torch.zeros(2, 2))
+    tensor([[1, 2],
+            [1, 2]])
+    """
     return expand(input, tuple(other.shape))
 
 
-def broadcast_to(input, size):
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    """``input`` broadcast to the shape ``size`` (a view, as ``expand``).
+
+    >>> torch.broadcast_to(torch.tensor([1, 2, 3]), (2, 3))
+    tensor([[1, 2, 3],
+            [1, 2, 3]])
+    """
     return expand(input, tuple(size))
 
 
-def narrow(input, dim, start, length):
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of ``length`` elements of ``input`` along ``dim``, from ``start``.
+
+    >>> torch.narrow(torch.arange(6), 0, 2, 3)
+    tensor([2, 3, 4])
+    """
     d = one_dim(dim, input.ndim)
     n = input.shape[d]
     if start < 0:
@@ -251,7 +344,14 @@ def narrow(input, dim, start, length):
     return view_op(input, [("index", idx)], "SliceBackward0")
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of ``tensor`` in pieces of ``split_size_or_sections`` elements along ``dim`` (a list: each size).
+
+    >>> torch.split(torch.arange(5), 2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> torch.split(torch.arange(5), [1, 4])
+    (tensor([0]), tensor([1, 2, 3, 4]))
+    """
     d = one_dim(dim, tensor.ndim)
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -264,6 +364,10 @@ def split(tensor, split_size_or_sections, dim=0):
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                f"at dimension {d}), but got split_sizes={sizes}")
+    return mark_multi_output(_pieces(tensor, d, sizes), "Split")
+
+
+def _pieces(tensor: Tensor, d: int, sizes: Sequence[int]) -> tuple[Tensor, ...]:
     out, start = [], 0
     for s in sizes:
         out.append(narrow(tensor, d, start, s))
@@ -272,7 +376,12 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """``input`` split into at most ``chunks`` equal pieces along ``dim`` (the last may be smaller).
+
+    >>> torch.chunk(torch.arange(6), 3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4, 5]))
+    """
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input.shape[one_dim(dim, input.ndim)]
@@ -280,7 +389,8 @@ def chunk(input, chunks, dim=0):
     return split(input, max(size, 1), dim) if n else split(input, 1, dim)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input: Tensor, indices_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """``input`` split into ``indices_or_sections`` near-equal pieces, or at the given indices, along ``dim``."""
     d = one_dim(dim, input.ndim)
     n = input.shape[d]
     if isinstance(indices_or_sections, int):
@@ -289,18 +399,23 @@ def tensor_split(input, indices_or_sections, dim=0):
     else:
         bounds = [0] + list(indices_or_sections) + [n]
         sizes = [max(0, min(b, n) - min(a, n)) for a, b in zip(bounds, bounds[1:])]
-    return split(input, sizes, d)
+    return _pieces(input, d, sizes)  # torch lets its pieces be written in place
 
 
-def unbind(input, dim=0):
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``input`` along ``dim``, that dim removed.
+
+    >>> torch.unbind(torch.tensor([[1, 2], [3, 4]]))
+    (tensor([1, 2]), tensor([3, 4]))
+    """
     d = one_dim(dim, input.ndim)
     out = []
     for i in range(input.shape[d]):
         out.append(view_op(input, [("index", (slice(None),) * d + (i,))], "UnbindBackward0"))
-    return tuple(out)
+    return mark_multi_output(tuple(out), "Unbind")
 
 
-def _promote_all(tensors, what):
+def _promote_all(tensors: Sequence[Tensor], what: str) -> list[Tensor]:
     if not tensors:
         raise RuntimeError(f"{what}(): expected a non-empty list of Tensors")
     dts = {t._np_dtype() for t in tensors}
@@ -312,7 +427,12 @@ def _promote_all(tensors, what):
     return [cast(t, want) for t in tensors]
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """The tensors joined along an existing dim (``concat``, ``concatenate`` are aliases).
+
+    >>> torch.cat([torch.tensor([1, 2]), torch.tensor([3])])
+    tensor([1, 2, 3])
+    """
     no_out(out)
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
     ts = _promote_all(list(tensors), "cat")
@@ -331,7 +451,13 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
+    """Tensors of one shape joined along a new dim ``dim``.
+
+    >>> torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
     no_out(out)
     ts = _promote_all(list(tensors), "stack")
     s0 = tuple(ts[0].shape)
@@ -343,33 +469,66 @@ def stack(tensors, dim=0, *, out=None):
     return apply(lambda *xs: fnp.stack(list(xs), axis=d), ts, None, "StackBackward0")
 
 
-def hstack(tensors):
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined column-wise (along dim 1; dim 0 for 1-D tensors).
+
+    >>> torch.hstack([torch.tensor([1, 2]), torch.tensor([3])])
+    tensor([1, 2, 3])
+    """
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """The tensors joined row-wise (1-D tensors become rows).
+
+    >>> torch.vstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+    tensor([[1, 2],
+            [3, 4]])
+    """
     return cat([x.reshape(1, -1) if x.ndim == 1 else x for x in tensors], 0)
 
 
-def atleast_1d(t):
+def atleast_1d(t: Tensor) -> Tensor:
+    """``t`` with at least one dim (a 0-d tensor becomes 1-D).
+
+    >>> torch.atleast_1d(torch.tensor(5))
+    tensor([5])
+    """
     return t.reshape(1) if t.ndim == 0 else t
 
 
-def flip(input, dims):
+def flip(input: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """``input`` with the order of its elements reversed along ``dims`` (a copy).
+
+    >>> torch.flip(torch.tensor([[1, 2], [3, 4]]), [1])
+    tensor([[2, 1],
+            [4, 3]])
+    """
     dims = norm_dim(dims, input.ndim) or ()
     idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(input.ndim))
     return apply(lambda x: fnp.getitem(x, idx), (input,), None, "FlipBackward0")
 
 
-def roll(input, shifts, dims=None):
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """``input`` rotated by ``shifts`` along ``dims`` (flattened when ``dims`` is None).
+
+    >>> torch.roll(torch.tensor([1, 2, 3, 4]), 1)
+    tensor([4, 1, 2, 3])
+    """
     return apply(lambda x: fnp.roll(x, shifts, dims), (input,), None, "RollBackward0")
 
 
-def tile(input, dims):
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along each dim.
+
+    >>> torch.tile(torch.tensor([1, 2]), (2,))
+    tensor([1, 2, 1, 2])
+    """
     return apply(lambda x: fnp.tile(x, tuple(dims)), (input,), None, "TileBackward0")
 
 
-def repeat(input, *sizes):
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """``Tensor.repeat``: ``input`` tiled ``sizes[i]`` times along each dim (a copy)."""
     sizes = shape_args(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
@@ -389,7 +548,13 @@ def repeat(input, *sizes):
     return out
 
 
-def contiguous(self, memory_format=None):
+def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    """``self`` if its storage is contiguous, else a contiguous copy (a Tensor method in torch).
+
+    >>> x = torch.zeros(2, 3).t()
+    >>> x.is_contiguous(), x.contiguous().is_contiguous()
+    (False, True)
+    """
     if self.is_contiguous():
         return self
     return apply(lambda x: _contig(x), (self,), None, "CloneBackward0")
@@ -405,7 +570,15 @@ def _contig(x):
     return y
 
 
-def clone(input, *, memory_format=None):
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy of ``input`` with its own storage (differentiable).
+
+    >>> x = torch.tensor([1, 2])
+    >>> y = torch.clone(x)
+    >>> y[0] = 5
+    >>> x, y
+    (tensor([1, 2]), tensor([5, 2]))
+    """
     if input._np_dtype().kind in "fc":
         return apply(_contig, (input,), None, "CloneBackward0")
     return wrap(input._raw().copy())

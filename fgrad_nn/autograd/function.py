@@ -1,12 +1,18 @@
 """``torch.autograd.Function`` on ``fgrad.custom_vjp``, and ``grad_fn`` objects."""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
 import fgrad
 import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES, Tracer, concrete
 
-from .._tensor import Tensor, on_tape, wrap
+from .._tensor import Tensor, _refresh_view as refresh_view, on_tape, wrap
 from .grad_mode import STATE, no_grad
 
 __all__ = ["Function", "FunctionCtx", "GradFn", "node_name", "once_differentiable"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 # fgrad primitive -> the name torch gives the backward of the same operation
 _TORCH_NAMES = {
@@ -19,23 +25,38 @@ _TORCH_NAMES = {
 }
 
 
-def node_name(node, index=0):
+def torch_convention(g: Any) -> Any:
+    """A cotangent between fgrad's engine and torch's autograd: complex ones conjugated, others as they are.
+
+    The engine follows JAX (a VJP is the transpose of the JVP); torch hands a complex function the conjugate
+    of the incoming gradient and returns the conjugate of the result (conjugate Wirtinger calculus), so
+    every cotangent that crosses between user code and the engine is conjugated (its own inverse).
+
+    >>> torch_convention(np.array([1 + 2j]))
+    array([1.-2.j])
+    """
+    dt = getattr(g, "dtype", None)
+    return fnp.conj(g) if dt is not None and getattr(dt, "kind", "") == "c" else g
+
+
+def node_name(node: Any, index: int = 0) -> str:
     prim = node.prim
-    if PRIMITIVES.get(prim.name) is not prim:  # an unregistered one: a custom rule's call (a Function)
-        return f"{prim.name}Backward"
-    base = _TORCH_NAMES.get(prim.name) or "".join(p.capitalize() for p in prim.name.split("_"))
+    name = prim.name
+    if PRIMITIVES.get(name) is not prim:  # an unregistered one: a custom rule's call (a Function)
+        return f"{name}Backward"
+    base = _TORCH_NAMES.get(name) or "".join(p.capitalize() for p in name.split("_"))
     return f"{base}Backward0"
 
 
 class _AccumulateGrad:
     """The ``grad_fn``-graph node of a leaf (torch's AccumulateGrad)."""
 
-    def __init__(self, node):
+    def __init__(self, node: Any) -> None:
         ref = getattr(node, "tensor", None)
         self.variable = ref() if ref is not None else None
         self.next_functions = ()
 
-    def name(self):
+    def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self):
@@ -47,17 +68,17 @@ class GradFn:
 
     __slots__ = ("_node", "_name", "_index")
 
-    def __init__(self, node, name=None, index=0):
+    def __init__(self, node: Any, name: str | None = None, index: int = 0) -> None:
         self._node = node
         self._name = name or node_name(node, index)
         self._index = index
 
-    def name(self):
+    def name(self) -> str:
         return self._name
 
     @property
-    def next_functions(self):
-        out = []
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        out: list[tuple[Any, int]] = []
         for _, parent, index in self._node.parents:
             if parent.prim is None:
                 out.append((_AccumulateGrad(parent), 0))
@@ -76,28 +97,41 @@ class GradFn:
 
 
 class FunctionCtx:
-    """The ``ctx`` of a Function: ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``."""
+    """The ``ctx`` a Function's ``forward`` and ``backward`` share: saved tensors, ``needs_input_grad``, flags.
 
-    def __init__(self):
+    >>> class Double(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, k):
+    ...         ctx.k = k
+    ...         return x * k
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         print(ctx.needs_input_grad)
+    ...         return g * ctx.k, None
+    >>> Double.apply(torch.ones(1, requires_grad=True), 2.0).sum().backward()
+    (True, False)
+    """
+
+    def __init__(self) -> None:
         self._saved = ()
-        self.needs_input_grad = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
         self.materialize_grads = True
-        self._non_diff = set()
+        self._non_diff: set[int] = set()
 
-    def save_for_backward(self, *tensors):
+    def save_for_backward(self, *tensors: Any) -> None:
         self._saved = tensors
 
     @property
-    def saved_tensors(self):
+    def saved_tensors(self) -> tuple[Any, ...]:
         return tuple(self._saved)
 
-    def mark_non_differentiable(self, *tensors):
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
         self._non_diff.update(id(t) for t in tensors)
 
-    def mark_dirty(self, *tensors):
+    def mark_dirty(self, *tensors: Tensor) -> None:
         pass
 
-    def set_materialize_grads(self, value):
+    def set_materialize_grads(self, value: bool) -> None:
         self.materialize_grads = bool(value)
 
 
@@ -119,21 +153,25 @@ class Function(metaclass=_FunctionMeta):
     ...     def backward(ctx, g):
     ...         x, = ctx.saved_tensors
     ...         return 2 * x * g
+    >>> x = torch.tensor([3.0], requires_grad=True)
+    >>> Square.apply(x).backward()
+    >>> x.grad
+    tensor([6.])
     """
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
-    def backward(ctx, *grad_outputs):
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
     vjp = backward
 
     @classmethod
-    def apply(cls, *args, **kwargs):
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
         ctx = FunctionCtx()
         # a Tensor over an fgrad transform's tracer is being differentiated too (gradcheck, fgrad.grad)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and (a.requires_grad or isinstance(a._data, Tracer))
@@ -163,7 +201,7 @@ class Function(metaclass=_FunctionMeta):
             for gi, o in zip(g, out_info["outs"]):
                 if gi is None and ctx.materialize_grads and isinstance(o, Tensor):
                     gi = fnp.zeros_like(o._raw())
-                grads.append(None if gi is None else wrap(gi))
+                grads.append(None if gi is None else wrap(torch_convention(gi)))
             res = cls.backward(ctx, *grads)
             res = res if isinstance(res, tuple) else (res,)
             if len(res) < len(args):
@@ -181,13 +219,13 @@ class Function(metaclass=_FunctionMeta):
                     raise RuntimeError(f"Function {cls.__name__}Backward returned an invalid gradient at index "
                                        f"{i} - got {list(r.shape)} but expected shape compatible with "
                                        f"{list(args[i].shape)}")
-                cts.append(r._data if STATE.enabled else r._raw())
+                cts.append(torch_convention(r._data if STATE.enabled else r._raw()))
             return tuple(cts)
 
         fun.__name__ = cls.__name__
         cv = fgrad.custom_vjp(fun, nondiff_argnums=nondiff)
         cv.defvjp(fwd, bwd)
-        cv.__name__ = cls.__name__
+        cv.__name__ = cls.__name__  # type: ignore[attr-defined]  # named like the function it wraps
         if STATE.enabled:
             call_args = [a._data if isinstance(a, Tensor) else a for a in args]
         else:
@@ -205,12 +243,32 @@ class Function(metaclass=_FunctionMeta):
         return wrapped[0] if out_info["single"] else tuple(wrapped)
 
 
-def once_differentiable(fn):
+def once_differentiable(fn: _F) -> _F:
+    """Mark a Function's ``backward`` as not differentiable again (fgrad_nn returns it unchanged).
+
+    >>> class Exp(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         y = x.exp()
+    ...         ctx.save_for_backward(y)
+    ...         return y
+    ...     @staticmethod
+    ...     @torch.autograd.function.once_differentiable
+    ...     def backward(ctx, g):
+    ...         y, = ctx.saved_tensors
+    ...         return g * y
+    >>> x = torch.tensor([0.0], requires_grad=True)
+    >>> Exp.apply(x).backward()
+    >>> x.grad
+    tensor([1.])
+    """
     return fn
 
 
-def _grad_fn(self):
+def _grad_fn(self: Tensor) -> GradFn | None:
     """``Tensor.grad_fn``: the node that computed the tensor (None for leaves and untracked tensors)."""
+    if self._base is not None and self._gv != self._version[0]:
+        refresh_view(self)  # its base was written in place since: the view's graph follows it
     d = self._data
     if not on_tape(d) or d._node.prim is None:
         return None

@@ -1,5 +1,8 @@
 """``torch.autograd.gradcheck`` / ``gradgradcheck`` on ``fgrad.testing.check_grads``."""
+from __future__ import annotations
+
 import warnings
+from typing import Any, Callable
 
 import numpy as np
 
@@ -11,10 +14,25 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """Raised by ``gradcheck``/``gradgradcheck`` when a backward disagrees with finite differences.
+
+    >>> class Wrong(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return g
+    >>> x = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    >>> try:
+    ...     torch.autograd.gradcheck(Wrong.apply, (x,))
+    ... except RuntimeError as e:
+    ...     print(type(e).__name__)
+    GradcheckError
+    """
 
 
-def _pure(func, inputs):
+def _pure(func: Callable[..., Any], inputs: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     """func as a function of the raw values of the inputs that require grad (others fixed)."""
     pos = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
@@ -34,7 +52,8 @@ def _pure(func, inputs):
     return f, vals
 
 
-def _check(func, inputs, order, eps, atol, rtol, raise_exception):
+def _check(func: Callable[..., Any], inputs: Any, order: int, eps: float, atol: float, rtol: float,
+           raise_exception: bool) -> bool:
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for x in inputs:
         if isinstance(x, Tensor) and x.requires_grad and x._np_dtype() != np.float64:
@@ -53,7 +72,7 @@ def _check(func, inputs, order, eps, atol, rtol, raise_exception):
     return True
 
 
-def _supported_only(what, options, supported):
+def _supported_only(what: str, options: dict[str, Any], supported: dict[str, Any]) -> None:
     """torch's options that change what is checked: only the values this check honours are accepted."""
     for name, value in options.items():
         if not any(value is v or (type(value) is type(v) and value == v) for v in supported[name]):
@@ -69,15 +88,20 @@ _GRADGRADCHECK = dict(_GRADCHECK, grad_outputs=(None,), gen_non_contig_grad_outp
                       check_fwd_over_rev=(False,), check_rev_over_rev=(True,))
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
-              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
-              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
-              masked=None):
+def gradcheck(func: Callable[..., Any], inputs: Tensor | tuple[Any, ...], *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+              check_batched_forward_grad: bool = False, check_forward_ad: bool = False,
+              check_backward_ad: bool = True, fast_mode: bool = False, masked: bool | None = None) -> bool:
     """True when ``func``'s backward agrees with finite differences (raises GradcheckError otherwise).
 
     Checks the tape's rules through fgrad's reverse mode on the same code (Tensors over
     fgrad tracers), with fgrad.testing.check_grads. torch's other options are supported at
     their defaults only (NotImplementedError otherwise); undefined output gradients are not checked.
+
+    >>> x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    >>> torch.autograd.gradcheck(torch.sin, (x,))
+    True
     """
     _supported_only("gradcheck", dict(
         nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,
@@ -87,11 +111,20 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     return _check(func, inputs, 1, eps, atol, rtol, raise_exception)
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
-                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
-                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
-    """Second-order ``gradcheck``; torch's other options are supported at their defaults only."""
+def gradgradcheck(func: Callable[..., Any], inputs: Tensor | tuple[Any, ...], grad_outputs: Any = None, *,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
+                  check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:
+    """Second-order ``gradcheck``: the gradient of the gradient against finite differences.
+
+    torch's other options are supported at their defaults only.
+
+    >>> x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    >>> torch.autograd.gradgradcheck(torch.tanh, (x,))
+    True
+    """
     _supported_only("gradgradcheck", dict(
         grad_outputs=grad_outputs, gen_non_contig_grad_outputs=gen_non_contig_grad_outputs,
         nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes,

@@ -20,8 +20,11 @@ Linear(in_features=3, out_features=2, bias=True)
 >>> sorted(g["0"])
 ['bias', 'weight']
 """
+from __future__ import annotations
+
 import contextlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from fgrad.core import Tracer, concrete
 from fgrad.nn.base import Layer, flatten_params, unflatten_params
@@ -31,6 +34,11 @@ from .._ops.shape import stack
 from .._tensor import Tensor, on_tape, wrap
 from ..autograd.grad_mode import no_grad
 from ..nn.init import key_source
+
+if TYPE_CHECKING:
+    from fgrad.typing import Array, PyTree
+
+    from ..nn.modules.module import Module
 
 __all__ = ["functional_call", "stack_module_state", "pure", "ModuleLayer"]
 
@@ -100,19 +108,25 @@ def _reparametrize(module, values, tie_weights=True, strict=False):
             reg[key] = old
 
 
-def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True,
-                    strict=False):
+def functional_call(module: Module, parameter_and_buffer_dicts: dict[str, Any] | Sequence[dict[str, Any]],
+                    args: Any = None, kwargs: dict[str, Any] | None = None, *, tie_weights: bool = True,
+                    strict: bool = False) -> Any:
     """``module(*args, **kwargs)`` with its parameters/buffers replaced by the given ones for this call.
 
     ``parameter_and_buffer_dicts``: a dict (or a list/tuple of dicts) from torch's dotted names to
     Tensors (arrays and fgrad tracers are wrapped). Names not given keep the module's own values.
+
+    >>> model = torch.nn.Linear(2, 1)
+    >>> params = {"weight": torch.tensor([[1.0, 2.0]]), "bias": torch.tensor([0.5])}
+    >>> torch.func.functional_call(model, params, (torch.tensor([[1.0, 1.0]]),))
+    tensor([[3.5000]])
     """
     if isinstance(parameter_and_buffer_dicts, dict):
         values = parameter_and_buffer_dicts
     elif isinstance(parameter_and_buffer_dicts, Sequence):
         if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
             raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
-        counts = {}
+        counts: dict[str, int] = {}
         for d in parameter_and_buffer_dicts:
             for k in d:
                 counts[k] = counts.get(k, 0) + 1
@@ -134,12 +148,16 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
         return module(*args, **kwargs)
 
 
-def stack_module_state(models):
+def stack_module_state(models: Sequence[Module]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """``(params, buffers)``: dicts from torch's dotted names to the models' tensors stacked along a new
     first axis, for an ensemble evaluated with ``vmap`` (``vmap(f, in_dims=(0, 0, None))``).
 
     The models must be of one class and in one mode (training or eval). The stacked parameters are
     new leaves that require grad (an optimizer can train the whole ensemble through them).
+
+    >>> params, buffers = torch.func.stack_module_state([torch.nn.Linear(3, 2) for _ in range(4)])
+    >>> params["weight"].shape, params["weight"].requires_grad, buffers
+    (torch.Size([4, 2, 3]), True, {})
     """
     if len(models) == 0:
         raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
@@ -184,7 +202,7 @@ def _own_layer(module):
     return module._current_layer()
 
 
-def pure(module):
+def pure(module: Module) -> Any:
     """The pure face of ``module``: a layer, with pure ``init`` and ``apply``.
 
     A Module over one pure layer (``Linear``, ``Conv2d``, ``BatchNorm1d``, ``LSTM``,
@@ -193,26 +211,45 @@ def pure(module):
 
     Any other Module (containers, custom subclasses) gives a :class:`ModuleLayer`:
     ``init(key=None)`` returns the module's current parameters and buffers and ``apply`` runs
-    its forward on arrays.
+    its forward on arrays. (fgrad_nn's own: torch has no pure face.)
+
+    >>> layer = torch.func.pure(torch.nn.Linear(3, 2))
+    >>> params, state = layer.init(fgrad.random.PRNGKey(0))
+    >>> out, _ = layer.apply(params, state, np.ones((5, 3), np.float32))
+    >>> out.shape, sorted(params)
+    ((5, 2), ['bias', 'weight'])
     """
     layer = _own_layer(module)
     return layer if layer is not None else ModuleLayer(module)
 
 
 class ModuleLayer(Layer):
-    """Any Module as a pure layer (see :func:`pure`); the Module itself is left as it was."""
+    """Any Module as a pure layer (see :func:`pure`); the Module itself is left as it was.
 
-    def __init__(self, module):
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+    >>> layer = torch.func.pure(net)
+    >>> layer
+    ModuleLayer(Sequential)
+    >>> params, state = layer.init()
+    >>> sorted(params["0"])
+    ['bias', 'weight']
+    >>> out, _ = layer.apply(params, state, np.ones((5, 3), np.float32))
+    >>> out.shape
+    (5, 2)
+    """
+
+    def __init__(self, module: Module) -> None:
         self.module = module
 
-    def init(self, key=None):
+    def init(self, key: Array | None = None) -> tuple[PyTree, PyTree]:
         """The module's current parameters and buffers as nested dicts of arrays (torch's names split at
         the dots; ``key`` is accepted for the layer protocol and unused: the Module holds its values)."""
         params = {n: concrete(p._data).copy() for n, p in self.module.named_parameters()}
         state = {n: concrete(b._data).copy() for n, b in self.module.named_buffers()}
         return unflatten_params(params), unflatten_params(state)
 
-    def apply(self, params, state, *args, train=False, key=None, **kwargs):
+    def apply(self, params: PyTree, state: PyTree, *args: Any, train: bool = False, key: Array | None = None,
+              **kwargs: Any) -> tuple[Any, PyTree]:
         """``(out, new_state)``: the module's forward on arrays (or fgrad tracers); Tensors in ``out``
         become arrays, ``new_state`` holds the buffers after the call (BatchNorm's running statistics in
         training). ``key`` seeds the module's random ops (dropout) instead of the global generator."""

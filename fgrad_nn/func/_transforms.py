@@ -6,8 +6,11 @@ work inside) and wraps the results back into Tensors, in torch's nests (dicts ke
 Jacobians are torch's construction: one ``vjp`` (or ``jvp``) mapped with ``vmap`` over the rows
 (columns) of the identity, so a whole Jacobian is one batched backward (forward) pass.
 """
+from __future__ import annotations
+
 import functools
 import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -169,9 +172,16 @@ def _grad_output(out):
     return [out], pt.LEAF
 
 
-def grad_and_value(func, argnums=0, has_aux=False):
-    """``(gradient, value)`` of scalar-valued ``func`` w.r.t. ``args[argnums]`` (``((value, aux))`` with
-    ``has_aux``); the gradient has the nest of the differentiated argument(s)."""
+def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
+    """``(gradient, value)`` of scalar-valued ``func`` with respect to ``args[argnums]``.
+
+    With ``has_aux``, ``func`` returns ``(value, aux)`` and the result is ``(gradient, (value, aux))``;
+    the gradient has the nest of the differentiated argument(s).
+
+    >>> torch.func.grad_and_value(lambda x: (x ** 2).sum())(torch.tensor([1.0, 2.0]))
+    (tensor([2., 4.]), tensor(5.))
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -184,10 +194,14 @@ def grad_and_value(func, argnums=0, has_aux=False):
     return wrapper
 
 
-def grad(func, argnums=0, has_aux=False):
-    """The gradient of scalar-valued ``func`` w.r.t. ``args[argnums]`` (``torch.func.grad``).
+def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """The gradient of scalar-valued ``func`` with respect to ``args[argnums]``, as a function.
 
-    >>> torch.func.grad(lambda x: x.sin().sum())(x)   # == x.cos()
+    >>> x = torch.tensor([0.0, 1.0])
+    >>> torch.func.grad(lambda x: x.sin().sum())(x)
+    tensor([1.0000, 0.5403])
+    >>> torch.func.grad(lambda x, y: (x * y).sum(), argnums=1)(x, torch.tensor([2.0, 3.0]))
+    tensor([0., 1.])
     """
     gv = grad_and_value(func, argnums, has_aux)
 
@@ -199,9 +213,14 @@ def grad(func, argnums=0, has_aux=False):
     return wrapper
 
 
-def vjp(func, *primals, has_aux=False):
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``(func(*primals), vjp_fn)`` (and ``aux``): ``vjp_fn(cotangents)`` pulls cotangents of the output's
-    nest back to a tuple with one entry per primal (``torch.func.vjp``)."""
+    nest back to a tuple with one entry per primal.
+
+    >>> out, vjp_fn = torch.func.vjp(torch.sin, torch.tensor([0.0, 1.0]))
+    >>> vjp_fn(torch.tensor([1.0, 2.0]))
+    (tensor([1.0000, 1.0806]),)
+    """
     api = "vjp(f, *primals)"
 
     def check(out):
@@ -212,7 +231,7 @@ def vjp(func, *primals, has_aux=False):
     p = _VJP(func, primals, {}, None, has_aux, api, check)
     out_shapes = [fnp.shape(o) for o in p.outs]
 
-    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple[Any, ...]:
         leaves, spec = pt.flatten(cotangents)
         if spec != p.out_spec:
             raise RuntimeError(f"Expected pytree structure of cotangents to be the same as pytree structure of outputs "
@@ -281,8 +300,13 @@ def _jvp(func, primals, tangents, argnums, strict, has_aux, api="jvp(f, primals,
     return outs, touts, info["spec"], (_aux_in(aux, info["aux"]) if has_aux else None)
 
 
-def jvp(func, primals, tangents, *, strict=False, has_aux=False):
-    """``(func(*primals), J @ tangents)`` (and ``aux``) in one forward pass (``torch.func.jvp``)."""
+def jvp(func: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...], *, strict: bool = False,
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """``(func(*primals), J @ tangents)`` (and ``aux``) in one forward pass.
+
+    >>> torch.func.jvp(torch.exp, (torch.tensor([0.0, 1.0]),), (torch.tensor([1.0, 2.0]),))
+    (tensor([1.0000, 2.7183]), tensor([1.0000, 5.4366]))
+    """
     outs, touts, spec, aux = _jvp(func, primals, tangents, None, strict, has_aux)
     res = (pt.unflatten(spec, [wrap(o) for o in outs]), pt.unflatten(spec, [wrap(t) for t in touts]))
     return res + (aux,) if has_aux else res
@@ -320,10 +344,18 @@ def _jac_blocks(rows, counts, lead_shapes, tail_shapes, axis):
     return blocks
 
 
-def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
-    """The Jacobian of ``func`` w.r.t. ``args[argnums]`` by reverse mode (``torch.func.jacrev``): one vjp,
-    mapped over the identity's rows (``chunk_size`` rows at a time). Its nest: the output's, then the
-    differentiated argument's; each block has shape ``out.shape + arg.shape``."""
+def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *, has_aux: bool = False,
+           chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable[..., Any]:
+    """The Jacobian of ``func`` with respect to ``args[argnums]``, by reverse mode.
+
+    One vjp mapped over the identity's rows (``chunk_size`` rows at a time). Its nest: the output's,
+    then the differentiated argument's; each block has shape ``out.shape + arg.shape``.
+
+    >>> torch.func.jacrev(lambda x: x ** 2)(torch.tensor([1.0, 2.0]))
+    tensor([[2., 0.],
+            [0., 4.]])
+    """
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
     api = "vjp(f, *primals)"
@@ -360,9 +392,16 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     return wrapper_fn
 
 
-def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """The Jacobian of ``func`` w.r.t. ``args[argnums]`` by forward mode (``torch.func.jacfwd``): one jvp,
-    mapped over the identity's columns (with ``randomness`` as in ``vmap``). Nests as ``jacrev``."""
+def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable[..., Any]:
+    """The Jacobian of ``func`` with respect to ``args[argnums]``, by forward mode.
+
+    One jvp mapped over the identity's columns (with ``randomness`` as in ``vmap``); nests as ``jacrev``.
+
+    >>> torch.func.jacfwd(lambda x: x.sum() * x)(torch.tensor([1.0, 2.0]))
+    tensor([[4., 1.],
+            [2., 5.]])
+    """
 
     @functools.wraps(func)
     def wrapper_fn(*args):
@@ -401,7 +440,11 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     return wrapper_fn
 
 
-def hessian(func, argnums=0):
-    """The Hessian of scalar-valued ``func`` w.r.t. ``args[argnums]``: ``jacfwd(jacrev(func))``, forward over
-    reverse (``torch.func.hessian``)."""
+def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
+    """The Hessian of scalar-valued ``func`` with respect to ``args[argnums]``: ``jacfwd(jacrev(func))``.
+
+    >>> torch.func.hessian(lambda x: (x ** 3).sum())(torch.tensor([1.0, 2.0]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
     return jacfwd(jacrev(func, argnums), argnums)

@@ -10,8 +10,11 @@ Random ops inside see the running vmaps (``LEVELS``) through ``fgrad_nn.random``
 by the batch, ``'different'`` draws ``(batch, *shape)`` at once and hands it in as a batched
 value, so each example gets its own numbers.
 """
+from __future__ import annotations
+
 import contextlib
 import functools
+from typing import Any, Callable
 
 import numpy as np
 
@@ -42,7 +45,7 @@ class _Level:
         self.size = size
 
 
-LEVELS = []
+LEVELS: list[_Level] = []
 """The running vmaps, outermost first."""
 
 
@@ -276,7 +279,8 @@ def _chunked_vmap(func, size, flat_dims, leaves, spec, out_dims, randomness, chu
     return pt.unflatten(o_spec, outs)
 
 
-def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
+         chunk_size: int | None = None) -> Callable[..., Any]:
     """``func`` mapped over a dimension of its Tensor arguments, computed batch-wide (``torch.func.vmap``).
 
     ``in_dims``: an int (every argument mapped along it), or a tuple with one entry per positional
@@ -286,7 +290,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     ``'different'`` (each example its own draws) or ``'same'`` (one draw shared by the batch).
     ``chunk_size``: evaluate the batch that many examples at a time (less memory) and concatenate.
 
-    >>> per_example = torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0, 0))(params, xs, ys)
+    >>> torch.func.vmap(torch.dot)(torch.ones(3, 2), torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    tensor([ 3.,  7., 11.])
+    >>> torch.func.vmap(torch.matmul, in_dims=(0, None))(torch.ones(4, 2), torch.ones(2, 3)).shape
+    torch.Size([4, 3])
     """
     _check_randomness(randomness)
     if not (chunk_size is None or chunk_size > 0):

@@ -12,7 +12,9 @@ from .optimizer import Optimizer, required  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam  # noqa: F401
 from .rmsprop import RMSprop, Adagrad, Adadelta  # noqa: F401
+from .lbfgs import LBFGS  # noqa: F401
+from .sparse_adam import SparseAdam  # noqa: F401
 from . import lr_scheduler  # noqa: F401
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
-           "lr_scheduler"]
+           "LBFGS", "SparseAdam", "lr_scheduler"]

@@ -8,10 +8,14 @@ hyperparameters (a scheduler may have changed them) with each parameter's state,
 and writes the result into the parameter's storage. ``self.state[p]`` holds the
 pure state's fields as Tensors under torch's names (``step``, ``exp_avg`` ...).
 """
+from __future__ import annotations
+
 import warnings
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -23,6 +27,9 @@ from .._tensor import Tensor, inplace, reset_grads, wrap
 from ..autograd.grad_mode import enable_grad, no_grad
 
 __all__ = ["Optimizer", "required"]
+
+Params = Iterable[Any]  # Tensors, (name, Tensor) pairs, or dicts of parameter groups
+Rate = Union[float, Tensor]  # a learning rate or beta: a float or a 1-element Tensor
 
 
 class _RequiredParameter:
@@ -60,32 +67,42 @@ class _Handle:
         self.id = _Handle._next
         _Handle._next += 1
 
-    def remove(self):
+    def remove(self) -> None:
         self._hooks.pop(self.id, None)
 
-    def __enter__(self):
+    def __enter__(self) -> _Handle:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.remove()
 
 
 class Optimizer:
-    """Base class: subclasses set ``_rule`` (a pure optimizer) and ``_rule_keys`` (its group keys), and
-    call ``_make_rule(defaults)`` before ``Optimizer.__init__`` (torch checks its arguments first)."""
+    """Base class of the optimizers: parameter groups, per-parameter ``state`` and torch's ``state_dict``.
 
-    _rule = None
-    _rule_keys = ()
+    Subclasses set ``_rule`` (a pure optimizer from ``fgrad.optim``) and ``_rule_keys`` (its group keys),
+    and call ``_make_rule(defaults)`` before ``Optimizer.__init__`` (torch checks its arguments first).
 
-    def __init__(self, params, defaults):
+    >>> w, b = torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)
+    >>> opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    >>> [g["lr"] for g in opt.param_groups]
+    [0.1, 0.5]
+    >>> sorted(opt.state_dict())
+    ['param_groups', 'state']
+    """
+
+    _rule: Any = None
+    _rule_keys: tuple[str, ...] = ()
+
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        self._step_pre_hooks = OrderedDict()
-        self._step_post_hooks = OrderedDict()
+        self._step_pre_hooks: OrderedDict[int, Callable[..., None]] = OrderedDict()
+        self._step_post_hooks: OrderedDict[int, Callable[..., None]] = OrderedDict()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
                             "dicts, but got " + params.type())
-        self.state = defaultdict(dict)
-        self.param_groups = []
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -117,7 +134,7 @@ class Optimizer:
             state[name] = wrap(value)
         return state
 
-    def step(self, closure=None):
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """One update of every parameter that has a ``.grad``; returns ``closure()``'s loss."""
         for hook in list(self._step_pre_hooks.values()):
             result = hook(self, (), {})
@@ -156,11 +173,11 @@ class Optimizer:
             self.state[p] = state
 
     # ------------------------------------------------------------------ groups and grads
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad`` (to None by default, else to zeros in place)."""
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group (a dict with ``params`` and optional per-group options) to ``param_groups``."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
@@ -197,7 +214,7 @@ class Optimizer:
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
                           "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
                           stacklevel=3)
-        seen = set()
+        seen: set[int] = set()
         for group in self.param_groups:
             seen.update(id(p) for p in group["params"])
             if ("param_names" in param_group) != ("param_names" in group):
@@ -209,9 +226,9 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ------------------------------------------------------------------ state_dict
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` as in torch."""
-        mapping = {}
+        mapping: dict[int, int] = {}
         start = 0
         groups = []
         for group in self.param_groups:
@@ -224,7 +241,7 @@ class Optimizer:
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a ``state_dict()`` (ours or torch's): state is matched to parameters by position."""
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
@@ -235,7 +252,7 @@ class Optimizer:
                              "optimizer's group")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
-        state = defaultdict(dict)
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
                 param = id_map[k]
@@ -264,12 +281,14 @@ class Optimizer:
             self._make_rule(self.defaults, validate=False)
 
     # ------------------------------------------------------------------ hooks and repr
-    def register_step_pre_hook(self, hook):
+    def register_step_pre_hook(self, hook: Callable[..., None]) -> _Handle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; ``handle.remove()`` undoes it."""
         handle = _Handle(self._step_pre_hooks)
         self._step_pre_hooks[handle.id] = hook
         return handle
 
-    def register_step_post_hook(self, hook):
+    def register_step_post_hook(self, hook: Callable[..., None]) -> _Handle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``; ``handle.remove()`` undoes it."""
         handle = _Handle(self._step_post_hooks)
         self._step_post_hooks[handle.id] = hook
         return handle

@@ -1,10 +1,14 @@
 """``torch.optim.SGD`` over :func:`fgrad.optim.sgd`; on plain arrays the update runs in place on the
 parameter's storage and momentum buffer (the pure rule's arithmetic, no new arrays per step), as torch's does."""
+from __future__ import annotations
+
+from typing import Optional
+
 from fgrad import optim as _pure
 from fgrad.core import Tracer, concrete
 
 from .._tensor import inplace, transform_traced, wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, Params, Rate
 
 __all__ = ["SGD"]
 
@@ -25,7 +29,6 @@ def _check_lr_tensor(lr):
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, nesterov and weight decay (torch's rule).
 
-    >>> import fgrad_nn as torch
     >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
     >>> opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
     >>> (w ** 2).sum().backward(); opt.step()
@@ -36,8 +39,9 @@ class SGD(Optimizer):
     _rule = staticmethod(_pure.sgd)
     _rule_keys = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(self, params: Params, lr: Rate = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: Optional[bool] = None, differentiable: bool = False, fused: Optional[bool] = None) -> None:
         _check_lr_tensor(lr)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,

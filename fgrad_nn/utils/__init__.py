@@ -1,2 +1,2 @@
-"""``torch.utils``: data loading (``fgrad_nn.utils.data``)."""
-from . import data  # noqa: F401
+"""``torch.utils``: data loading (``fgrad_nn.utils.data``), DLPack exchange (``fgrad_nn.utils.dlpack``)."""
+from . import data, dlpack  # noqa: F401

@@ -103,9 +103,9 @@ def test_conv_transpose_output_size(device):
         yt, yf = compare_modules(tm, fm, [x], kwargs=dict(output_size=size), device=device)
         assert tuple(yf[0].shape[-2:]) == tuple(size[-2:])
     with pytest.raises(ValueError, match="requested an output size"):
-        fm(ft.tensor(x), output_size=(20, 20))
+        fm(ft.tensor(x, device=device), output_size=(20, 20))
     with pytest.raises(ValueError, match="output_size must have 2 or 4 elements"):
-        fm(ft.tensor(x), output_size=(1, 7, 9))
+        fm(ft.tensor(x, device=device), output_size=(1, 7, 9))
 
 
 def test_functional_conv_matches_torch(device):

@@ -436,8 +436,8 @@ def test_module_equals_torch_and_pure_layer(device, case):
         params, state = layer.init(fgrad.random.key(0))
         assert sorted(state) == sorted(buffers)
         pure, _ = layer.apply(params, state, *arrays)
-        face = fm(*[fgrad_nn.tensor(a) for a in arrays])
-    np.testing.assert_allclose(np.asarray(face), pure, rtol=1e-12, atol=1e-14)
+        face = fm(*[fgrad_nn.tensor(a, device=device) for a in arrays])
+    np.testing.assert_allclose(face.detach().cpu().numpy(), pure, rtol=1e-12, atol=1e-14)
 
 
 @settings(max_examples=10)

@@ -77,7 +77,7 @@ def test_max_unpool_roundtrip_matches_torch(device):
     out = F.max_unpool2d(ft.tensor(y, device=device), idx, 2, output_size=(6, 7))
     close(host(out), torch.nn.functional.max_unpool2d(yt, it, 2, output_size=(6, 7)).numpy(), np.float64)
     with pytest.raises(ValueError):
-        ft.nn.MaxUnpool2d(2)(ft.tensor(y), idx, output_size=(9, 9))
+        ft.nn.MaxUnpool2d(2)(ft.tensor(y, device=device), idx, output_size=(9, 9))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -249,8 +249,7 @@ def test_loading_never_unpickles(monkeypatch, tmp_path):
     monkeypatch.setattr(pickle, "Unpickler", forbidden)
     assert fgrad_nn.load(io.BytesIO(data))["opt"] == (None, [1.5])
     assert fgrad_nn.load(io.BytesIO(data), weights_only=False)["step"] == 2
-    with pytest.raises(CheckpointError, match="never unpickles"):
-        fgrad_nn.load(torch_file)
+    assert fgrad_nn.load(torch_file)["w"].tolist() == [1.0, 1.0]  # read by fgrad_nn's own data-only machine
     with pytest.raises(CheckpointError, match="never unpickles"):
         fgrad_nn.load(io.BytesIO(pickle.dumps({"a": 1})))
 

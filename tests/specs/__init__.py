@@ -1,6 +1,7 @@
 """The one table of primitive specifications: every family module's SPECS, joined.
 
-A family module (``tests/specs/<family>.py``) defines ``SPECS = [Spec(...), ...]``.
+A family module (``tests/specs/<family>.py``) defines ``SPECS = [Spec(...), ...]`` and may define
+``COMPLEX_SPECS``: specs whose draws are complex (the complex test set).
 ``tests/test_primitives.py`` fails when a registered primitive has no Spec here.
 """
 import importlib
@@ -10,12 +11,14 @@ from ._spec import Spec  # noqa: F401
 
 
 def _collect():
-    specs = []
+    specs, complex_specs = [], []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        specs += importlib.import_module(f"{__name__}.{info.name}").SPECS
-    return specs
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        specs += module.SPECS
+        complex_specs += getattr(module, "COMPLEX_SPECS", [])
+    return specs, complex_specs
 
 
-SPECS = _collect()
+SPECS, COMPLEX_SPECS = _collect()  # COMPLEX_SPECS: complex draws (tests/specs/complex_numbers.py)

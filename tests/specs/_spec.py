@@ -28,3 +28,12 @@ class Spec:
     modes: tuple = ("fwd", "rev")
     nondiff: bool = False
     tags: tuple = field(default_factory=tuple)
+
+
+def on_device_of(x, value):
+    """``value`` (a NumPy constant of a spec: an index, a mask) on the device of ``x``, which may be
+    traced: a constant lives where the values it meets do."""
+    import fgrad
+    from fgrad import backend
+    from fgrad.core import concrete
+    return fgrad.device_put(value, backend.device_of(concrete(x)))

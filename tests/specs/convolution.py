@@ -14,7 +14,7 @@ import fgrad.convolution as fc
 from fgrad.core import PRIMITIVES
 from fgrad.testing import strategies as fst
 
-from ._spec import Spec
+from ._spec import Spec, on_device_of
 
 
 def _t(fn):
@@ -48,11 +48,11 @@ _IDX = np.array([[[0, 5, 5, 11], [3, 2, 0, 7]]])  # (1, 2, 4) per-plane position
 
 
 def _gather(x):
-    return PRIMITIVES["plane_gather"].bind(x, _IDX)
+    return PRIMITIVES["plane_gather"].bind(x, on_device_of(x, _IDX))
 
 
 def _scatter(g):
-    return PRIMITIVES["plane_scatter_add"].bind(g, _IDX, size=(3, 4), unique=False)
+    return PRIMITIVES["plane_scatter_add"].bind(g, on_device_of(g, _IDX), size=(3, 4), unique=False)
 
 
 def _np_scatter(g):

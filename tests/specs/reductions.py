@@ -7,7 +7,7 @@ import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES
 from fgrad.testing import strategies as fst
 
-from ._spec import Spec
+from ._spec import Spec, on_device_of
 
 
 def _one(shape=None, **kw):
@@ -69,7 +69,7 @@ SPECS = [
     Spec("sum", lambda x: fnp.sum(x, axis=0), _one(min_dims=1), reference=lambda x: np.sum(x, axis=0)),
     Spec("sum", lambda x: fnp.sum(x, axis=(0, 2), keepdims=True), _one(min_dims=3),
          reference=lambda x: np.sum(x, axis=(0, 2), keepdims=True)),
-    Spec("sum", lambda x: fnp.sum(x, axis=-1, where=_mask(x.shape), initial=1.5), _one((3, 4)),
+    Spec("sum", lambda x: fnp.sum(x, axis=-1, where=on_device_of(x, _mask(x.shape)), initial=1.5), _one((3, 4)),
          reference=lambda x: np.sum(x, axis=-1, where=_mask(x.shape), initial=1.5)),
 
     # prod: exact derivatives where elements are zero, so the grid includes 0

@@ -10,6 +10,11 @@ its new running statistics back into the buffers (in place, no grad), as torch d
 >>> int(bn.num_batches_tracked)
 1
 """
+
+from __future__ import annotations
+
+from typing import Any
+
 from fgrad import nn as L
 
 from .module import Module, np_dtype
@@ -22,7 +27,7 @@ class _NormBase(Module):
 
     _version = 2
     __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
-    _layer_cls = None
+    _layer_cls: Any = None
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
@@ -72,15 +77,33 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """torch.nn.BatchNorm1d over ``(N, C)`` or ``(N, C, L)``."""
+    """torch.nn.BatchNorm1d over ``(N, C)`` or ``(N, C, L)``.
+
+    >>> m = nn.BatchNorm1d(3)
+    >>> y = m(torch.randn(2, 3, 10))
+    >>> y.shape, m.running_mean.shape, m.num_batches_tracked.item()
+    (torch.Size([2, 3, 10]), torch.Size([3]), 1)
+    """
     _layer_cls = L.BatchNorm1d
 
 
 class BatchNorm2d(_BatchNorm):
-    """torch.nn.BatchNorm2d over ``(N, C, H, W)``."""
+    """torch.nn.BatchNorm2d over ``(N, C, H, W)``.
+
+    >>> m = nn.BatchNorm2d(3)
+    >>> y = m(torch.randn(2, 3, 10, 10))
+    >>> y.shape, m.running_mean.shape, m.num_batches_tracked.item()
+    (torch.Size([2, 3, 10, 10]), torch.Size([3]), 1)
+    """
     _layer_cls = L.BatchNorm2d
 
 
 class BatchNorm3d(_BatchNorm):
-    """torch.nn.BatchNorm3d over ``(N, C, D, H, W)``."""
+    """torch.nn.BatchNorm3d over ``(N, C, D, H, W)``.
+
+    >>> m = nn.BatchNorm3d(3)
+    >>> y = m(torch.randn(2, 3, 6, 6, 6))
+    >>> y.shape, m.running_mean.shape, m.num_batches_tracked.item()
+    (torch.Size([2, 3, 6, 6, 6]), torch.Size([3]), 1)
+    """
     _layer_cls = L.BatchNorm3d

@@ -5,6 +5,11 @@
 >>> net[0]
 Linear(in_features=2, out_features=3, bias=True)
 """
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from typing import Any, Optional
 import operator
 from collections import OrderedDict, abc
 from itertools import islice
@@ -30,9 +35,16 @@ def _get_abs_string_index(self, idx):
 
 
 class Sequential(Module):
-    """Modules called in order; built from modules or an OrderedDict of named modules."""
+    """Modules called in order; built from modules or an OrderedDict of named modules.
 
-    def __init__(self, *args):
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> model(torch.zeros(3, 4)).shape
+    torch.Size([3, 2])
+    >>> list(model.state_dict())
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    """
+
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for key, module in args[0].items():
@@ -113,21 +125,21 @@ class Sequential(Module):
             self.add_module(str(i), module)
         return self
 
-    def pop(self, key):
+    def pop(self, key: Tensor) -> Module:
         v = self[key]
         del self[key]
         return v
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         for module in self:
             input = module(input)
         return input
 
-    def append(self, module):
+    def append(self, module: Optional[Module]) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Optional[Module]) -> Sequential:
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -140,18 +152,23 @@ class Sequential(Module):
         self._modules[str(index)] = module
         return self
 
-    def extend(self, sequential):
+    def extend(self, sequential: Any) -> Sequential:
         for layer in sequential:
             self.append(layer)
         return self
 
 
 class ModuleList(Module):
-    """A list of submodules (registered, so their parameters are found)."""
+    """A list of submodules (registered, so their parameters are found).
+
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), sum(p.numel() for p in layers.parameters())
+    (3, 18)
+    """
 
     _get_abs_string_index = _get_abs_string_index
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Any = None) -> None:
         super().__init__()
         if modules is not None:
             self += modules
@@ -206,21 +223,21 @@ class ModuleList(Module):
             lines.append(_addindent(local, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Optional[Module]) -> None:
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
-    def append(self, module):
+    def append(self, module: Optional[Module]) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
 
-    def pop(self, key):
+    def pop(self, key: Tensor) -> Module:
         v = self[key]
         del self[key]
         return v
 
-    def extend(self, modules):
+    def extend(self, modules: Any) -> ModuleList:
         if not isinstance(modules, abc.Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -231,9 +248,14 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of submodules."""
+    """An ordered dict of submodules.
 
-    def __init__(self, modules=None):
+    >>> heads = nn.ModuleDict({'cls': nn.Linear(4, 3), 'box': nn.Linear(4, 2)})
+    >>> {k: v(torch.zeros(1, 4)).shape[1] for k, v in heads.items()}
+    {'cls': 3, 'box': 2}
+    """
+
+    def __init__(self, modules: Any = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -256,24 +278,24 @@ class ModuleDict(Module):
     def __contains__(self, key):
         return key in self._modules
 
-    def clear(self):
+    def clear(self) -> None:
         self._modules.clear()
 
-    def pop(self, key):
+    def pop(self, key: Tensor) -> Module:
         v = self[key]
         del self[key]
         return v
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self._modules.keys()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Module]:
         return self._modules.items()
 
-    def values(self):
+    def values(self) -> ValuesView[Module]:
         return self._modules.values()
 
-    def update(self, modules):
+    def update(self, modules: Any) -> None:
         if not isinstance(modules, abc.Iterable):
             raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
                             + type(modules).__name__)
@@ -282,7 +304,7 @@ class ModuleDict(Module):
                 self[key] = module
         else:
             for j, m in enumerate(modules):
-                if not isinstance(m, abc.Iterable):
+                if not hasattr(m, "__iter__"):  # abc.Iterable's test, without narrowing m for type checkers
                     raise TypeError("ModuleDict update sequence element #" + str(j) + " should be Iterable; is"
                                     + type(m).__name__)
                 if len(m) != 2:
@@ -305,11 +327,16 @@ _TENSOR_TYPES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor"
 
 
 class ParameterList(Module):
-    """A list of Parameters (Tensors put in are wrapped into Parameters)."""
+    """A list of Parameters (Tensors put in are wrapped into Parameters).
+
+    >>> ps = nn.ParameterList([nn.Parameter(torch.zeros(2)), nn.Parameter(torch.ones(3))])
+    >>> [p.shape for p in ps]
+    [torch.Size([2]), torch.Size([3])]
+    """
 
     _get_abs_string_index = _get_abs_string_index
 
-    def __init__(self, values=None):
+    def __init__(self, values: Any = None) -> None:
         super().__init__()
         self._size = 0
         if values is not None:
@@ -341,13 +368,13 @@ class ParameterList(Module):
     def __dir__(self):
         return [k for k in super().__dir__() if not k.isdigit()]
 
-    def append(self, value):
+    def append(self, value: Tensor) -> ParameterList:
         i = len(self)
         self._size += 1
         self[i] = value
         return self
 
-    def extend(self, values):
+    def extend(self, values: Any) -> ParameterList:
         if not isinstance(values, abc.Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -355,7 +382,7 @@ class ParameterList(Module):
             self.append(v)
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "\n".join(_param_line(k, p, lambda t: str(t.dtype)) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
@@ -363,11 +390,16 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of Parameters (Tensors put in are wrapped into Parameters)."""
+    """An ordered dict of Parameters (Tensors put in are wrapped into Parameters).
 
-    def __init__(self, parameters=None):
+    >>> ps = nn.ParameterDict({'a': nn.Parameter(torch.zeros(2))})
+    >>> list(ps.keys()), ps['a'].requires_grad
+    (['a'], True)
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
         super().__init__()
-        self._keys = {}
+        self._keys: dict[str, None] = {}
         if parameters is not None:
             self.update(parameters)
 
@@ -402,45 +434,45 @@ class ParameterDict(Module):
     def __contains__(self, key):
         return key in self._keys
 
-    def copy(self):
+    def copy(self) -> ParameterDict:
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
-    def setdefault(self, key, default=None):
+    def setdefault(self, key: Tensor, default: Any = None) -> Any:
         if key not in self:
             self[key] = default
         return self[key]
 
-    def clear(self):
+    def clear(self) -> None:
         for k in list(self._keys):
             del self[k]
 
-    def pop(self, key):
+    def pop(self, key: Tensor) -> Any:
         v = self[key]
         del self[key]
         return v
 
-    def popitem(self):
+    def popitem(self) -> tuple[str, Any]:
         k = list(self._keys)[-1]
         v = self[k]
         del self[k]
         return k, v
 
-    def get(self, key, default=None):
+    def get(self, key: Tensor, default: Any = None) -> Any:
         return self[key] if key in self else default
 
-    def fromkeys(self, keys, default=None):
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
         return ParameterDict((k, default) for k in keys)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self._keys.keys()
 
-    def items(self):
+    def items(self) -> Iterator[tuple[str, Any]]:
         return ((k, self[k]) for k in self._keys)
 
-    def values(self):
+    def values(self) -> Iterator[Any]:
         return (self[k] for k in self._keys)
 
-    def update(self, parameters):
+    def update(self, parameters: Any) -> None:
         if not isinstance(parameters, abc.Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
                             + type(parameters).__name__)
@@ -452,7 +484,7 @@ class ParameterDict(Module):
                 self[key] = p
         else:
             for j, p in enumerate(parameters):
-                if not isinstance(p, abc.Iterable):
+                if not hasattr(p, "__iter__"):  # abc.Iterable's test, without narrowing p for type checkers
                     raise TypeError("ParameterDict update sequence element #" + str(j) + " should be Iterable; is"
                                     + type(p).__name__)
                 if len(p) != 2:
@@ -474,7 +506,7 @@ class ParameterDict(Module):
         self.update(other)
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "\n".join(_param_line(k, p, lambda t: _TENSOR_TYPES.get(t.dtype.name, f"torch.{t.dtype.name}"))
                          for k, p in self.items())
 

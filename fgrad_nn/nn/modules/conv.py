@@ -8,6 +8,11 @@ Each builds the pure layer (which checks torch's constructor errors), registers 
 >>> conv(torch.ones(2, 3, 10, 10)).shape
 torch.Size([2, 8, 10, 10])
 """
+
+from __future__ import annotations
+
+from typing import Any
+
 from fgrad import nn as L
 from fgrad.nn.torch_rules import dtype_name
 
@@ -26,7 +31,7 @@ class _ConvNd(Module):
 
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
                      "out_channels", "kernel_size"]
-    _layer_cls = L.Conv2d
+    _layer_cls: Any = L.Conv2d
 
     def _build(self, layer, bias, device):
         for name in _ATTRS:
@@ -72,17 +77,32 @@ class _Conv(_ConvNd):
 
 
 class Conv1d(_Conv):
-    """torch.nn.Conv1d: ``weight`` (C_out, C_in/groups, k), ``bias`` (C_out,)."""
+    """torch.nn.Conv1d: ``weight`` (C_out, C_in/groups, k), ``bias`` (C_out,).
+
+    >>> m = nn.Conv1d(3, 8, kernel_size=3, padding=1)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 8, 10])
+    """
     _layer_cls, _fn_name = L.Conv1d, "conv1d"
 
 
 class Conv2d(_Conv):
-    """torch.nn.Conv2d: ``weight`` (C_out, C_in/groups, kh, kw), ``bias`` (C_out,)."""
+    """torch.nn.Conv2d: ``weight`` (C_out, C_in/groups, kh, kw), ``bias`` (C_out,).
+
+    >>> m = nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 8, 10, 10])
+    """
     _layer_cls, _fn_name = L.Conv2d, "conv2d"
 
 
 class Conv3d(_Conv):
-    """torch.nn.Conv3d: ``weight`` (C_out, C_in/groups, kd, kh, kw), ``bias`` (C_out,)."""
+    """torch.nn.Conv3d: ``weight`` (C_out, C_in/groups, kd, kh, kw), ``bias`` (C_out,).
+
+    >>> m = nn.Conv3d(3, 8, kernel_size=3, padding=1)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 8, 6, 6, 6])
+    """
     _layer_cls, _fn_name = L.Conv3d, "conv3d"
 
 
@@ -108,15 +128,30 @@ class _ConvTranspose(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTranspose):
-    """torch.nn.ConvTranspose1d: ``weight`` (C_in, C_out/groups, k); ``forward(input, output_size=None)``."""
+    """torch.nn.ConvTranspose1d: ``weight`` (C_in, C_out/groups, k); ``forward(input, output_size=None)``.
+
+    >>> m = nn.ConvTranspose1d(3, 8, kernel_size=2, stride=2)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 8, 20])
+    """
     _layer_cls = L.ConvTranspose1d
 
 
 class ConvTranspose2d(_ConvTranspose):
-    """torch.nn.ConvTranspose2d: ``weight`` (C_in, C_out/groups, kh, kw); ``forward(input, output_size=None)``."""
+    """torch.nn.ConvTranspose2d: ``weight`` (C_in, C_out/groups, kh, kw); ``forward(input, output_size=None)``.
+
+    >>> m = nn.ConvTranspose2d(3, 8, kernel_size=2, stride=2)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 8, 20, 20])
+    """
     _layer_cls = L.ConvTranspose2d
 
 
 class ConvTranspose3d(_ConvTranspose):
-    """torch.nn.ConvTranspose3d: ``weight`` (C_in, C_out/groups, kd, kh, kw)."""
+    """torch.nn.ConvTranspose3d: ``weight`` (C_in, C_out/groups, kd, kh, kw).
+
+    >>> m = nn.ConvTranspose3d(3, 8, kernel_size=2, stride=2)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 8, 12, 12, 12])
+    """
     _layer_cls = L.ConvTranspose3d

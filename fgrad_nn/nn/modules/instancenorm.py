@@ -5,6 +5,9 @@
 >>> torch.nn.InstanceNorm2d(3)(torch.randn(2, 3, 4, 4)).shape
 torch.Size([2, 3, 4, 4])
 """
+
+from __future__ import annotations
+
 import warnings
 
 from fgrad import nn as L
@@ -30,15 +33,30 @@ class _InstanceNorm(_NormBase):
 
 
 class InstanceNorm1d(_InstanceNorm):
-    """torch.nn.InstanceNorm1d over ``(N, C, L)`` or ``(C, L)``."""
+    """torch.nn.InstanceNorm1d over ``(N, C, L)`` or ``(C, L)``.
+
+    >>> m = nn.InstanceNorm1d(3)
+    >>> m(torch.ones(2, 3, 10)).abs().max().item()
+    0.0
+    """
     _layer_cls = L.InstanceNorm1d
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """torch.nn.InstanceNorm2d over ``(N, C, H, W)`` or ``(C, H, W)``."""
+    """torch.nn.InstanceNorm2d over ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    >>> m = nn.InstanceNorm2d(3)
+    >>> m(torch.ones(2, 3, 10, 10)).abs().max().item()
+    0.0
+    """
     _layer_cls = L.InstanceNorm2d
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """torch.nn.InstanceNorm3d over ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    """torch.nn.InstanceNorm3d over ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    >>> m = nn.InstanceNorm3d(3)
+    >>> m(torch.ones(2, 3, 6, 6, 6)).abs().max().item()
+    0.0
+    """
     _layer_cls = L.InstanceNorm3d

@@ -17,10 +17,13 @@ into the buffers.
 >>> [n for n, _ in Net().named_parameters()]
 ['fc.weight', 'fc.bias']
 """
+
+from __future__ import annotations
+
 import itertools
-import weakref
 from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -29,11 +32,18 @@ from fgrad.core import concrete
 from fgrad.nn.base import flatten_params, unflatten_params
 
 from ... import _dtypes
+from ..._hooks import RemovableHandle
 from ..._tensor import Tensor, reset_grads, wrap
 from ...autograd.grad_mode import no_grad
 from .._bridge import call_pure
 from ..init import next_key
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import BackwardHook
+
+if TYPE_CHECKING:
+    from ...types import DType
+    from ...types import DeviceLike
+    from typing_extensions import Self
 
 __all__ = ["Module"]
 
@@ -65,38 +75,13 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
-class RemovableHandle:
-    """What ``register_*_hook`` returns: ``handle.remove()`` (or ``with handle:``) unregisters."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        extra = () if extra_dict is None else (extra_dict if isinstance(extra_dict, list) else [extra_dict])
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref,) + self.extra_dict_ref:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _forward_unimplemented(self, *input):
+def _forward_unimplemented(self: Module, *input: Any) -> Any:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
 # ---------------------------------------------------------------------- helpers for facade layers
 
-def np_dtype(dtype):
+def np_dtype(dtype: Optional[DType]) -> Any:
     """The NumPy dtype a facade layer builds its pure layer with (torch's default dtype for None)."""
     if dtype is None:
         return _dtypes.get_default_dtype().np
@@ -106,14 +91,27 @@ def np_dtype(dtype):
 
 
 class Module:
-    """Base class of all layers and models (``torch.nn.Module``)."""
+    """Base class of all layers and models (``torch.nn.Module``).
+
+    >>> class Affine(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.scale = nn.Parameter(torch.tensor(2.0))
+    ...     def forward(self, x):
+    ...         return self.scale * x
+    >>> m = Affine()
+    >>> m(torch.tensor([1.0, 3.0]))
+    tensor([2., 6.], grad_fn=<MulBackward0>)
+    >>> [name for name, _ in m.named_parameters()]
+    ['scale']
+    """
 
     dump_patches = False
     _version = 1
     training: bool
     call_super_init = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
                             f"'{next(iter(kwargs))}'")
@@ -141,7 +139,7 @@ class Module:
     forward = _forward_unimplemented
 
     # ------------------------------------------------------------------ registration
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
         """Add a buffer (a Tensor that is state but not a parameter, e.g. BatchNorm's running_mean)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -164,7 +162,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
         """Add a parameter (a ``Parameter`` or None) under ``name``."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
@@ -188,7 +186,7 @@ class Module:
         else:
             self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Optional[Module]) -> None:
         """Add a child module under ``name``."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
@@ -202,10 +200,10 @@ class Module:
             raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    def register_module(self, name, module):
+    def register_module(self, name: str, module: Optional[Module]) -> None:
         self.add_module(name, module)
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: Tensor) -> Module:
         if target == "":
             return self
         mod = self
@@ -217,7 +215,7 @@ class Module:
                 raise AttributeError("`" + item + "` is not an nn.Module")
         return mod
 
-    def set_submodule(self, target, module, strict=False):
+    def set_submodule(self, target: Tensor, module: Optional[Module], strict: bool = False) -> None:
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
         path, _, last = target.rpartition(".")
@@ -228,7 +226,7 @@ class Module:
             raise AttributeError("`" + last + "` is not an nn.Module")
         setattr(parent, last, module)
 
-    def get_parameter(self, target):
+    def get_parameter(self, target: Tensor) -> Parameter:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if not hasattr(mod, name):
@@ -238,7 +236,7 @@ class Module:
             raise AttributeError("`" + name + "` is not an nn.Parameter")
         return param
 
-    def get_buffer(self, target):
+    def get_buffer(self, target: Tensor) -> Tensor:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
         if not hasattr(mod, name):
@@ -247,12 +245,12 @@ class Module:
             raise AttributeError("`" + name + "` is not a buffer")
         return getattr(mod, name)
 
-    def get_extra_state(self):
+    def get_extra_state(self) -> Any:
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
                            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
                            "bug-report.yml to report this bug.")
 
-    def set_extra_state(self, state):
+    def set_extra_state(self, state: Any) -> None:
         raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
                            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
                            "bug-report.yml to report this bug.")
@@ -350,36 +348,39 @@ class Module:
                     memo.add(v)
                 yield mprefix + ("." if mprefix else "") + k, v
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
         yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         memo = set()
         for name, m in self._modules.items():
             if m is not None and m not in memo:
                 memo.add(m)
                 yield name, m
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: Any = None, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
         if memo is None:
             memo = set()
         if self in memo:
@@ -396,7 +397,7 @@ class Module:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ modes and grads
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -404,18 +405,18 @@ class Module:
             m.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         reset_grads(self.parameters(), set_to_none)
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], None]) -> Self:
         """Call ``fn`` on every submodule (children first) and on self; returns self."""
         for m in self.children():
             m.apply(fn)
@@ -446,7 +447,7 @@ class Module:
             layer.dtype = floats[0]  # the pure layer draws (reset_parameters, func.pure) in the Module's dtype
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Self:
         """``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``; floating tensors change dtype."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
@@ -474,26 +475,27 @@ class Module:
             return t.to(device=device)
         return self._apply(convert)
 
-    def cuda(self, device=None):
+    def cuda(self, device: Optional[DeviceLike] = None) -> Self:
         return self._apply(lambda t: t.cuda(device))
 
-    def cpu(self):
+    def cpu(self) -> Self:
         return self._apply(lambda t: t.cpu())
 
-    def type(self, dst_type):
+    def type(self, dst_type: Union[DType, str]) -> Self:
         return self._apply(lambda t: t.type(dst_type))
 
-    def float(self):
+    def float(self) -> Self:
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
-    def double(self):
+    def double(self) -> Self:
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    def half(self):
+    def half(self) -> Self:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     # ------------------------------------------------------------------ calling and hooks
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """``hook(module, args) -> None | new args`` (``with_kwargs``: ``hook(module, args, kwargs)``)."""
         handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
@@ -503,7 +505,8 @@ class Module:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """``hook(module, args, output) -> None | new output`` (``with_kwargs``: ``(module, args, kwargs, output)``)."""
         handle = RemovableHandle(self._forward_hooks, extra_dict=[self._forward_hooks_with_kwargs,
                                                                   self._forward_hooks_always_called])
@@ -516,20 +519,62 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook, prepend=False):
-        raise NotImplementedError("fgrad_nn: module backward hooks are not supported; use Tensor.register_hook "
-                                  "on the module's output")
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output) -> None | new grad_input``, called when the gradients w.r.t.
+        the module's inputs are computed (``grad_input`` has an entry per positional argument)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     register_backward_hook = register_full_backward_hook
 
-    def register_load_state_dict_post_hook(self, hook):
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output) -> None | new grad_output``, called when the gradients w.r.t. the
+        module's outputs are computed, before those w.r.t. its inputs."""
+        if "_backward_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         handle = RemovableHandle(self._load_state_dict_post_hooks)
         self._load_state_dict_post_hooks[handle.id] = hook
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        if self._backward_hooks or self.__dict__.get("_backward_pre_hooks"):
+            return self._call_with_backward_hooks(args, kwargs)
         if not (self._forward_hooks or self._forward_pre_hooks):
             return self.forward(*args, **kwargs)
+        return self._call_with_forward_hooks(args, kwargs)
+
+    def _call_with_backward_hooks(self, args, kwargs):
+        bw = BackwardHook(self, list(self._backward_hooks.values()),
+                          list(self.__dict__.get("_backward_pre_hooks", {}).values()))
+        for hid, hook in list(self._forward_pre_hooks.items()):  # torch wraps the inputs after the pre-hooks
+            if hid in self._forward_pre_hooks_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        args = bw.setup_input_hook(args)
+        result = self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_hooks.items()):
+            with_kwargs = hid in self._forward_hooks_with_kwargs
+            res = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
+            if res is not None:
+                result = res
+        return bw.setup_output_hook(result)
+
+    def _call_with_forward_hooks(self, args, kwargs):
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -581,7 +626,8 @@ class Module:
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
+                   ) -> dict[str, Any]:
         """An OrderedDict of parameters and persistent buffers under torch's dotted names (detached)."""
         if args:  # torch's deprecated positional form (destination, prefix, keep_vars)
             destination = args[0]
@@ -663,7 +709,8 @@ class Module:
                     elif head[0] not in local_state:
                         unexpected_keys.append(key)
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+                        ) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict``; returns ``(missing_keys, unexpected_keys)``.
 
         ``strict`` raises RuntimeError (torch's message) on missing or unexpected keys;
@@ -671,7 +718,9 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
 
@@ -704,7 +753,7 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""
 
     def _get_name(self):

@@ -7,6 +7,11 @@
 >>> idx.dtype
 torch.int64
 """
+
+from __future__ import annotations
+
+from typing import Any
+
 import inspect
 
 from fgrad import nn as L
@@ -23,8 +28,8 @@ class _Pool(Module):
     go to the pure layer (``_layer_cls``, torch's signature), whose attributes ``_attrs`` the Module mirrors
     and copies back at every call (torch reads them then)."""
 
-    _layer_cls = None
-    _attrs = ()
+    _layer_cls: Any = None
+    _attrs: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -61,22 +66,42 @@ class _MaxPoolNd(_Pool):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """torch.nn.MaxPool1d; with ``return_indices=True`` forward returns ``(values, indices)``."""
+    """torch.nn.MaxPool1d; with ``return_indices=True`` forward returns ``(values, indices)``.
+
+    >>> m = nn.MaxPool1d(2)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 3, 5])
+    """
     _layer_cls = L.MaxPool1d
 
 
 class MaxPool2d(_MaxPoolNd):
-    """torch.nn.MaxPool2d; with ``return_indices=True`` forward returns ``(values, indices)``."""
+    """torch.nn.MaxPool2d; with ``return_indices=True`` forward returns ``(values, indices)``.
+
+    >>> m = nn.MaxPool2d(2)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 3, 5, 5])
+    """
     _layer_cls = L.MaxPool2d
 
 
 class MaxPool3d(_MaxPoolNd):
-    """torch.nn.MaxPool3d."""
+    """torch.nn.MaxPool3d.
+
+    >>> m = nn.MaxPool3d(2)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 3, 3, 3, 3])
+    """
     _layer_cls = L.MaxPool3d
 
 
 class AvgPool1d(_Pool):
-    """torch.nn.AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)."""
+    """torch.nn.AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True).
+
+    >>> m = nn.AvgPool1d(2)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 3, 5])
+    """
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
     _attrs = tuple(__constants__)
     _layer_cls = L.AvgPool1d
@@ -88,12 +113,22 @@ class _AvgPoolNd(_Pool):
 
 
 class AvgPool2d(_AvgPoolNd):
-    """torch.nn.AvgPool2d (count_include_pad, ceil_mode, divisor_override)."""
+    """torch.nn.AvgPool2d (count_include_pad, ceil_mode, divisor_override).
+
+    >>> m = nn.AvgPool2d(2)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 3, 5, 5])
+    """
     _layer_cls = L.AvgPool2d
 
 
 class AvgPool3d(_AvgPoolNd):
-    """torch.nn.AvgPool3d."""
+    """torch.nn.AvgPool3d.
+
+    >>> m = nn.AvgPool3d(2)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 3, 3, 3, 3])
+    """
     _layer_cls = L.AvgPool3d
 
 
@@ -107,17 +142,37 @@ class _MaxUnpoolNd(_Pool):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
-    """torch.nn.MaxUnpool1d: ``forward(input, indices, output_size=None)``."""
+    """torch.nn.MaxUnpool1d: ``forward(input, indices, output_size=None)``.
+
+    >>> pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+    >>> y, idx = pool(torch.tensor([[[1.0, 5.0, 3.0, 2.0]]]))
+    >>> unpool(y, idx)
+    tensor([[[0., 5., 3., 0.]]])
+    """
     _layer_cls = L.MaxUnpool1d
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
-    """torch.nn.MaxUnpool2d: ``forward(input, indices, output_size=None)``; indices from MaxPool2d."""
+    """torch.nn.MaxUnpool2d: ``forward(input, indices, output_size=None)``; indices from MaxPool2d.
+
+    >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+    >>> x = torch.arange(4*4.0).reshape(1, 1, 4, 4)
+    >>> y, idx = pool(x)
+    >>> unpool(y, idx).shape
+    torch.Size([1, 1, 4, 4])
+    """
     _layer_cls = L.MaxUnpool2d
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
-    """torch.nn.MaxUnpool3d."""
+    """torch.nn.MaxUnpool3d.
+
+    >>> pool, unpool = nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2)
+    >>> x = torch.arange(4*4*4.0).reshape(1, 1, 4, 4, 4)
+    >>> y, idx = pool(x)
+    >>> unpool(y, idx).shape
+    torch.Size([1, 1, 4, 4, 4])
+    """
     _layer_cls = L.MaxUnpool3d
 
 
@@ -127,17 +182,32 @@ class _AdaptiveAvgPoolNd(_Pool):
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
-    """torch.nn.AdaptiveAvgPool1d(output_size)."""
+    """torch.nn.AdaptiveAvgPool1d(output_size).
+
+    >>> m = nn.AdaptiveAvgPool1d(1)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 3, 1])
+    """
     _layer_cls = L.AdaptiveAvgPool1d
 
 
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
-    """torch.nn.AdaptiveAvgPool2d(output_size); ``None`` keeps that size."""
+    """torch.nn.AdaptiveAvgPool2d(output_size); ``None`` keeps that size.
+
+    >>> m = nn.AdaptiveAvgPool2d(1)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 3, 1, 1])
+    """
     _layer_cls = L.AdaptiveAvgPool2d
 
 
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    """torch.nn.AdaptiveAvgPool3d(output_size)."""
+    """torch.nn.AdaptiveAvgPool3d(output_size).
+
+    >>> m = nn.AdaptiveAvgPool3d(1)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 3, 1, 1, 1])
+    """
     _layer_cls = L.AdaptiveAvgPool3d
 
 
@@ -147,17 +217,32 @@ class _AdaptiveMaxPoolNd(_Pool):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """torch.nn.AdaptiveMaxPool1d(output_size, return_indices=False)."""
+    """torch.nn.AdaptiveMaxPool1d(output_size, return_indices=False).
+
+    >>> m = nn.AdaptiveMaxPool1d(2)
+    >>> m(torch.zeros(2, 3, 10)).shape
+    torch.Size([2, 3, 2])
+    """
     _layer_cls = L.AdaptiveMaxPool1d
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """torch.nn.AdaptiveMaxPool2d(output_size, return_indices=False)."""
+    """torch.nn.AdaptiveMaxPool2d(output_size, return_indices=False).
+
+    >>> m = nn.AdaptiveMaxPool2d(2)
+    >>> m(torch.zeros(2, 3, 10, 10)).shape
+    torch.Size([2, 3, 2, 2])
+    """
     _layer_cls = L.AdaptiveMaxPool2d
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """torch.nn.AdaptiveMaxPool3d(output_size, return_indices=False)."""
+    """torch.nn.AdaptiveMaxPool3d(output_size, return_indices=False).
+
+    >>> m = nn.AdaptiveMaxPool3d(2)
+    >>> m(torch.zeros(2, 3, 6, 6, 6)).shape
+    torch.Size([2, 3, 2, 2, 2])
+    """
     _layer_cls = L.AdaptiveMaxPool3d
 
 
@@ -167,10 +252,19 @@ class _LPPoolNd(_Pool):
 
 
 class LPPool1d(_LPPoolNd):
-    """torch.nn.LPPool1d(norm_type, kernel_size, stride=None, ceil_mode=False)."""
+    """torch.nn.LPPool1d(norm_type, kernel_size, stride=None, ceil_mode=False).
+
+    >>> nn.LPPool1d(2, 2)(torch.tensor([[[3.0, 4.0, 0.0, 1.0]]]))
+    tensor([[[5., 1.]]])
+    """
     _layer_cls = L.LPPool1d
 
 
 class LPPool2d(_LPPoolNd):
-    """torch.nn.LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False)."""
+    """torch.nn.LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False).
+
+    >>> nn.LPPool2d(2, 2)(torch.ones(1, 1, 4, 4))
+    tensor([[[[2., 2.],
+              [2., 2.]]]])
+    """
     _layer_cls = L.LPPool2d

@@ -5,6 +5,10 @@ Parameters are registered under torch's names (``weight_ih_l0``, ``bias_hh_l1_re
 input runs on the packed data and gives a PackedSequence output, with the final states at
 each sequence's true length, in the caller's batch order.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
 from fgrad import nn as L
 from fgrad.nn.rnn import rnn_mode
 from fgrad.nn.torch_rules import dtype_name
@@ -13,6 +17,11 @@ from ..._tensor import Tensor
 from .. import init
 from ..utils.rnn import PackedSequence, _ints
 from .module import Module, np_dtype
+
+if TYPE_CHECKING:
+    from ...types import DType
+    from ...types import DeviceLike
+    from ..parameter import Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -38,15 +47,22 @@ def _permute(hx, idx):
 
 
 class RNNBase(Module):
-    """What RNN, LSTM and GRU share (torch.nn.RNNBase)."""
+    """What RNN, LSTM and GRU share (torch.nn.RNNBase).
+
+    >>> rnn = nn.GRU(3, 5, num_layers=2)
+    >>> [name for name, _ in rnn.named_parameters()][:4]
+    ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+    """
 
     _pure = None  # the pure layer class
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__()
         if proj_size and mode != "LSTM":
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        layer: Any
         if mode in ("RNN_TANH", "RNN_RELU"):
             layer = L.RNN(input_size, hidden_size, num_layers, "tanh" if mode == "RNN_TANH" else "relu", bias,
                           batch_first, dropout, bidirectional, dtype=np_dtype(dtype))
@@ -69,18 +85,18 @@ class RNNBase(Module):
         return [getattr(self, n) for n in self._flat_weights_names]
 
     @property
-    def all_weights(self):
+    def all_weights(self) -> list[list[Parameter]]:
         per = len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional else 1))
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         """A no-op (cuDNN's contiguous weight buffer has no counterpart here)."""
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         self._reset_from_layer()
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
         layer = self._layer
         lstm = self.mode == "LSTM"
         if isinstance(hx, list):
@@ -115,42 +131,68 @@ class RNNBase(Module):
         out, hid = self._run_layer(input, hx, key=key)
         return out, (tuple(hid) if lstm else hid)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return self._layer.extra_repr()
 
 
 class RNN(RNNBase):
-    """Elman RNN with tanh or relu: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``."""
+    """Elman RNN with tanh or relu: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``.
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+    >>> rnn = nn.RNN(input_size=3, hidden_size=5, num_layers=2, batch_first=True)
+    >>> out, h = rnn(torch.zeros(4, 7, 3))
+    >>> out.shape, h.shape
+    (torch.Size([4, 7, 5]), torch.Size([2, 4, 5]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__(rnn_mode(nonlinearity), input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
 class LSTM(RNNBase):
-    """LSTM (gates i, f, g, o); ``proj_size > 0`` adds ``weight_hr_l{k}``. Returns ``output, (h_n, c_n)``."""
+    """LSTM (gates i, f, g, o); ``proj_size > 0`` adds ``weight_hr_l{k}``. Returns ``output, (h_n, c_n)``.
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+    >>> lstm = nn.LSTM(3, 5, bidirectional=True)
+    >>> out, (h, c) = lstm(torch.zeros(7, 4, 3))
+    >>> out.shape, h.shape, c.shape
+    (torch.Size([7, 4, 10]), torch.Size([2, 4, 5]), torch.Size([2, 4, 5]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, device, dtype)
 
 
 class GRU(RNNBase):
-    """GRU (gates r, z, n as torch)."""
+    """GRU (gates r, z, n as torch).
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+    >>> gru = nn.GRU(3, 5)
+    >>> out, h = gru(torch.zeros(7, 4, 3))
+    >>> out.shape, h.shape
+    (torch.Size([7, 4, 5]), torch.Size([1, 4, 5]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
 
 
 class RNNCellBase(Module):
-    """What the cells share: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``."""
+    """What the cells share: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
 
-    def __init__(self, layer, device):
+    >>> cell = nn.LSTMCell(3, 5)
+    >>> [name for name, _ in cell.named_parameters()]
+    ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
+    """
+
+    def __init__(self, layer: Any, device: DeviceLike) -> None:
         super().__init__()
         self.input_size, self.hidden_size, self.bias = layer.input_size, layer.hidden_size, layer.bias
         self._init_layer(layer, device)
@@ -158,10 +200,10 @@ class RNNCellBase(Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         self._reset_from_layer()
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         lstm = self._layer.mode == "LSTM"
         _check_cell_dtype(input, self.weight_ih)
         shapes = [] if hx is None else [tuple(h.shape) for h in (hx if lstm else (hx,))]
@@ -169,27 +211,46 @@ class RNNCellBase(Module):
         out = self._run_layer(input, hx)
         return tuple(out) if lstm else out
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return self._layer.extra_repr()
 
 
 class RNNCell(RNNCellBase):
-    """One Elman RNN step (tanh or relu)."""
+    """One Elman RNN step (tanh or relu).
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    >>> cell = nn.RNNCell(3, 5)
+    >>> cell(torch.zeros(4, 3)).shape
+    torch.Size([4, 5])
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__(L.RNNCell(input_size, hidden_size, bias, nonlinearity, np_dtype(dtype)), device)
         self.nonlinearity = nonlinearity
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step: ``(h_1, c_1) = cell(input, (h_0, c_0))``."""
+    """One LSTM step: ``(h_1, c_1) = cell(input, (h_0, c_0))``.
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    >>> cell = nn.LSTMCell(3, 5)
+    >>> h, c = cell(torch.zeros(4, 3))
+    >>> h.shape, c.shape
+    (torch.Size([4, 5]), torch.Size([4, 5]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Optional[DeviceLike] = None,
+                 dtype: Optional[DType] = None) -> None:
         super().__init__(L.LSTMCell(input_size, hidden_size, bias, np_dtype(dtype)), device)
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step."""
+    """One GRU step.
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    >>> cell = nn.GRUCell(3, 5)
+    >>> cell(torch.zeros(4, 3), torch.zeros(4, 5)).shape
+    torch.Size([4, 5])
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Optional[DeviceLike] = None,
+                 dtype: Optional[DType] = None) -> None:
         super().__init__(L.GRUCell(input_size, hidden_size, bias, np_dtype(dtype)), device)

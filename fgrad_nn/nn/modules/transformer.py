@@ -5,6 +5,11 @@ An encoder/decoder layer holds torch's submodules (``self_attn``, ``linear1``, `
 pure ``fgrad.nn.TransformerEncoderLayer`` (or DecoderLayer) on their parameters. The
 stacks call their layers one after the other, as torch does, so custom layer Modules work.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Optional, Union
 import copy
 
 import numpy as np
@@ -22,6 +27,10 @@ from .dropout import Dropout
 from .linear import Linear
 from .module import Module, np_dtype
 from .normalization import LayerNorm
+
+if TYPE_CHECKING:
+    from ...types import DType
+    from ...types import DeviceLike
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
            "TransformerDecoderLayer"]
@@ -98,36 +107,53 @@ class _LayerModule(Module):
 
 
 class TransformerEncoderLayer(_LayerModule):
-    """Self-attention and feed-forward with residuals and LayerNorm (torch.nn.TransformerEncoderLayer)."""
+    """Self-attention and feed-forward with residuals and LayerNorm (torch.nn.TransformerEncoderLayer).
+
+    >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, batch_first=True)
+    >>> layer(torch.zeros(2, 5, 8)).shape
+    torch.Size([2, 5, 8])
+    """
 
     __constants__ = ["norm_first"]
     _pure_cls = L.TransformerEncoderLayer
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Union[str, Callable[[Tensor], Tensor]] = F.relu, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__()
         self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
                     bias, device, dtype, 2)
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(self, src: Tensor, src_mask: Optional[Tensor] = None,
+                src_key_padding_mask: Optional[Tensor] = None, is_causal: bool = False) -> Tensor:
         return self._run_layer(src, src_mask=src_mask, src_key_padding_mask=src_key_padding_mask,
                                is_causal=is_causal, key=self._key())
 
 
 class TransformerDecoderLayer(_LayerModule):
-    """Self-attention, cross-attention over memory and feed-forward (torch.nn.TransformerDecoderLayer)."""
+    """Self-attention, cross-attention over memory and feed-forward (torch.nn.TransformerDecoderLayer).
+
+    >>> layer = nn.TransformerDecoderLayer(d_model=8, nhead=2, dim_feedforward=16, batch_first=True)
+    >>> layer(torch.zeros(2, 5, 8), torch.zeros(2, 3, 8)).shape
+    torch.Size([2, 5, 8])
+    """
 
     __constants__ = ["norm_first"]
     _pure_cls = L.TransformerDecoderLayer
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Union[str, Callable[[Tensor], Tensor]] = F.relu, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__()
         self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
                     bias, device, dtype, 3)
 
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,
+                memory_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor:
         return self._run_layer(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                                tgt_key_padding_mask=tgt_key_padding_mask,
                                memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
@@ -140,11 +166,18 @@ def _get_clones(module, n):
 
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of ``encoder_layer`` (identical initial weights, like torch), then ``norm``.
-    ``enable_nested_tensor`` and ``mask_check`` are accepted and ignored (torch's inference fast path)."""
+    ``enable_nested_tensor`` and ``mask_check`` are accepted and ignored (torch's inference fast path).
+
+    >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+    >>> encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+    >>> encoder(torch.zeros(5, 2, 8)).shape
+    torch.Size([5, 2, 8])
+    """
 
     __constants__ = ["norm"]
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Optional[Module] = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
         super().__init__()
         self.layers = _get_clones(encoder_layer, num_layers)
         self.num_layers = num_layers
@@ -152,7 +185,8 @@ class TransformerEncoder(Module):
         self.enable_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+    def forward(self, src: Tensor, mask: Optional[Tensor] = None, src_key_padding_mask: Optional[Tensor] = None,
+                is_causal: Optional[bool] = None) -> Tensor:
         first = self.layers[0] if len(self.layers) else None
         batch_first = getattr(getattr(first, "self_attn", None), "batch_first", False)
         is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
@@ -165,18 +199,26 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """``num_layers`` deep copies of ``decoder_layer``, then ``norm``."""
+    """``num_layers`` deep copies of ``decoder_layer``, then ``norm``.
+
+    >>> layer = nn.TransformerDecoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+    >>> decoder = nn.TransformerDecoder(layer, num_layers=2)
+    >>> decoder(torch.zeros(5, 2, 8), torch.zeros(3, 2, 8)).shape
+    torch.Size([5, 2, 8])
+    """
 
     __constants__ = ["norm"]
 
-    def __init__(self, decoder_layer, num_layers, norm=None):
+    def __init__(self, decoder_layer: Module, num_layers: int, norm: Optional[Module] = None) -> None:
         super().__init__()
         self.layers = _get_clones(decoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
-                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,
+                memory_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, tgt_is_causal: Optional[bool] = None,
+                memory_is_causal: bool = False) -> Tensor:
         first = self.layers[0] if len(self.layers) else None
         batch_first = getattr(getattr(first, "self_attn", None), "batch_first", False)
         tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, _seq_len(tgt, batch_first))
@@ -192,13 +234,26 @@ class TransformerDecoder(Module):
 
 class Transformer(Module):
     """torch.nn.Transformer: encoder and decoder stacks with final LayerNorms; every parameter of more
-    than one dimension is re-drawn from xavier_uniform (torch's ``_reset_parameters``)."""
+    than one dimension is re-drawn from xavier_uniform (torch's ``_reset_parameters``).
 
-    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
-                 dropout=0.1, activation=F.relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
-                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+    >>> model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16)
+    >>> model(torch.zeros(6, 2, 8), torch.zeros(4, 2, 8)).shape
+    torch.Size([4, 2, 8])
+    >>> nn.Transformer.generate_square_subsequent_mask(3)
+    tensor([[0., -inf, -inf],
+            [0., 0., -inf],
+            [0., 0., 0.]])
+    """
+
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: Union[str, Callable[[Tensor], Tensor]] = F.relu,
+                 custom_encoder: Optional[Module] = None, custom_decoder: Optional[Module] = None,
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
+                 bias: bool = True, device: Optional[DeviceLike] = None, dtype: Optional[DType] = None) -> None:
         super().__init__()
-        fk = {"device": device, "dtype": dtype}
+        fk: dict[str, Any] = {"device": device, "dtype": dtype}
+        layer: Any
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
@@ -222,14 +277,17 @@ class Transformer(Module):
                 init.xavier_uniform_(p)
 
     @staticmethod
-    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+    def generate_square_subsequent_mask(sz: int, device: Optional[DeviceLike] = None,
+                                        dtype: Optional[DType] = None) -> Tensor:
         """The (sz, sz) causal mask: ``-inf`` above the diagonal, 0 elsewhere (float)."""
         t = wrap(L.functional.generate_square_subsequent_mask(sz, np_dtype(dtype)))
         return t.to(device) if device is not None else t
 
-    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
-                tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
-                memory_is_causal=False):
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Optional[Tensor] = None,
+                tgt_mask: Optional[Tensor] = None, memory_mask: Optional[Tensor] = None,
+                src_key_padding_mask: Optional[Tensor] = None, tgt_key_padding_mask: Optional[Tensor] = None,
+                memory_key_padding_mask: Optional[Tensor] = None, src_is_causal: Optional[bool] = None,
+                tgt_is_causal: Optional[bool] = None, memory_is_causal: bool = False) -> Tensor:
         is_batched = src.dim() == 3
         if not self.batch_first and src.size(1) != tgt.size(1) and is_batched:
             raise RuntimeError("the batch number of src and tgt must be equal")

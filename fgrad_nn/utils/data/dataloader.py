@@ -4,20 +4,31 @@ Everything torch's ``DataLoader`` takes is accepted. ``num_workers > 0`` loads i
 as well (same batches, same order; ``worker_init_fn`` is not called, ``get_worker_info()``
 stays ``None``), and ``pin_memory`` is ignored: fgrad arrays have no pinned host memory.
 """
+from __future__ import annotations
+
 import math
 import warnings
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+if TYPE_CHECKING:
+    from ...random import Generator
 
 __all__ = ["DataLoader", "get_worker_info"]
 
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
-def get_worker_info():
-    """Always ``None``: fgrad_nn loads data in the main process."""
+def get_worker_info() -> None:
+    """Always ``None``: fgrad_nn loads data in the main process.
+
+    >>> print(torch.utils.data.get_worker_info())
+    None
+    """
     return None
 
 
@@ -32,20 +43,28 @@ class _InfiniteConstantSampler(Sampler):
 class DataLoader:
     """Iterate over ``dataset`` in batches (``torch.utils.data.DataLoader``).
 
-    >>> ds = TensorDataset(torch.arange(6.0).reshape(3, 2))
-    >>> [b[0].shape for b in DataLoader(ds, batch_size=2)]
+    >>> ds = torch.utils.data.TensorDataset(torch.arange(6.0).reshape(3, 2))
+    >>> [b[0].shape for b in torch.utils.data.DataLoader(ds, batch_size=2)]
     [torch.Size([2, 2]), torch.Size([1, 2])]
 
     ``shuffle=True`` draws a new order on every pass over the loader; pass a seeded
     ``generator`` (``torch.Generator().manual_seed(0)``) for a repeatable sequence of orders.
+
+    >>> ds = torch.utils.data.TensorDataset(torch.arange(5.0), torch.arange(5))
+    >>> [x.tolist() for x, y in torch.utils.data.DataLoader(ds, batch_size=2)]
+    [[0.0, 1.0], [2.0, 3.0], [4.0]]
     """
 
     _initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None,
-                 persistent_workers=False, pin_memory_device="", in_order=True):
+    def __init__(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
+                 sampler: Union[Sampler, Iterable[int], None] = None,
+                 batch_sampler: Union[Sampler, Iterable[list[int]], None] = None, num_workers: int = 0,
+                 collate_fn: Optional[Callable[[list[Any]], Any]] = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Optional[Callable[[int], None]] = None, multiprocessing_context: Any = None,
+                 generator: Optional[Generator] = None, *, prefetch_factor: Optional[int] = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
                              "multiprocessing.")

@@ -1,18 +1,36 @@
 """Samplers: which dataset indices a ``DataLoader`` reads, and in what order."""
+from __future__ import annotations
+
 import itertools
+from collections.abc import Iterable, Sequence, Sized
+from typing import TYPE_CHECKING, Optional, Union
 
 from ..._dtypes import float64
 from ..._ops.creation import as_tensor, multinomial, randint, randperm
 from ...random import Generator, rng
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
 
 
 class Sampler:
-    """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` where known)."""
+    """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` where known).
 
-    def __init__(self, data_source=None):
+    >>> class Reverse(torch.utils.data.Sampler):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(self.n - 1, -1, -1))
+    ...     def __len__(self):
+    ...         return self.n
+    >>> list(torch.utils.data.BatchSampler(Reverse(5), batch_size=2, drop_last=False))
+    [[4, 3], [2, 1], [0]]
+    """
+
+    def __init__(self, data_source: Optional[Sized] = None) -> None:
         pass
 
     def __iter__(self):
@@ -23,9 +41,13 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """``0, 1, ..., len(data_source) - 1``."""
+    """``0, 1, ..., len(data_source) - 1``.
 
-    def __init__(self, data_source):
+    >>> list(torch.utils.data.SequentialSampler(['a', 'b', 'c']))
+    [0, 1, 2]
+    """
+
+    def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
     def __iter__(self):
@@ -46,9 +68,15 @@ class RandomSampler(Sampler):
     """A random permutation (or ``num_samples`` draws with ``replacement=True``).
 
     Each pass draws a new order; a seeded ``generator`` makes the sequence of passes repeatable.
+
+    >>> sorted(torch.utils.data.RandomSampler(range(5)))
+    [0, 1, 2, 3, 4]
+    >>> len(torch.utils.data.RandomSampler(range(5), replacement=True, num_samples=8))
+    8
     """
 
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+    def __init__(self, data_source: Sized, replacement: bool = False, num_samples: Optional[int] = None,
+                 generator: Optional[Generator] = None) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -60,14 +88,16 @@ class RandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={n}")
 
     @property
-    def num_samples(self):
+    def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
         n = len(self.data_source)
         g = _fresh_generator(self.generator)
-        if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=g).tolist()
+        if self.replacement:  # in chunks of 32, as torch draws them: num_samples may be far too many to hold
+            for _ in range(self.num_samples // 32):
+                yield from randint(0, n, (32,), generator=g).tolist()
+            yield from randint(0, n, (self.num_samples % 32,), generator=g).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=g).tolist()
@@ -78,9 +108,13 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """The given ``indices`` in a random order."""
+    """The given ``indices`` in a random order.
 
-    def __init__(self, indices, generator=None):
+    >>> sorted(torch.utils.data.SubsetRandomSampler([4, 7, 9]))
+    [4, 7, 9]
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Optional[Generator] = None) -> None:
         self.indices = indices
         self.generator = generator
 
@@ -93,9 +127,14 @@ class SubsetRandomSampler(Sampler):
 
 
 class WeightedRandomSampler(Sampler):
-    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``.
 
-    def __init__(self, weights, num_samples, replacement=True, generator=None):
+    >>> list(torch.utils.data.WeightedRandomSampler([0.0, 1.0, 0.0], num_samples=3))
+    [1, 1, 1]
+    """
+
+    def __init__(self, weights: Union[Sequence[float], Tensor], num_samples: int, replacement: bool = True,
+                 generator: Optional[Generator] = None) -> None:
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
@@ -128,11 +167,14 @@ class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter unless
     ``drop_last``).
 
-    >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+    >>> list(torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(range(5)), batch_size=2, drop_last=False))
     [[0, 1], [2, 3], [4]]
+
+    >>> list(torch.utils.data.BatchSampler(range(5), batch_size=2, drop_last=True))
+    [[0, 1], [2, 3]]
     """
 
-    def __init__(self, sampler, batch_size, drop_last):
+    def __init__(self, sampler: Union[Sampler, Iterable[int]], batch_size: int, drop_last: bool) -> None:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
         if not isinstance(drop_last, bool):
