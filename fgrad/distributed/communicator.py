@@ -472,6 +472,9 @@ class Communicator:
         """
         sys.stdout.flush()
         sys.stderr.flush()
+        # The process manager forwards our output asynchronously and drops what it has not read when
+        # the job is aborted: give it a moment, or the message explaining the abort may be lost.
+        time.sleep(0.2)
         self.comm.Abort(code)
         os._exit(code)  # (the process manager ends the job; this process need not wait for it)
 
@@ -518,8 +521,8 @@ def world(timeout: float | None = None) -> Communicator:
 
 def _install_abort_hooks(comm: Communicator) -> None:
     def abort_on_exception(tp: Any, value: Any, tb: Any) -> None:
-        sys.stderr.write(f"[rank {comm.rank}] uncaught exception; aborting all {comm.size} ranks:\n")
-        sys.stderr.write("".join(traceback.format_exception(tp, value, tb)))
+        sys.stderr.write(f"[rank {comm.rank}] uncaught exception; aborting all {comm.size} ranks:\n"
+                         + "".join(traceback.format_exception(tp, value, tb)))  # (one write, one chunk)
         comm.abort(1)
 
     sys.excepthook = abort_on_exception
