@@ -753,9 +753,9 @@ def _accumulate(cts, node, index, ct):
     if old is None:
         cts[node] = ct
         heapq.heappush(cts.heap, (node.order, node))
-    elif (node in cts.owned and not isinstance(ct, Tracer) and getattr(ct, "shape", None) == old.shape
-          and ct.dtype == old.dtype):
-        old += ct
+    elif (node in cts.owned and not isinstance(ct, Tracer) and not isinstance(old, Tracer)
+          and getattr(ct, "shape", None) == old.shape and ct.dtype == old.dtype):
+        old += ct  # (an owned buffer that a traced contribution has since replaced is no buffer: no +=)
     else:
         new = cts[node] = _add(old, ct)
         if new is not old and new is not ct and (isinstance(new, np.ndarray) or backend.is_cupy_array(new)):

@@ -32,6 +32,7 @@ from ._ops.indexing import *  # noqa: F401,F403
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.compat import *  # noqa: F401,F403
+from ._ops.sets import *  # noqa: F401,F403
 from ._ops.pointwise import relu_, sigmoid_  # noqa: F401
 from ._ops.shape import clone, contiguous, expand, expand_as, view_as  # noqa: F401
 from . import cuda, random  # noqa: F401

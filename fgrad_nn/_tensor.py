@@ -295,7 +295,10 @@ class Tensor:
     def stride(self, dim: int | None = None) -> Any:
         """The step in elements from one index to the next along each dim (or dim ``dim``)."""
         r = concrete(self._data)
-        st = tuple(s // r.itemsize for s in r.strides)
+        if r.size or any(r.strides):
+            st = tuple(s // r.itemsize for s in r.strides)
+        else:  # NumPy gives a new empty array zero strides; torch the contiguous ones (a size-0 dim counts as 1)
+            st = tuple(math.prod(max(n, 1) for n in r.shape[i + 1:]) for i in range(r.ndim))
         return st if dim is None else st[_dim(dim, r.ndim)]
 
     def data_ptr(self) -> int:
@@ -333,7 +336,18 @@ class Tensor:
                 raise RuntimeError(_VMAP_INPLACE)  # a batch written into one example's worth of storage
             self._data = value if index is Ellipsis else fnp.at(d)[index].set(value)
         else:
-            concrete(d)[index] = concrete(value)
+            v = concrete(value)
+            try:
+                concrete(d)[index] = v
+            except OverflowError:  # a Python inf or 1e30 into an integer tensor
+                raise RuntimeError(f"value cannot be converted to type {concrete(d).dtype.name}_t without "
+                                   "overflow") from None
+            except (ValueError, TypeError):
+                if not getattr(v, "ndim", 0) or v.shape[0] != 1:
+                    raise
+                # torch drops a value's leading size-1 dims before broadcasting it (a shape-(1,) value
+                # into one element, a (1, 1) one into a mask's selection); NumPy refuses those
+                concrete(d)[index] = v.reshape(v.shape[next(i for i, n in enumerate(v.shape + (0,)) if n != 1):])
         self._version[0] += 1
         self._gv = self._version[0]
         return self
@@ -542,10 +556,16 @@ class Tensor:
         return r
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        """``item()`` for Python's number conversions, which refuse other sizes with torch's ValueError."""
+        if not batched(self._data) and self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._np_dtype().kind not in "iub" or self.numel() != 1:
@@ -564,7 +584,7 @@ class Tensor:
         return bool(r)
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._python_scalar())
 
     def __format__(self, spec):
         if self.dim() == 0:
@@ -828,6 +848,13 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
         ver = name = None  # nothing will be recorded: no grad_fn
     try:
         out = fn(*vals, **kwargs) if kwargs else fn(*vals)
+        if out_kind == "one" and _is_an_input(out, vals):
+            # the pure layer may hand an input back (roll by the size, cat([x]), tile(())); torch's result
+            # is a new tensor with a node of its own, never the input (an alias would see in-place writes)
+            if not isinstance(out, Tracer):
+                out = backend.get_array_module(out).array(out)
+            elif fnp.result_type(out).kind in "fc":  # (a tracer of another dtype carries no gradient)
+                out = fnp.positive(out)
     except ValueError as e:
         if not numpy_errors:
             raise
@@ -874,6 +901,14 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     return out
 
 
+def _is_an_input(out, vals):
+    """Whether ``out`` is one of the arrays or tracers in ``vals`` (or in their lists) itself."""
+    for v in vals:
+        if v is out or (type(v) is list or type(v) is tuple) and any(u is out for u in v):
+            return True
+    return False
+
+
 def _raw_inputs(vals):
     for v in vals:
         if type(v) is list or type(v) is tuple:
@@ -881,7 +916,7 @@ def _raw_inputs(vals):
         else:
             while isinstance(v, Tracer):
                 v = v._value
-            if getattr(v, "ndim", 0):
+            if getattr(v, "ndim", None) is not None:  # 0-d arrays too: their views alias them as well
                 yield v
 
 
@@ -949,6 +984,8 @@ def _view_fwd(d, kind, p):
         return fnp.reshape(d, p)
     if kind == "expand":
         return fnp.broadcast_to(d, p)
+    if kind == "diagonal":
+        return fnp.diagonal(d, *p)
     if kind == "real" or kind == "multi":
         return d
     raise AssertionError(kind)
@@ -965,6 +1002,14 @@ def _view_inverse(base_d, kind, p, new):
         return fnp.transpose(new, tuple(inv))
     if kind == "reshape":
         return fnp.reshape(new, fnp.shape(base_d))
+    if kind == "diagonal":  # p = (offset, dim1, dim2), dims non-negative
+        offset, d1, d2 = p
+        n = fnp.shape(new)[-1]
+        index = [slice(None)] * len(fnp.shape(base_d))
+        index[d1], index[d2] = np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)
+        # NumPy puts the two index arrays' dimension where they stand if adjacent, else first
+        at = min(d1, d2) if abs(d1 - d2) == 1 else 0
+        return fnp.at(base_d)[tuple(index)].set(fnp.moveaxis(new, -1, at))
     if kind == "real" or kind == "multi":
         return new
     raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -1034,14 +1079,25 @@ def check_inplace(t):
                            "operation.")
 
 
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_overlap(raw):
+    """torch's refusal to write into a region where several elements share one memory location (an
+    expanded tensor's broadcast dims: stride 0, size above 1)."""
+    shape = getattr(raw, "shape", ())
+    if 0 not in shape and any(st == 0 and n > 1 for st, n in zip(getattr(raw, "strides", ()), shape)):
+        raise RuntimeError(_OVERLAP)  # (an empty array's strides may be 0: it holds no element to share)
+
+
 def _write(storage, value):
+    check_no_overlap(storage)
     try:
         storage[...] = value
     except ValueError as e:
         if "read-only" in str(e):
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers "
-                               "to a single memory location. Please clone() the tensor before performing "
-                               "the operation.") from None
+            raise RuntimeError(_OVERLAP) from None
         raise RuntimeError(str(e)) from None
 
 

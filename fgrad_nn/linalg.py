@@ -19,11 +19,12 @@ import fgrad.numpy as fnp
 import fgrad.numpy.linalg as fla
 import fgrad.scipy.linalg as fsla
 from fgrad.core import concrete
+from fgrad.nn.torch_rules import vector_norm as torch_vector_norm
 
 from . import _dtypes
 from ._ops.creation import eye, tensor, zeros
 from ._ops.linalg import matmul
-from ._tensor import Tensor, apply
+from ._tensor import Tensor, apply, transform_traced
 
 if TYPE_CHECKING:
     from .types import DType
@@ -102,7 +103,12 @@ def _run(name: str, fn: Any, args: tuple[Any, ...], grad_fn: str | None, many: b
         raise LinAlgError(f"linalg.{name}: {e}") from None
 
 
-def _float(name: str, A: Tensor, *, square: bool = False, min_dims: int = 2) -> None:
+def _float(name: str, A: Tensor, *, square: bool = False, min_dims: int = 2, svd: bool = False) -> None:
+    """torch's checks of a matrix argument; ``svd``: the function runs an SVD, which refuses NaN entries (LAPACK
+    does not converge; torch raises where fgrad.numpy, as JAX, gives NaN)."""
+    if svd and not transform_traced(A._data) and A.numel() and fnp.isnan(A._raw()).any():
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input matrix contained "
+                          "non-finite values.")
     if A.ndim < min_dims:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least {min_dims} dimensions.")
     if not (A.is_floating_point() or A.is_complex()):
@@ -133,10 +139,10 @@ def vector_norm(x: Tensor, ord: float = 2, dim: int | Sequence[int] | None = Non
     axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
 
     def fn(a: Any) -> Any:
-        r = fla.vector_norm(a, axis=axis, keepdims=keepdim, ord=ord)
         if ord == 0:  # a count: zero gradient, but in the graph as torch's
+            r = fla.vector_norm(a, axis=axis, keepdims=keepdim, ord=ord)
             return fnp.where(True, fnp.astype(r, fnp.result_type(a)), fnp.sum(a, axis=axis, keepdims=keepdim))
-        return r
+        return torch_vector_norm(a, ord, axis, keepdim)  # torch's values and gradients at zeros and infs
     r = _run("vector_norm", fn, (_cast(x, dtype),), "LinalgVectorNormBackward0")
     return r if out is None else out.copy_(r)
 
@@ -148,7 +154,7 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     >>> torch.linalg.matrix_norm(torch.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1)
     tensor(6.)
     """
-    _float("matrix_norm", A)
+    _float("matrix_norm", A, svd=ord in (2, -2, "nuc"))
     r = _run("matrix_norm", lambda a: fla.norm(a, ord, axis=tuple(dim), keepdims=keepdim), (_cast(A, dtype),),
              "LinalgMatrixNormBackward0")
     return r if out is None else out.copy_(r)
@@ -297,7 +303,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None, out
     >>> S
     tensor([4., 3.])
     """
-    _float("svd", A)
+    _float("svd", A, svd=True)
     U, S, Vh = _run("svd", lambda a: tuple(fla.svd(a, full_matrices=full_matrices)), (A,), "LinalgSvdBackward0",
                     many=True)
     return SVDResult(U, S, Vh)
@@ -309,7 +315,7 @@ def svdvals(A: Tensor, *, driver: str | None = None, out: Tensor | None = None) 
     >>> torch.linalg.svdvals(torch.tensor([[3.0, 0.0], [0.0, -4.0]]))
     tensor([4., 3.])
     """
-    _float("svdvals", A)
+    _float("svdvals", A, svd=True)
     r = _run("svdvals", fla.svdvals, (A,), "LinalgSvdBackward0")
     return r if out is None else out.copy_(r)
 
@@ -336,7 +342,7 @@ def pinv(A: Tensor, *, atol: float | Tensor | None = None, rtol: float | Tensor 
     tensor([[0.5000, 0.0000],
             [0.0000, 0.0000]])
     """
-    _float("pinv", A)
+    _float("pinv", A, svd=True)
     tol = _rtol(A, atol, rtol, hermitian)
     r = _run("pinv", lambda a: fla.pinv(a, rtol=tol, hermitian=hermitian), (A,), "LinalgPinvBackward0")
     return r if out is None else out.copy_(r)
@@ -349,7 +355,7 @@ def matrix_rank(A: Tensor, *, atol: float | Tensor | None = None, rtol: float | 
     >>> torch.linalg.matrix_rank(torch.tensor([[1.0, 2.0], [2.0, 4.0]]))
     tensor(1)
     """
-    _float("matrix_rank", A)
+    _float("matrix_rank", A, svd=True)
     tol = _rtol(A, atol, rtol, hermitian)
     r = _run("matrix_rank", lambda a: fnp.astype(fla.matrix_rank(a, hermitian=hermitian, rtol=tol), np.int64),
              (A.detach(),), None)
@@ -441,7 +447,7 @@ def cond(A: Tensor, p: float | str | None = None, *, out: Tensor | None = None) 
     >>> torch.linalg.cond(torch.tensor([[4.0, 0.0], [0.0, 2.0]]))
     tensor(2.)
     """
-    _float("cond", A)
+    _float("cond", A, svd=p in (None, 2, -2, "nuc"))
     r = _run("cond", lambda a: fla.cond(a, p), (A,), "LinalgCondBackward0")
     return r if out is None else out.copy_(r)
 

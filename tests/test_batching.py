@@ -4,7 +4,9 @@ For each Spec, Hypothesis draws the example arguments, a batch size, which argum
 and where their batch axis sits; the batch holds slightly rescaled copies of each mapped argument
 (a scale keeps every argument in its primitive's domain: positive, symmetric positive definite,
 ...). ``vmap`` of the spec's function, of its gradient and of its forward-mode derivative must give
-what a Python loop over the examples gives, at every order the spec checks.
+what a Python loop over the examples gives, at every order the spec checks. The complex test set
+(``COMPLEX_SPECS``, ids ending ``[complex]``) runs through the same checks: complex draws, complex
+weights, and JAX's convention for the gradient of the real scalar ``Re(sum(w * out))``.
 """
 import functools
 
@@ -13,12 +15,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import fgrad
+import fgrad.numpy as fnp
 from fgrad import backend, batching
 from fgrad.core import PRIMITIVES, concrete
 from fgrad.tree_util import tree_flatten, tree_unflatten
 
 from batching_support import close, stack
-from specs import SPECS
+from specs import COMPLEX_SPECS, SPECS
+from specs.complex_numbers import weights_like
 
 fgrad._register_all_primitives()  # the families that load on first use register their primitives
 
@@ -58,16 +62,20 @@ def _draw_batch(data, args):
 
 
 def _scalar(fun, weights):
-    """``sum(fun(*args) * weights)``: a scalar whose gradient reaches every output element."""
+    """``Re(sum(fun(*args) * weights))``: a real scalar whose gradient reaches every output element."""
     def f(*args):
         outs = tree_flatten(fun(*args))[0]
         # each weight on its output's device (the device_put spec moves its output to the CPU)
-        return sum((o * fgrad.device_put(w, backend.device_of(concrete(o)))).sum()
+        return sum(fnp.real((o * fgrad.device_put(w, backend.device_of(concrete(o)))).sum())
                    for o, w in zip(outs, weights) if w.dtype.kind in "fc")
     return f
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+ALL = SPECS + COMPLEX_SPECS
+IDS = [s.name for s in SPECS] + [f"{s.name}[complex]" for s in COMPLEX_SPECS]
+
+
+@pytest.mark.parametrize("spec", ALL, ids=IDS)
 @settings(max_examples=10)
 @given(data=st.data())
 def test_vmap_equals_the_loop(spec, device, data):
@@ -88,7 +96,7 @@ def test_vmap_equals_the_loop(spec, device, data):
         return
     out0 = tree_flatten(spec.fun(*examples[0]))[0]
     rng = np.random.default_rng(0)
-    weights = fgrad.device_put([rng.standard_normal(np.shape(o)) for o in out0], device)
+    weights = fgrad.device_put(weights_like(rng, out0), device)
     f = _scalar(spec.fun, weights)
     argnums = tuple(range(len(args)))
     if "rev" in spec.modes:

@@ -210,6 +210,56 @@ def test_hermitian_eigenvalue_and_singular_value_tangents_are_real():
         assert t.dtype == np.float64
 
 
+# ------------------------------------------------------------------ under vmap and jit, against JAX
+
+STAGED = [  # (id, function of the namespace, holomorphic): complex literals, real <-> complex crossings
+    ("holomorphic", lambda xp: lambda z: xp.sin(z) * z * (1 - 2j) + xp.exp(z) / (z + 3.0) - 1j, True),
+    ("fft_and_products", lambda xp: lambda z: xp.fft.fft(z * z[::-1]) @ xp.conj(z) + xp.cumsum(z) * 2j, False),
+    ("real_of_complex", lambda xp: lambda z: xp.abs(z) ** 2 * xp.real(z) + xp.imag(xp.log(z) * 1j)
+     + xp.angle(z), False),
+]
+
+
+@pytest.mark.parametrize("name, make, holomorphic", STAGED, ids=[p[0] for p in STAGED])
+def test_complex_programs_under_vmap_and_jit_agree_with_jax(name, make, holomorphic):
+    """Values, ``vmap`` and ``jit`` in each nesting, and gradients (``holomorphic=True`` for a holomorphic
+    function; of a real function of complex input otherwise), against JAX's (x64, its side compiled)."""
+    f, jf = make(fnp), make(jnp)
+    zs = np.stack([Z, Z * (0.9 + 0.2j), Z[::-1]])
+    if holomorphic:
+        s, js = (lambda z: fnp.sum(f(z))), (lambda z: jnp.sum(jf(z)))
+        g, jg = fgrad.grad(s, holomorphic=True), jax.grad(js, holomorphic=True)
+    else:
+        s, js = (lambda z: fnp.sum(fnp.real(f(z) * (1 + 2j)))), (lambda z: jnp.sum(jnp.real(jf(z) * (1 + 2j))))
+        g, jg = fgrad.grad(s), jax.grad(js)
+    assert_agree(fgrad.jit(f)(Z), jax.jit(jf)(Z))
+    want = jax.jit(jax.vmap(jf))(zs)
+    for got in (fgrad.vmap(f)(zs), fgrad.jit(fgrad.vmap(f))(zs), fgrad.vmap(fgrad.jit(f))(zs)):
+        assert_agree(got, want)
+    want = jax.jit(jg)(Z)
+    for got in (g(Z), fgrad.jit(g)(Z), fgrad.grad(fgrad.jit(s), holomorphic=holomorphic)(Z)):
+        assert_agree(got, want)
+    want = jax.jit(jax.vmap(jg))(zs)
+    for got in (fgrad.vmap(g)(zs), fgrad.jit(fgrad.vmap(g))(zs), fgrad.vmap(fgrad.jit(g))(zs)):
+        assert_agree(got, want)
+    t = Z[::-1] * 1j
+    assert_agree(fgrad.jvp(fgrad.jit(f), (Z,), (t,)), jax.jit(lambda z: jax.jvp(jf, (z,), (t,)))(Z))
+    assert_agree(fgrad.vmap(lambda z: fgrad.jvp(fgrad.jit(f), (z,), (z,))[1])(zs),
+                 jax.jit(jax.vmap(lambda z: jax.jvp(jf, (z,), (z,))[1]))(zs))
+
+
+def test_jit_stages_once_per_complex_signature():
+    """A complex argument is its own signature (dtype, or a weak Python complex): values and dtypes as JAX's."""
+    f = lambda x, s: x * s + 1j  # noqa: E731
+    jitted, jf = fgrad.jit(f), jax.jit(f)
+    x = np.arange(3.0)
+    calls = [(x, 2.0), (x + 1j, 2.0), ((x + 1j).astype(np.complex64), 2.0), (x.astype(np.float32), 1.5j),
+             (x, 1.5j), (x, 0.5 - 1j), (x + 1j, 1.5j), (1 + 2j, 2.0)]
+    for args in calls:
+        assert_agree(jitted(*args), jf(*args))
+    assert jitted._cache_size() == len(calls) - 1  # 1.5j and 0.5 - 1j: one weakly typed program
+
+
 # ------------------------------------------------------------------ fgrad.testing under JAX's convention
 
 def test_check_grads_checks_complex_functions_and_catches_the_conjugate_convention():

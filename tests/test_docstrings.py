@@ -23,6 +23,7 @@ PUBLIC_MODULES = [
     "fgrad_nn.serialization",
     "fgrad.scipy.signal", "fgrad.scipy.integrate", "fgrad.scipy.optimize", "fgrad.scipy.ndimage",
     "fgrad.numpy.fft",
+    "fgrad.scipy.fft", "fgrad.scipy.sparse.linalg", "fgrad.scipy.interpolate", "fgrad.scipy.cluster.vq",
     "fgrad.scipy.stats", *(f"fgrad.scipy.stats.{m}" for m in (
         "bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "gennorm",
         "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial", "multivariate_normal", "nbinom",

@@ -443,3 +443,90 @@ def test_positions_and_last_wins_agree_with_numpy(data):
     got = _fresh_copy(np.asfortranarray(x), np)  # a C-order copy, whatever the input's order
     set_last_wins(got, idx, v)
     np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------------ JAX's keywords; an empty Ellipsis between advanced indices
+
+def test_unique_indices_makes_the_values_cotangent_a_plain_gather():
+    """JAX's ``unique_indices=True``: the values' cotangent is ``g[index]`` even where indices repeat;
+    without it, overwritten values get none. JAX (x64) is the oracle for both."""
+    from jax_support import assert_agree, jax
+    jnp = jax.numpy
+    idx = np.array([0, 0, 1])
+    s, g = np.array([1.0, 2.0, 3.0]), np.array([1.0, 10.0, 100.0])
+    for unique in (False, True):
+        ours = fgrad.vjp(lambda s: fnp.at(fnp.zeros(3))[idx].set(s, unique_indices=unique), s)
+        theirs = jax.vjp(lambda s: jnp.zeros(3).at[idx].set(s, unique_indices=unique), s)
+        assert_agree(ours[0], theirs[0])
+        assert_agree(ours[1](g), theirs[1](g))
+    # the values' cotangent is linear in g: its transpose adds up over the repeats (a promise broken, still exact)
+    w = np.array([1.0, 2.0, 3.0])
+    _, pull = fgrad.vjp(lambda g: fgrad.vjp(lambda s: fnp.at(fnp.zeros(3))[idx].set(s, unique_indices=True), s)[1](g)[0], g)
+    _, jpull = jax.vjp(lambda g: jax.vjp(lambda s: jnp.zeros(3).at[idx].set(s, unique_indices=True), s)[1](g)[0], g)
+    assert_agree(pull(w), jpull(w))
+    x = np.arange(4.0)  # every method takes both keywords (unique indices: the same values as without)
+    for op in ("get", "add", "subtract", "multiply", "divide", "power", "min", "max"):
+        args = () if op == "get" else (2.0,)
+        ref = fnp.at(x)[np.array([3, 1])]
+        same(getattr(ref, op)(*args, indices_are_sorted=True, unique_indices=True), getattr(ref, op)(*args))
+
+
+def test_an_empty_ellipsis_keeps_advanced_indices_apart(device):
+    """``x[:, i, ..., j]`` where ``...`` stands for no axis: NumPy (and JAX) still put the advanced result
+    first, as for any advanced indices that are not next to each other."""
+    x = np.arange(60.0).reshape(5, 3, 4)
+    i, j = np.array([0, 1]), np.array([1, 2])
+    xd = fgrad.device_put(x, device)
+    v = np.arange(10.0).reshape(2, 5)
+    want = x.copy()
+    want[:, i, ..., j] = v
+    same(fnp.at(xd)[:, i, ..., j].get(), x[:, i, ..., j])
+    same(fnp.at(xd)[:, i, ..., j].set(fgrad.device_put(v, device)), want)
+    same(fnp.at(xd)[:, i, ..., j].add(fgrad.device_put(v, device)), _np_add_at(x.copy(), (slice(None), i, ..., j), v))
+    same(fnp.getitem(xd, (slice(None), i, Ellipsis, j)), x[:, i, ..., j])
+    y = x[0]
+    same(fnp.at(fgrad.device_put(y, device))[i, ..., j].get(), y[i, ..., j])
+    batched = fgrad.vmap(lambda k: fnp.getitem(xd, (slice(None), i, Ellipsis, k)))(fgrad.device_put(np.array([[0, 1], [3, 2]]), device))
+    same(batched, np.stack([x[:, i, ..., k] for k in ([0, 1], [3, 2])]))
+
+
+@st.composite
+def ellipsis_between_cases(draw):
+    """(shape, index): advanced entries (int arrays, ints) on both sides of an Ellipsis that may stand for no
+    axis, with slices and None mixed in."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=2, max_size=4)))
+    nd = len(shape)
+    before = draw(st.integers(1, nd - 1))
+    after = draw(st.integers(1, nd - before))
+    adv = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3))
+
+    def entry(d, must_be_advanced):
+        kind = draw(st.sampled_from(["array", "int"] if must_be_advanced else ["array", "int", "slice"]))
+        if kind == "slice":
+            return slice(draw(st.none() | st.integers(-3, 3)), None, draw(st.sampled_from([None, 1, -1, 2])))
+        if kind == "int":
+            return draw(st.integers(-shape[d], shape[d] - 1))
+        s = tuple(1 if draw(st.booleans()) else n for n in adv)
+        return draw(hnp.arrays(np.intp, s, elements=st.integers(-shape[d], shape[d] - 1)))
+
+    head = [entry(d, d == before - 1) for d in range(before)]
+    tail = [entry(nd - after + k, k == 0) for k in range(after)]
+    if not any(isinstance(e, np.ndarray) for e in head + tail):
+        tail[0] = np.zeros(adv, np.intp)
+    index = head + [Ellipsis] + tail
+    for _ in range(draw(st.integers(0, 1))):
+        index.insert(draw(st.integers(0, len(index))), None)
+    return shape, tuple(index)
+
+
+@given(st.data())
+def test_at_with_an_ellipsis_between_advanced_indices_matches_numpy(data):
+    shape, index = data.draw(ellipsis_between_cases())
+    x = _values(data.draw, shape)
+    want = x[index]
+    v = _values(data.draw, want.shape)
+    put = x.copy()
+    put[index] = v
+    same(fnp.at(x)[index].get(), want)
+    same(fnp.at(x)[index].set(v), put)
+    same(fnp.at(x)[index].add(v), _np_add_at(x.copy(), index, v))

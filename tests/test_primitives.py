@@ -170,8 +170,8 @@ _X = np.linspace(0.5, 1.5, 6).reshape(2, 3)
 @pytest.mark.parametrize("name, args, linear, reads_output", [
     ("multiply", (_X, _X + 1), True, False),   # reads its arguments
     ("exp", (_X,), False, False),              # reads its output
-    ("divide", (_X, _X + 1), False, False),    # reads its output for the divisor
-    ("divide", (_X, _X + 1), False, (0,)),
+    ("power", (_X, _X + 1), False, False),     # reads its output for the exponent
+    ("power", (_X, _X + 1), False, (0,)),
 ])
 def test_a_wrong_read_flag_is_caught(name, args, linear, reads_output):
     spec = next(s for s in DIFF if s.name == name)

@@ -631,3 +631,171 @@ def test_new_functions_keep_float32(fn):
     assert fgrad.vjp(fn, x)[1](np.ones_like(out))[0].dtype == np.float32
     assert special.gammainc(np.float32(2.0), x).dtype == np.float32
     assert special.betainc(2.0, 3.0, x / 2).dtype == np.float32
+
+
+# ------------------------------------------------------------------ wofz, dawsn, fresnel, owens_t, bessel_jn,
+# hyp2f1, sph_harm_y: values against SciPy, derivatives against JAX (or, where JAX's take 15-45 s to compile or
+# are wrong, against SciPy identities and finite differences)
+
+def _jax_derivatives(lib, xp, f, args, tangents):
+    """Value, reverse and forward first derivatives, forward-over-reverse and reverse-over-forward second ones."""
+    n = tuple(range(len(args)))
+    s = lambda *xs: xp.sum(xp.sin(xp.real(f(*xs))))  # noqa: E731
+    fwd = lambda *xs: xp.sum(xp.sin(xp.real(lib.jvp(f, xs, tangents)[1])))  # noqa: E731
+    return [f(*args), lib.grad(s, n)(*args), lib.jvp(f, args, tangents)[1],
+            lib.jvp(lib.grad(s, n), args, tangents)[1], lib.grad(fwd, n)(*args)]
+
+
+def _agree_to_second_order(f, jf, args, rtol=1e-10, atol=1e-12):
+    """One jitted JAX function (one compilation) against fgrad's five results."""
+    rng = np.random.default_rng(0)
+    tangents = tuple((rng.standard_normal(np.shape(a)) + (1j * rng.standard_normal(np.shape(a))
+                                                           if np.iscomplexobj(a) else 0)).astype(np.asarray(a).dtype)
+                     for a in args)
+    got = _jax_derivatives(fgrad, fnp, f, args, tangents)
+    want = jax.jit(lambda *a: _jax_derivatives(jax, jnp, jf, a, tangents))(*args)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert_agree(g, w, rtol * (10 if i > 2 else 1), atol * (10 if i > 2 else 1))
+
+
+SECOND_ORDER_CASES = [
+    ("dawsn", special.dawsn, jsp.dawsn, (np.array([-3.0, -0.4, 0.7, 2.5, 9.0]),)),
+    # (the second derivatives of JAX's fresnel are 0 beyond |x| ~ 2.5: closed forms check those below)
+    ("fresnel_s", lambda x: special.fresnel(x)[0], lambda x: jsp.fresnel(x)[0], (np.array([-2.2, -0.4, 0.7, 1.9]),)),
+    ("fresnel_c", lambda x: special.fresnel(x)[1], lambda x: jsp.fresnel(x)[1], (np.array([-2.2, -0.4, 0.7, 1.9]),)),
+    ("wofz", special.wofz, jsp.wofz, (np.array([0.5 + 0.5j, 3 - 2j, -1 + 0.1j, 9 + 1j, 1.5 - 1.2j]),)),
+    ("wofz_real", special.wofz, jsp.wofz, (np.array([-3.0, 0.4, 2.0, 10.0]),)),
+    ("owens_t", special.owens_t, jsp.owens_t, (np.array([-2.0, 0.3, 1.5, 4.0]), np.array([0.5, -0.8, 2.5, 0.2]))),
+    ("bessel_jn", lambda z: special.bessel_jn(z, v=3, n_iter=25), lambda z: jsp.bessel_jn(z, v=3, n_iter=25),
+     (np.array([-3.0, 0.4, 1.7, 8.0]),)),
+]
+
+
+@pytest.mark.parametrize("name, f, jf, args", SECOND_ORDER_CASES, ids=[c[0] for c in SECOND_ORDER_CASES])
+def test_more_functions_match_jax_to_second_order_in_both_modes(name, f, jf, args):
+    _agree_to_second_order(f, jf, args)
+
+
+def test_wofz_dawsn_fresnel_match_scipy(device):
+    rng = np.random.default_rng(5)
+    z = np.concatenate([rng.uniform(-12, 12, 3000) + 1j * rng.uniform(-5, 12, 3000), rng.uniform(-12, 12, 300) + 0j,
+                        [0j, 8 + 0j, -6 + 6j, 1e-3j]])
+    w = run(special.wofz, z, device)
+    assert w.dtype == np.complex128
+    np.testing.assert_allclose(w, sc.wofz(z), rtol=5e-14, atol=0)
+    x = np.concatenate([np.linspace(-30, 30, 6001), [0.0, 1e-300, 1e-8, -0.5, 0.5, 1.6, 1e5, np.inf, -np.inf]])
+    assert rel_err(run(special.dawsn, x, device), sc.dawsn(x)) < 1e-14
+    for got, want in zip(special.fresnel(fgrad.device_put(x, device)), sc.fresnel(x)):
+        assert rel_err(host(got), want) < 5e-15
+    assert np.isnan(host(special.dawsn(np.array([np.nan])))).all()
+
+
+def test_wofz_is_holomorphic_and_real_inputs_give_complex(device):
+    z = np.array([0.5 + 0.5j, 3 - 2j, -1 + 0.1j, 9 + 1j])
+    want = -2 * z * sc.wofz(z) + 2j / math.sqrt(math.pi)
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum(special.wofz(v)), holomorphic=True)(z), want,
+                               rtol=1e-13)
+    with pytest.raises(TypeError):
+        fgrad.grad(special.wofz)(0.5 + 0.5j)  # a complex output needs holomorphic=True, as in JAX
+    x32 = np.float32([0.0, 1.0])
+    assert special.wofz(x32).dtype == np.complex64 and special.wofz(np.int64(1)).dtype == np.complex128
+    assert special.dawsn(x32).dtype == np.float32
+    assert [v.dtype for v in special.fresnel(x32)] == [np.float32, np.float32]
+
+
+def test_fresnel_second_derivatives_are_the_closed_forms():
+    x = np.array([-9.0, -3.0, 0.0, 0.7, 2.5, 9.0])
+    for k, want in ((0, math.pi * x * np.cos(math.pi * x * x / 2)), (1, -math.pi * x * np.sin(math.pi * x * x / 2))):
+        d2 = fgrad.grad(lambda v: fnp.sum(fgrad.grad(lambda u: fnp.sum(special.fresnel(u)[k]))(v)))(x)
+        np.testing.assert_allclose(d2, want, rtol=1e-12, atol=1e-12)
+
+
+def test_owens_t_matches_scipy(device):
+    rng = np.random.default_rng(6)
+    h = np.concatenate([rng.uniform(-12, 12, 2000), [0.0, 0.0, 40.0, 1e-8, 3.0]])
+    a = np.concatenate([rng.uniform(-5, 5, 2000) * np.exp(rng.uniform(-3, 3, 2000)), [0.0, 1.0, 0.5, 1e6, -1.0]])
+    got = host(special.owens_t(fgrad.device_put(h, device), fgrad.device_put(a, device)))
+    np.testing.assert_allclose(got, sc.owens_t(h, a), rtol=2e-13, atol=1e-300)
+    assert special.owens_t(np.float32(1.0), np.float32(0.5)).dtype == np.float32
+    # derivatives in closed form: dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2)),
+    # dT/dh = -phi(h) erf(a h / sqrt 2) / 2
+    hh, aa = h[:50], a[:50]
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum(special.owens_t(hh, v)))(aa),
+                               np.exp(-hh**2 * (1 + aa**2) / 2) / (2 * math.pi * (1 + aa**2)), rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(fgrad.grad(lambda v: fnp.sum(special.owens_t(v, aa)))(hh),
+                               -np.exp(-hh**2 / 2) / math.sqrt(2 * math.pi) * sc.erf(aa * hh / math.sqrt(2)) / 2,
+                               rtol=1e-12, atol=1e-16)
+
+
+def test_bessel_jn_matches_scipy_with_jax_shape_and_errors(device):
+    z = np.concatenate([np.linspace(-20, 20, 801), [0.0]])
+    got = host(special.bessel_jn(fgrad.device_put(z, device), v=5))
+    assert got.shape == (6, z.size)
+    np.testing.assert_allclose(got, np.stack([sc.jv(k, z) for k in range(6)]), rtol=0, atol=5e-14)
+    assert special.bessel_jn(np.float32([1.0, 2.0]), v=2).dtype == np.float32
+    assert special.bessel_jn(np.array([1, 2]), v=2).dtype == np.float64
+    with pytest.raises(TypeError, match="v"):
+        special.bessel_jn(np.ones(2), v=1.5)
+    # under jit and vmap, as any composite
+    np.testing.assert_allclose(fgrad.jit(lambda v: special.bessel_jn(v, v=2))(z[:5]), got[:3, :5], atol=5e-14)
+    np.testing.assert_allclose(fgrad.vmap(lambda v: special.bessel_jn(v, v=2))(z[:5]), got[:3, :5].T, atol=5e-14)
+
+
+def test_hyp2f1_matches_scipy(device):
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(0.1, 3, 1000), rng.uniform(0.1, 3, 1000)
+    c, x = rng.uniform(0.2, 4, 1000), rng.uniform(-5, 1, 1000)
+    # special points: terminating series, integer c - a - b near x = 1 (the limit), Gauss's sum at 1
+    a[:7], b[:7], c[:7], x[:7] = ([-2, 1, 0.5, 1.5, 1, 2, 0.5], [0.7, 1, 0.5, 0.5, 1, 1, 1], [1.3, 2, 1, 3, 2, 3, 1.5],
+                                  [0.95, 0.5, 0.999, 1, 0.95, -30, 0.97])
+    put = lambda v: fgrad.device_put(v, device)  # noqa: E731
+    got = host(special.hyp2f1(put(a), put(b), put(c), put(x)))
+    np.testing.assert_allclose(got, sc.hyp2f1(a, b, c, x), rtol=5e-9)
+    assert abs(float(special.hyp2f1(1.0, 1.0, 2.0, -0.5)) - math.log(1.5) / 0.5) < 1e-15
+
+
+def test_hyp2f1_derivatives_match_scipy_identities_and_differences():
+    # (JAX's derivatives of hyp2f1 take 15-45 s to compile; its first derivatives agree to 1e-14 off-line)
+    a, b, c = np.array([0.5, 1.2, 2.0]), np.array([0.7, 0.3, 1.5]), np.array([1.3, 2.5, 3.7])
+    x = np.array([0.3, 0.6, -0.8])
+    dx = fgrad.grad(lambda v: fnp.sum(special.hyp2f1(a, b, c, v)))(x)
+    np.testing.assert_allclose(dx, a * b / c * sc.hyp2f1(a + 1, b + 1, c + 1, x), rtol=1e-13)
+    d2x = fgrad.jvp(lambda v: fgrad.grad(lambda u: fnp.sum(special.hyp2f1(a, b, c, u)))(v), (x,), (np.ones(3),))[1]
+    np.testing.assert_allclose(d2x, a * (a + 1) * b * (b + 1) / (c * (c + 1)) * sc.hyp2f1(a + 2, b + 2, c + 2, x),
+                               rtol=1e-12)
+    eps = 1e-5
+    for i in range(3):
+        args = [a, b, c, x]
+        got = fgrad.grad(lambda v: fnp.sum(special.hyp2f1(*args[:i], v, *args[i + 1:])))(args[i])
+        up, down = list(args), list(args)
+        up[i], down[i] = args[i] + eps, args[i] - eps
+        np.testing.assert_allclose(got, (sc.hyp2f1(*up) - sc.hyp2f1(*down)) / (2 * eps), rtol=1e-8)
+    check_grads(lambda u, v: special.hyp2f1(u, v, c, x), (a, b), order=2, rtol=1e-6, atol=1e-8)
+
+
+def test_sph_harm_y_matches_scipy_and_its_derivative_identities(device):
+    rng = np.random.default_rng(8)
+    n = rng.integers(0, 8, 400)
+    m = np.clip(rng.integers(-8, 9, 400), -n, n)
+    theta, phi = rng.uniform(0, np.pi, 400), rng.uniform(0, 2 * np.pi, 400)
+    put = lambda v: fgrad.device_put(v, device)  # noqa: E731
+    got = host(special.sph_harm_y(put(n), put(m), put(theta), put(phi)))
+    np.testing.assert_allclose(got, sc.sph_harm_y(n, m, theta, phi), rtol=0, atol=1e-14)
+    # JAX's n_max clips the degree
+    clipped = special.sph_harm_y(np.array([5]), np.array([1]), np.array([0.4]), np.array([0.2]), n_max=3)
+    np.testing.assert_allclose(clipped, sc.sph_harm_y(3, 1, 0.4, 0.2)[None], atol=1e-15)
+    with pytest.raises(NotImplementedError):
+        special.sph_harm_y(n, m, theta, phi, diff_n=1)
+    # d/dphi = i m Y; d/dtheta = m cot(theta) Y + sqrt((n - m)(n + m + 1)) exp(-i phi) Y_n^(m+1)
+    n, m, th, ph = n[:20], m[:20], theta[:20], phi[:20]
+    y = sc.sph_harm_y(n, m, th, ph)
+    up = np.where(m < n, sc.sph_harm_y(n, np.minimum(m + 1, n), th, ph), 0)
+    d_theta = m / np.tan(th) * y + np.sqrt((n - m) * (n + m + 1.0)) * np.exp(-1j * ph) * up
+    ones = np.ones(20)
+    np.testing.assert_allclose(fgrad.jvp(lambda t: special.sph_harm_y(n, m, t, ph), (th,), (ones,))[1], d_theta,
+                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(fgrad.jvp(lambda p: special.sph_harm_y(n, m, th, p), (ph,), (ones,))[1], 1j * m * y,
+                               rtol=0, atol=1e-13)
+    real = lambda t, p: fnp.real(special.sph_harm_y(n, m, t, p))  # noqa: E731
+    np.testing.assert_allclose(fgrad.grad(lambda t: fnp.sum(real(t, ph)))(th), d_theta.real, rtol=0, atol=1e-13)
+    check_grads(real, (th, ph), order=2, rtol=1e-6, atol=1e-8)

@@ -6,18 +6,22 @@ equation of the primitive. A primitive whose output shape depends on its input's
 (``Primitive.value_dependent_shape``, or a Spec tagged "value_dependent_shape": a boolean mask
 made from the argument) can't be staged: JAX's error type instead. The table's completeness is
 ``tests/test_primitives.py``'s check; one or two drawn examples per Spec keep this file quick.
+The complex test set (``COMPLEX_SPECS``, ids ending ``[complex]``) runs through the same checks,
+its derivatives taken of the real scalar ``Re(sum(w * out))`` with complex weights (JAX's convention).
 """
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import fgrad
+import fgrad.numpy as fnp
 from fgrad.core import PRIMITIVES, Tracer
 from fgrad.errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 from fgrad.staging import Program
 from fgrad.tree_util import tree_flatten
 
-from specs import SPECS
+from specs import COMPLEX_SPECS, SPECS
+from specs.complex_numbers import weights_like
 
 fgrad._register_all_primitives()  # the families that load on first use register their primitives
 
@@ -31,8 +35,16 @@ def _refused_with(spec):
     return None
 
 
-STAGED = [s for s in SPECS if _refused_with(s) is None]
-REFUSED = [s for s in SPECS if _refused_with(s) is not None]
+_COMPLEX = {id(s) for s in COMPLEX_SPECS}
+
+
+def _ids(specs):
+    return [f"{s.name}[complex]" if id(s) in _COMPLEX else s.name for s in specs]
+
+
+ALL = SPECS + COMPLEX_SPECS
+STAGED = [s for s in ALL if _refused_with(s) is None]
+REFUSED = [s for s in ALL if _refused_with(s) is not None]
 DIFF = [s for s in STAGED if not s.nondiff]
 
 
@@ -62,10 +74,11 @@ def assert_same(got, want, what):
 
 
 def _scalar(fun, weights):
-    """``sum(fun(*args) * weights)``: a scalar whose gradient reaches every float output."""
+    """``Re(sum(fun(*args) * weights))``: a real scalar whose gradient reaches every float or complex output
+    (for a complex output, its real and imaginary parts: JAX's convention)."""
     def f(*args):
         outs = tree_flatten(fun(*args))[0]
-        return sum((o * w).sum() for o, w in zip(outs, weights) if np.asarray(w).dtype.kind in "fc")
+        return sum(fnp.real((o * w).sum()) for o, w in zip(outs, weights) if np.asarray(w).dtype.kind in "fc")
     return f
 
 
@@ -81,7 +94,7 @@ def _primitive_names(program, names=None):
     return names
 
 
-@pytest.mark.parametrize("spec", STAGED, ids=[s.name for s in STAGED])
+@pytest.mark.parametrize("spec", STAGED, ids=_ids(STAGED))
 @settings(max_examples=2)
 @given(data=st.data())
 def test_jit_equals_eager(spec, device, data):
@@ -93,7 +106,7 @@ def test_jit_equals_eager(spec, device, data):
     assert jitted._cache_size() == 1
 
 
-@pytest.mark.parametrize("spec", STAGED, ids=[s.name for s in STAGED])
+@pytest.mark.parametrize("spec", STAGED, ids=_ids(STAGED))
 @settings(max_examples=1)
 @given(data=st.data())
 def test_make_jaxpr_records_the_primitive(spec, data):
@@ -101,14 +114,14 @@ def test_make_jaxpr_records_the_primitive(spec, data):
     assert spec.name in _primitive_names(program), f"{spec.name} not among the equations of\n{program}"
 
 
-@pytest.mark.parametrize("spec", DIFF, ids=[s.name for s in DIFF])
+@pytest.mark.parametrize("spec", DIFF, ids=_ids(DIFF))
 @settings(max_examples=1)
 @given(data=st.data())
 def test_derivatives_of_the_staged_program(spec, data):
     args = _draw_args(spec, data)
     outs = tree_flatten(spec.fun(*args))[0]
     rng = np.random.default_rng(0)
-    f = _scalar(spec.fun, [rng.standard_normal(np.shape(o)) for o in outs])
+    f = _scalar(spec.fun, weights_like(rng, outs))
     argnums = tuple(range(len(args)))
     if "rev" in spec.modes:  # (while_loop has forward mode only)
         want = fgrad.grad(f, argnums=argnums)(*args)
@@ -117,7 +130,7 @@ def test_derivatives_of_the_staged_program(spec, data):
     assert_same(fgrad.jvp(fgrad.jit(spec.fun), args, args), fgrad.jvp(spec.fun, args, args), f"{spec.name}: jvp(jit)")
 
 
-@pytest.mark.parametrize("spec", REFUSED, ids=[s.name for s in REFUSED])
+@pytest.mark.parametrize("spec", REFUSED, ids=_ids(REFUSED))
 @settings(max_examples=1)
 @given(data=st.data())
 def test_value_dependent_shapes_are_refused(spec, data):

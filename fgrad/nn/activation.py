@@ -96,7 +96,17 @@ def elu(input: ArrayLike, alpha: float = 1.0, inplace: bool = False) -> Array:
     >>> fgrad.nn.functional.elu(np.array([-1.0, 0.5, 3.0]))
     array([-0.6321,  0.5   ,  3.    ])
     """
-    return fnn.elu(input, alpha)
+    return _torch_elu(input, float(alpha), 1.0, 1.0)
+
+
+def _torch_elu(x, alpha, scale, input_scale):
+    """torch's elu kernel: ``scale * alpha * expm1(x * input_scale)`` for ``x <= 0``, else ``scale * x``.
+    At 0 the slope is the exponential branch's but the curvature is 0 (torch's double backward masks
+    ``x < 0``; ``fgrad.nn.elu``'s is JAX's, ``alpha``): there the branch is its tangent line. A nan takes the
+    identity branch, as torch's."""
+    neg = x < 0
+    tangent = fnp.where(x == 0, (scale * alpha * input_scale) * x, scale * x)
+    return fnp.where(neg, (scale * alpha) * fnp.expm1(fnp.where(neg, x, 0.0) * input_scale), tangent)
 
 
 def celu(input: ArrayLike, alpha: float = 1.0, inplace: bool = False) -> Array:
@@ -107,7 +117,7 @@ def celu(input: ArrayLike, alpha: float = 1.0, inplace: bool = False) -> Array:
     """
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return fnn.celu(input, alpha)
+    return _torch_elu(input, float(alpha), 1.0, 1.0 / alpha)
 
 
 def selu(input: ArrayLike, inplace: bool = False) -> Array:
@@ -116,7 +126,7 @@ def selu(input: ArrayLike, inplace: bool = False) -> Array:
     >>> fgrad.nn.functional.selu(np.array([-1.0, 0.5, 3.0]))
     array([-1.1113,  0.5254,  3.1521])
     """
-    return fnn.selu(input)
+    return _torch_elu(input, fnn._SELU_ALPHA, fnn._SELU_SCALE, 1.0)
 
 
 def gelu(input: ArrayLike, approximate: str = "none") -> Array:
@@ -195,7 +205,9 @@ def hardswish(input: ArrayLike, inplace: bool = False) -> Array:
     >>> fgrad.nn.functional.hardswish(np.array([-1.0, 0.5, 3.0]))
     array([-0.3333,  0.2917,  3.    ])
     """
-    return fnn.hard_swish(input)
+    nan = fnp.isnan(input)  # torch's slope at nan is 1 (its kernel's last branch); JAX's is nan
+    safe = fnp.where(nan, 0.0, input)
+    return fnp.where(nan, input, fnn.hard_swish(safe))
 
 
 def hardsigmoid(input: ArrayLike, inplace: bool = False) -> Array:

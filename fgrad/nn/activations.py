@@ -197,7 +197,8 @@ def hard_sigmoid(x: ArrayLike) -> Array:
     >>> fgrad.nn.hard_sigmoid(np.array([-2.0, 0.0, 2.0]))
     array([0.1667, 0.5   , 0.8333])
     """
-    return hard_tanh(x + 3.0, 0.0, 6.0) / 6.0
+    nan = fnp.isnan(x)  # the slope at nan is 0 (torch's and JAX's; hardtanh's is 1)
+    return fnp.where(nan, fnp.stop_gradient(x), hard_tanh(x + 3.0, 0.0, 6.0) / 6.0)
 
 
 def hard_swish(x: ArrayLike) -> Array:
@@ -339,7 +340,22 @@ def softmax(x: ArrayLike, axis: Axis = -1) -> Array:
     >>> fgrad.nn.softmax(np.array([-2.0, 0.0, 2.0]))
     array([0.0159, 0.1173, 0.8668])
     """
-    return _softmax(x, axis=axis)
+    m = _slice_max(x, axis)
+    if m is None:
+        return _softmax(x, axis=axis)
+    e = fnp.exp(x - m)
+    return e / fnp.sum(e, axis=axis, keepdims=True)
+
+
+def _slice_max(x: ArrayLike, axis: Axis) -> Array | None:
+    """The shift for softmax: the slice max without a gradient, left infinite or NaN, so a slice holding +inf
+    or NaN (or only -inf) gives NaN, as in JAX and torch (``fgrad.scipy.special`` makes the shift finite, as
+    SciPy). None for an empty slice."""
+    shape = fnp.shape(x)
+    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if any(shape[a] == 0 for a in axes):
+        return None
+    return fnp.max(fnp.stop_gradient(x), axis=axis, keepdims=True)
 
 
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> Array:
@@ -348,7 +364,11 @@ def log_softmax(x: ArrayLike, axis: Axis = -1) -> Array:
     >>> fgrad.nn.log_softmax(np.array([-2.0, 0.0, 2.0]))
     array([-4.1429, -2.1429, -0.1429])
     """
-    return _log_softmax(x, axis=axis)
+    m = _slice_max(x, axis)
+    if m is None:
+        return _log_softmax(x, axis=axis)
+    shifted = x - m
+    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 
 def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike = np.float64, axis: int = -1) -> Array:

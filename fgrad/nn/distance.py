@@ -19,7 +19,8 @@ import fgrad.numpy as fnp
 from fgrad.numpy import result_type as _dtype, shape as _shape
 
 from .base import Layer
-from .torch_rules import broadcast_shapes, dtype_name, normalize_dim
+from .torch_rules import (absolute as torch_abs, broadcast_shapes, clip as torch_clip, dtype_name, normalize_dim,
+                          vector_norm)
 
 if TYPE_CHECKING:
     from fgrad.typing import Array, ArrayLike, PyTree
@@ -58,10 +59,10 @@ def normalize(input: ArrayLike, p: float = 2.0, dim: int = 1, eps: float = 1e-12
     nd = len(_shape(input))
     axis = normalize_dim(dim, nd)
     if nd == 0:
-        norm = fnp.absolute(input) if p != 0 else fnp.astype(input != 0, _dtype(input))
+        norm = torch_abs(input) if p != 0 else fnp.astype(input != 0, _dtype(input))
     else:
-        norm = fnp.linalg.vector_norm(input, axis=axis, keepdims=True, ord=p)
-    return input / fnp.clip(norm, float(eps), None)  # clip's derivative is 1 at the bound, like clamp_min
+        norm = vector_norm(input, p, axis, keepdims=True)  # torch's: not rescaled, 0 slope at a zero norm
+    return input / torch_clip(norm, float(eps), None)  # clip's derivative is 1 at the bound, like clamp_min
 
 
 def cosine_similarity(x1: ArrayLike, x2: ArrayLike, dim: int = 1, eps: float = 1e-8) -> Array:

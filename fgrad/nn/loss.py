@@ -27,7 +27,7 @@ from fgrad.numpy import get_array_module as array_module, result_type as _dtype,
 from fgrad.scipy.special import xlogy
 
 from .base import Layer
-from .torch_rules import broadcast_shapes, dtype_name, size_str
+from .torch_rules import absolute as torch_abs, clip as torch_clip, broadcast_shapes, dtype_name, size_str
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -145,7 +145,7 @@ def l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | None = Non
     """
     reduction = _reduction(reduction, size_average, reduce)
     input, target = _pointwise_operands("l1_loss", input, target, weight)
-    loss = fnp.absolute(input - target)
+    loss = torch_abs(input - target)
     return _reduce(loss, reduction) if weight is None else _weighted(loss, weight, reduction)
 
 
@@ -163,10 +163,12 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, size_average: bool | Non
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     input, target = _pointwise_operands("smooth_l1_loss", input, target)
     d = input - target
-    z = fnp.absolute(d)
+    z = torch_abs(d)
     if beta == 0.0:
         return _reduce(z, reduction)
-    return _reduce(fnp.where(z < beta, (0.5 / beta) * (d * d), z - 0.5 * beta), reduction)
+    small = ~(z >= beta)  # NaN is in the quadratic branch (its gradient NaN), as torch's
+    ds = fnp.where(small, d, 0.0)  # the square never sees the other branch's (maybe infinite) entries
+    return _reduce(fnp.where(small, (0.5 / beta) * (ds * ds), z - 0.5 * beta), reduction)
 
 
 def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean", delta: float = 1.0,
@@ -183,8 +185,10 @@ def huber_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean", del
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     input, target = _pointwise_operands("huber_loss", input, target, weight)
     d = input - target
-    z = fnp.absolute(d)
-    loss = fnp.where(z < delta, 0.5 * (d * d), delta * (z - 0.5 * delta))
+    z = torch_abs(d)
+    small = ~(z >= delta)  # NaN is in the quadratic branch (its gradient NaN), as torch's
+    ds = fnp.where(small, d, 0.0)  # the square never sees the other branch's (maybe infinite) entries
+    loss = fnp.where(small, 0.5 * (ds * ds), delta * (z - 0.5 * delta))
     return _reduce(loss, reduction) if weight is None else _weighted(loss, weight, reduction, False)
 
 
@@ -392,6 +396,19 @@ def _clamped_log(x):
     return fnp.where(pos, fnp.maximum(fnp.log(fnp.where(pos, x, 1.0)), -100.0), -100.0)
 
 
+def _bce(x, t):
+    """The unreduced BCE with torch's input gradient ``(x - t) / max(x (1 - x), eps)``: where
+    ``x (1 - x) < eps`` (the logs' slopes are huge or clamped away), the value at ``x`` held fixed plus a
+    zero-valued term with that slope; elsewhere the plain formula, which has it already."""
+    def plain(x):
+        return (t - 1.0) * _clamped_log(1.0 - x) - t * _clamped_log(x)
+    eps = float(np.float32(1e-12))  # torch's EPSILON is a C float
+    held = fnp.stop_gradient(x)
+    edge = held * (1.0 - held) < eps
+    at_edge = plain(held) + (x - held) * ((x - t) / eps)
+    return fnp.where(edge, at_edge, plain(fnp.where(edge, 0.5, x)))
+
+
 def _check_bce_weight(weight, t_shape):
     if weight is not None and broadcast_shapes(t_shape, _shape(weight)) != tuple(t_shape):
         raise RuntimeError(f"output with shape {list(t_shape)} doesn't match the broadcast shape "
@@ -415,7 +432,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike 
     _check_bce_weight(weight, _shape(target))
     _check_unit_interval(input, "input")
     _check_unit_interval(target, "target")
-    loss = (target - 1.0) * _clamped_log(1.0 - input) - target * _clamped_log(input)
+    loss = _bce(input, target)
     if weight is not None:
         loss = loss * fnp.astype(weight, _dtype(loss)) if _dtype(weight) != _dtype(loss) else loss * weight
     return _reduce(loss, reduction)
@@ -525,7 +542,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     cos = prod / fnp.sqrt(mag1 * mag2)
     broadcast_shapes(_shape(cos), st)
     raw_t = concrete(target)
-    loss = fnp.where(raw_t == 1, 1.0 - cos, 0.0) + fnp.where(raw_t == -1, fnp.clip(cos - float(margin), 0.0, None),
+    loss = fnp.where(raw_t == 1, 1.0 - cos, 0.0) + fnp.where(raw_t == -1, torch_clip(cos - float(margin), 0.0, None),
                                                              0.0)
     return _reduce(loss, reduction)
 
@@ -547,7 +564,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
     broadcast_shapes(s1, s2, st)
     d = input1 - input2
     target = _as_dtype_of(target, d)
-    return _reduce(fnp.clip(-target * d + float(margin), 0.0, None), reduction)
+    return _reduce(torch_clip(-target * d + float(margin), 0.0, None), reduction)
 
 
 # ----------------------------------------------------------------------------- loss layers

@@ -402,10 +402,22 @@ def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
 def _svd_impl(a, full_matrices, hermitian):
     xp = array_module(a)
     if xp is np:
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices, hermitian=hermitian)
-    else:
-        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
-    return u, s, vh
+        return _nan_where_nonfinite(a, lambda m: np.linalg.svd(m, full_matrices=full_matrices, hermitian=hermitian))
+    return _nan_where_nonfinite(a, lambda m: xp.linalg.svd(m, full_matrices=full_matrices))
+
+
+def _nan_where_nonfinite(a, kernel):
+    """``kernel(a)`` (a tuple of arrays, or one array, each with ``a``'s batch dims in front), NaN for every
+    matrix holding an inf or NaN, as JAX gives (LAPACK may not converge on those: NumPy raises)."""
+    xp = array_module(a)
+    bad = ~xp.isfinite(a).all(axis=(-2, -1))
+    if not bad.any():
+        return kernel(a)
+    outs = kernel(xp.where(bad[..., None, None], 0, a))
+    nb = bad.ndim
+    fill = [xp.where(bad.reshape(bad.shape + (1,) * (o.ndim - nb)), xp.nan, o)
+            for o in (outs if isinstance(outs, tuple) else (outs,))]
+    return tuple(fill) if isinstance(outs, tuple) else fill[0]
 
 
 def _check_svd_diff(a, full_matrices):
@@ -519,7 +531,7 @@ def svdvals(x: ArrayLike, /) -> Array:
     _check_matrix(x, "svdvals")
     x = _as_inexact(x)
     if not isinstance(x, Tracer):
-        return _xp(x).svd(concrete(x), compute_uv=False)
+        return _nan_where_nonfinite(concrete(x), lambda m: _xp(x).svd(m, compute_uv=False))
     return _svd.bind(x, full_matrices=False, hermitian=False)[1]
 
 

@@ -196,7 +196,16 @@ multiply = public(_multiply, params=_BINARY, doc="""Product of ``x1`` and ``x2``
     >>> print(fgrad.grad(fnp.multiply, argnums=1)(3.0, 5.0))  # d(x1 * x2)/dx2 = x1
     3.0
     """)
-divide = binary("divide", np.divide, lambda a, x, y: 1 / y, lambda a, x, y: -a / y, reads_output=(1,),
+def _one_over(y: ArrayLike) -> Any:
+    """``1 / y``; a Python number stays a (weak) Python float, and ``1 / 0`` is inf as for arrays, not
+    Python's ZeroDivisionError (``x / 0.0`` and a variance with no degrees of freedom differentiate)."""
+    if isinstance(y, (int, float)) and not y:
+        return math.copysign(math.inf, y)
+    return 1 / y
+
+
+# d/dx2 from the inputs, not the output (-ans / x2): torch's face may let a program write into the output
+divide = binary("divide", np.divide, lambda a, x, y: _one_over(y), lambda a, x, y: -(x / y) / y, reads_output=False,
                 doc="""True division ``x1 / x2``, elementwise (``true_divide`` is the same function).
 
     >>> fnp.divide(fnp.array([1, 3]), 2)
@@ -245,7 +254,9 @@ square = unary("square", np.square, lambda a, x: 2 * x, reads_output=False, doc=
     >>> fnp.square(fnp.array([-2.0, 3.0]))
     array([4., 9.])
     """)
-reciprocal = unary("reciprocal", np.reciprocal, lambda a, x: -(a * a), doc="""``1 / x``, elementwise.
+reciprocal = unary("reciprocal", lambda x: np.true_divide(1, x), lambda a, x: -(a * a),
+                   doc="""``1 / x``, elementwise; integers give floats, as in JAX (NumPy's integer
+    reciprocal truncates).
 
     >>> fnp.reciprocal(fnp.array([2.0, 4.0]))
     array([0.5 , 0.25])
@@ -355,7 +366,7 @@ arctan = unary("arctan", np.arctan, lambda a, x: 1 / (1 + x * x), reads_output=F
     array([0.    , 0.7854])
     """)
 arctan2 = binary("arctan2", np.arctan2,
-                 lambda a, x, y: y / (x * x + y * y), lambda a, x, y: -x / (x * x + y * y), reads_output=False,
+                 lambda a, x, y: y / (x * x + y * y), lambda a, x, y: -(x / (x * x + y * y)), reads_output=False,
                  doc="""Angle of the point ``(x2, x1)`` in radians, in [-pi, pi] (``atan2`` is the same function).
 
     >>> fnp.arctan2(fnp.array([1.0, -1.0]), fnp.array([0.0, -1.0]))
@@ -411,8 +422,28 @@ rad2deg = unary("rad2deg", np.rad2deg, lambda a, x: 180 / np.pi,
     array([ 90., 180.])
     """)
 radians, degrees = deg2rad, rad2deg
-hypot = binary("hypot", np.hypot, lambda a, x, y: x / a, lambda a, x, y: y / a,
+
+
+def _hypot_slope(h: Array, x: Array, y: Array, reverse: bool) -> Array:
+    """``dh/dx = x / h``, with JAX's values where that is 0 / 0 or inf / inf: 1/2 at ``x = y = 0`` (a tie of
+    its max and min) and, where either leg is infinite (JAX selects a constant inf there), 0 in forward
+    mode and nan in reverse mode (the unselected branch's 0 * inf), a nan whose own derivative is nan."""
+    zero = h == 0
+    slope = where(zero, 0.5, x / where(zero, 1.0, h))
+    return where(isinf(x) | isinf(y), x * y * 0 if reverse else 0.0, slope)
+
+
+_hypot = defprim("hypot", np.hypot,
+                 vjp=(lambda g, a, x, y: unbroadcast(g * _hypot_slope(a, x, y, True), x),
+                      lambda g, a, x, y: unbroadcast(g * _hypot_slope(a, y, x, True), y)),
+                 jvp=(lambda t, a, x, y: _broadcast_like(t * _hypot_slope(a, x, y, False), a),
+                      lambda t, a, x, y: _broadcast_like(t * _hypot_slope(a, y, x, False), a)),
+                 batch=batching.elementwise)
+hypot = public(_hypot, params=_BINARY,
                doc="""``sqrt(x1 ** 2 + x2 ** 2)``, elementwise, without overflow.
+
+    Its derivative is JAX's: ``x1 / hypot`` in ``x1``, 1/2 at the origin; where a leg is infinite, 0
+    in forward mode and nan in reverse mode.
 
     >>> fnp.hypot(fnp.array([3.0, 5.0]), fnp.array([4.0, 12.0]))
     array([ 5., 13.])
@@ -432,11 +463,12 @@ def _sinc_deriv(x: Array) -> Array:
 
 
 def _abs_slope(x: Array) -> Array:
-    """``d|x|`` per unit of ``dx``: ``sign(x)`` for real ``x`` (0 at 0); ``conj(x) / |x|`` for complex ``x``,
-    whose tangent map ``t -> Re(conj(x) t) / |x|`` is JAX's (0 at 0, and no nan from the 0 / 0 there)."""
+    """``d|x|`` per unit of ``dx``, JAX's: for real ``x`` 1 where ``x >= 0`` (at 0 and -0 too), else -1 (nan
+    too); ``conj(x) / |x|`` for complex ``x``, whose tangent map ``t -> Re(conj(x) t) / |x|`` is JAX's (0 at 0,
+    and no nan from the 0 / 0 there)."""
     if _is_complex(x):
         return conjugate(x) / where(x == 0, 1.0, absolute(x))
-    return sign(x)
+    return 2 * _creation.astype(greater_equal(x, 0), dtype_of(x)) - 1
 
 
 def _is_complex(x: ArrayLike) -> bool:
@@ -445,20 +477,34 @@ def _is_complex(x: ArrayLike) -> bool:
 
 _absolute = defprim("absolute", np.absolute,
                     vjp=(lambda g, ans, x: (real(g) if _is_complex(x) else g) * _abs_slope(x),),
-                    jvp=(lambda t, ans, x: real(t * _abs_slope(x)) if _is_complex(x) else t * sign(x),),
+                    jvp=(lambda t, ans, x: real(t * _abs_slope(x)) if _is_complex(x) else t * _abs_slope(x),),
                     batch=batching.elementwise, reads_output=False)
 absolute = public(_absolute, params=_UNARY,
-                  doc="""``|x|``, elementwise (``abs`` and ``fabs`` are the same function).
+                  doc="""``|x|``, elementwise.
 
-    Its derivative is ``sign(x)``: 0 at 0. For complex ``x`` the tangent is ``Re(conj(x) dx) / |x|``
-    and ``grad`` gives ``conj(x) / |x|``, as in JAX.
+    ``abs`` is the same function; ``fabs`` converts integers to floats first.
+    Its derivative is JAX's: 1 where ``x >= 0`` (so 1 at 0), else -1 (``fgrad.nn`` and the PyTorch
+    face give torch's 0 at 0). For complex ``x`` the tangent is ``Re(conj(x) dx) / |x|`` and ``grad``
+    gives ``conj(x) / |x|``, as in JAX.
 
     >>> fnp.absolute(fnp.array([-1.5, 0.0, 2.0]))
     array([1.5, 0. , 2. ])
     >>> print(fgrad.grad(fnp.absolute)(-3.0))
     -1.0
     """)
-abs = fabs = absolute
+abs = absolute
+
+
+def fabs(x: ArrayLike) -> Array:
+    """``|x|`` as a float, elementwise (integers and booleans are converted first, as NumPy's ``fabs``).
+
+    >>> fnp.fabs(fnp.array([-2, 3]))
+    array([2., 3.])
+    """
+    dt = dtype_of(x)
+    if dt.kind in "biu":
+        x = _creation.astype(x, np.fabs(np.zeros((), dt)).dtype)
+    return absolute(x)
 sign: Callable[..., Array] = nondiff("sign", np.sign,
     doc="""-1, 0 or 1 by the sign of ``x``, elementwise. Its derivative is zero.
 
@@ -487,16 +533,35 @@ minimum = binary("minimum", np.minimum,
     >>> fnp.minimum(fnp.array([1.0, 5.0]), fnp.array([3.0, 2.0]))
     array([1., 2.])
     """)
-fmax = binary("fmax", np.fmax,
-              lambda a, x, y: _tie_weight(x, y, greater), lambda a, x, y: _tie_weight(y, x, greater),
-              reads_output=False, doc="""The larger of ``x1`` and ``x2``, elementwise, ignoring a nan on one side.
+def _selecting(name: str, first_wins: Callable[[Array, Array], Array], doc: str) -> Callable[..., Array]:
+    """A binary primitive that is ``where(first_wins(x1, x2), x1, x2)`` (JAX's fmax/fmin): the gradient
+    goes to the selected operand, by selection (an inf or nan cotangent stays out of the other)."""
+    def vjp(k):
+        return lambda g, ans, x, y: unbroadcast(where(first_wins(x, y), g, 0.0) if k == 0
+                                                else where(first_wins(x, y), 0.0, g), (x, y)[k])
+
+    def jvp(k):
+        return lambda t, ans, x, y: _broadcast_like(where(first_wins(x, y), t, 0.0) if k == 0
+                                                    else where(first_wins(x, y), 0.0, t), ans)
+    impl = getattr(np, name)
+    prim = defprim(name, impl, vjp=(vjp(0), vjp(1)), jvp=(jvp(0), jvp(1)), batch=batching.elementwise,
+                   reads_output=False)
+    return public(prim, doc=doc, params=_BINARY)
+
+
+# As in JAX, x2 wins a tie, and a nan loses to a number.
+fmax = _selecting("fmax", lambda x, y: greater(x, y) | isnan(y),
+                  doc="""The larger of ``x1`` and ``x2``, elementwise, ignoring a nan on one side.
+
+    The gradient goes to the one selected: ``x2`` on a tie, the number beside a nan (as in JAX).
 
     >>> fnp.fmax(fnp.array([1.0, fnp.nan]), fnp.array([fnp.nan, 2.0]))
     array([1., 2.])
     """)
-fmin = binary("fmin", np.fmin,
-              lambda a, x, y: _tie_weight(x, y, less), lambda a, x, y: _tie_weight(y, x, less),
-              reads_output=False, doc="""The smaller of ``x1`` and ``x2``, elementwise, ignoring a nan on one side.
+fmin = _selecting("fmin", lambda x, y: less(x, y) | isnan(y),
+                  doc="""The smaller of ``x1`` and ``x2``, elementwise, ignoring a nan on one side.
+
+    The gradient goes to the one selected: ``x2`` on a tie, the number beside a nan (as in JAX).
 
     >>> fnp.fmin(fnp.array([1.0, fnp.nan]), fnp.array([fnp.nan, 2.0]))
     array([1., 2.])
@@ -510,14 +575,14 @@ def _tie_weight(x: Array, y: Array, wins: Callable[..., Array]) -> Array:
 
 
 remainder = binary("remainder", np.remainder, lambda a, x, y: 1.0, lambda a, x, y: -floor_divide(x, y),
-                   doc="""Remainder of ``x1 / x2`` with the sign of ``x2``, as Python's ``%`` (``mod`` too).
+                   reads_output=False, doc="""Remainder of ``x1 / x2`` with the sign of ``x2``, as Python's ``%`` (``mod`` too).
 
     >>> fnp.remainder(fnp.array([5, -5]), 3)
     array([2, 1])
     """)
 mod = remainder
 fmod = binary("fmod", np.fmod, lambda a, x, y: 1.0, lambda a, x, y: -trunc(x / y),
-              doc="""Remainder of ``x1 / x2`` with the sign of ``x1`` (C's ``fmod``), elementwise.
+              reads_output=False, doc="""Remainder of ``x1 / x2`` with the sign of ``x1`` (C's ``fmod``), elementwise.
 
     >>> fnp.fmod(fnp.array([5, -5]), 3)
     array([ 2, -2])
@@ -665,7 +730,7 @@ invert = bitwise_not = nondiff("invert", np.invert,
     >>> fnp.invert(fnp.array([True, False]))
     array([False,  True])
     """)
-isnan = nondiff("isnan", np.isnan, doc="""True where ``x`` is nan.
+isnan: Callable[..., Array] = nondiff("isnan", np.isnan, doc="""True where ``x`` is nan.
 
     >>> fnp.isnan(fnp.array([1.0, fnp.nan, fnp.inf]))
     array([False,  True, False])
@@ -724,49 +789,50 @@ def _clip_impl(x: Array, a_min: ArrayLike | None, a_max: ArrayLike | None) -> Ar
     return np.clip(x, a_min, a_max)
 
 
-def _in_range(x: Array, lo: ArrayLike | None, hi: ArrayLike | None) -> Any:
-    inside: Any = True
+def _clip_weights(x: Array, lo: ArrayLike | None, hi: ArrayLike | None) -> tuple[Any, Any, Any]:
+    """The slopes of ``clip`` in ``x``, ``lo``, ``hi``: JAX's clip is ``minimum(maximum(x, lo), hi)``, so a tie
+    with a bound splits the gradient evenly (as ``maximum``/``minimum`` do) and a nan gives 0 to all three."""
+    wx: Any = None
+    wlo: Any = None
+    whi: Any = None
+    m: Any = x
     if lo is not None:
-        inside = greater_equal(x, lo)
+        wx, wlo = _tie_weight(x, lo, greater), _tie_weight(lo, x, greater)
+        m = maximum(x, lo)
     if hi is not None:
-        inside = inside & less_equal(x, hi) if lo is not None else less_equal(x, hi)
-    return inside
+        wm, whi = _tie_weight(m, hi, less), _tie_weight(hi, m, less)
+        wx = wm if wx is None else wx * wm
+        wlo = None if wlo is None else wlo * wm
+    return wx, wlo, whi
 
 
-def _clip_vjp_bound(k: int) -> Callable[..., Array]:
+def _clip_vjp(k: int) -> Callable[..., Array]:
     def rule(g, ans, x, lo, hi):
-        hit = less(x, lo) if k == 1 else greater(x, hi)
-        return unbroadcast(g * hit, (x, lo, hi)[k])
+        return unbroadcast(g * _clip_weights(x, lo, hi)[k], (x, lo, hi)[k])
     return rule
 
 
-def _clip_jvp_bound(k: int) -> Callable[..., Array]:
+def _clip_jvp(k: int) -> Callable[..., Array]:
     def rule(t, ans, x, lo, hi):
-        hit = less(x, lo) if k == 1 else greater(x, hi)
-        return _broadcast_like(t * hit, ans)
+        return _broadcast_like(t * _clip_weights(x, lo, hi)[k], ans)
     return rule
 
 
-# Inside the closed interval the gradient passes, as in torch.clamp.
-_clip = defprim("clip", _clip_impl,
-                vjp=(lambda g, ans, x, lo, hi: unbroadcast(g * _in_range(x, lo, hi), x),
-                     _clip_vjp_bound(1), _clip_vjp_bound(2)),
-                jvp=(lambda t, ans, x, lo, hi: _broadcast_like(t * _in_range(x, lo, hi), ans),
-                     _clip_jvp_bound(1), _clip_jvp_bound(2)),
-                batch=batching.elementwise, reads_output=False)
+# JAX's derivative (the PyTorch face selects torch.clamp's: fgrad.nn.torch_rules.clip).
+_clip = defprim("clip", _clip_impl, vjp=(_clip_vjp(0), _clip_vjp(1), _clip_vjp(2)),
+                jvp=(_clip_jvp(0), _clip_jvp(1), _clip_jvp(2)), batch=batching.elementwise, reads_output=False)
 
 
 def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None) -> Array:
     """``a`` limited to ``[a_min, a_max]`` (either bound may be None, not both), elementwise.
 
-    The gradient passes where ``a_min <= a <= a_max`` (bounds included, as in ``torch.clamp``;
-    JAX gives 1/2 at a bound);
-    a bound gets the gradient where it is the value.
+    Its derivative is JAX's, that of ``minimum(maximum(a, a_min), a_max)``: the gradient passes inside
+    the interval, a bound gets it where it is the value, and a tie with a bound splits it evenly.
 
     >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
     array([0. , 0.5, 1. ])
     >>> fgrad.grad(lambda x: fnp.sum(fnp.clip(x, 0.0, 1.0)))(fnp.array([-2.0, 0.5, 1.0]))
-    array([0., 1., 1.])
+    array([0. , 1. , 0.5])
     """
     return _clip.bind(a, a_min, a_max)
 

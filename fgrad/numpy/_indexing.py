@@ -52,22 +52,30 @@ class Index:
     ``unique`` is True when no element of the array is selected twice (there is
     no integer array, or the caller guarantees it, as sort does for its
     permutations): then scatters may use plain ``+=`` instead of ``add.at``.
+    ``gather_values``: the user's ``unique_indices=True`` (JAX's keyword): ``index_set``'s
+    cotangent of the values is the plain gather of ``g``, repeats or not. (It is not
+    ``unique``: a broken promise must not make a scatter-add drop repeats.)
     """
 
-    __slots__ = ("items", "unique")
+    __slots__ = ("items", "unique", "gather_values")
 
-    def __init__(self, items, unique):
+    def __init__(self, items, unique, gather_values=False):
         self.items = items
         self.unique = unique
+        self.gather_values = gather_values
 
     def __repr__(self):
-        return f"Index({self.items!r}, unique={self.unique})"
+        return f"Index({self.items!r}, unique={self.unique}" + (", gather_values=True)" if self.gather_values else ")")
 
     def resolve(self, arrays):
         """The index with the primitive's index-array arguments put in place of their ``_Arg``s."""
         if not arrays:
             return self
-        return Index(tuple(arrays[e.k] if type(e) is _Arg else e for e in self.items), self.unique)
+        return self.with_items(tuple(arrays[e.k] if type(e) is _Arg else e for e in self.items))
+
+    def with_items(self, items, unique=None):
+        """This index's flags on other items (``unique`` replaced when given)."""
+        return Index(items, self.unique if unique is None else unique, self.gather_values)
 
     def scatter_items(self):
         """The index with boolean masks spelled as integer arrays (for scatter-add)."""
@@ -105,7 +113,7 @@ def _bind(prim, *args, index):
             arrays.append(e)
         else:
             items.append(e)
-    return prim.bind(*args, *arrays, index=Index(tuple(items), index.unique))
+    return prim.bind(*args, *arrays, index=index.with_items(tuple(items)))
 
 
 def _batch_traced(v):
@@ -196,6 +204,18 @@ def _entry(e, xp):
     return e
 
 
+def _is_spacer(e):
+    """None, Ellipsis or a slice: an entry that separates advanced indices (NumPy's adjacency rule)."""
+    return e is None or e is Ellipsis or isinstance(e, slice)
+
+
+def _splits_advanced(entries, k):
+    """True when ``entries[k]`` lies between two advanced entries and an index array is among them."""
+    if not any(_is_array(e) or isinstance(e, Tracer) for e in entries):
+        return False
+    return not all(_is_spacer(e) for e in entries[:k]) and not all(_is_spacer(e) for e in entries[k + 1:])
+
+
 def _consumed(e):
     if e is None or e is Ellipsis:
         return 0
@@ -221,7 +241,10 @@ def normalize_index(x, index, unique=False):
         raise IndexError(f"too many indices for array: array is {nd}-dimensional, but {used} were indexed")
     if n_ellipsis:
         k = next(i for i, e in enumerate(entries) if e is Ellipsis)
-        entries[k:k + 1] = [slice(None)] * (nd - used)
+        fill = [slice(None)] * (nd - used)
+        if not fill and _splits_advanced(entries, k):
+            fill = [Ellipsis]  # an empty Ellipsis still keeps the advanced indices apart, as in NumPy
+        entries[k:k + 1] = fill
     has_int_array = False
     axis = 0
     for e in entries:
@@ -312,7 +335,12 @@ def _fresh_copy(x, xp):
 # ------------------------------------------------------------------ primitives
 
 def _getitem_impl(x, *arrays, index):
-    return x[index.resolve(arrays).items]
+    items = index.resolve(arrays).items
+    out = x[items]
+    if any(_is_array(e) for e in items) and not out.flags.c_contiguous:
+        # an advanced index copies anyway; NumPy may lay the copy out in another order, torch's is C order
+        out = array_module(out).ascontiguousarray(out)
+    return out
 
 
 def _index_add_impl(x, v, *arrays, index):
@@ -370,7 +398,7 @@ def _scatter(g, x, arrays, index):
 
 def _set_values_vjp(g, ans, x, v, *arrays, index):
     g_sub = _getitem.bind(g, *arrays, index=index)
-    if not index.unique:
+    if not index.unique and not index.gather_values:
         if arrays:  # traced index arrays: NumPy's own last write, found through the primitives
             xp = array_module(x)
             ids = xp.arange(math.prod(shape(g_sub)), dtype=np.intp).reshape(shape(g_sub))
@@ -406,8 +434,8 @@ def _adv_shape(e, arg_shapes):
 
 
 def _is_basic(e, arg_shapes):
-    """None, a slice, an int, or a 0-d index-array argument (NumPy reads a 0-d int array as an int)."""
-    return e is None or isinstance(e, (int, slice)) or (type(e) is _Arg and not arg_shapes[e.k])
+    """None, Ellipsis, a slice, an int, or a 0-d index-array argument (NumPy reads a 0-d int array as an int)."""
+    return _is_spacer(e) or isinstance(e, int) or (type(e) is _Arg and not arg_shapes[e.k])
 
 
 def _advanced(items, arg_shapes):
@@ -417,7 +445,7 @@ def _advanced(items, arg_shapes):
     """
     if all(_is_basic(e, arg_shapes) for e in items):
         return [], 0, True
-    pos = [i for i, e in enumerate(items) if not (e is None or isinstance(e, slice))]
+    pos = [i for i, e in enumerate(items) if not _is_spacer(e)]
     rank = max(len(_adv_shape(items[i], arg_shapes)) for i in pos)
     return pos, rank, pos == list(range(pos[0], pos[-1] + 1))
 
@@ -445,14 +473,14 @@ def _batch_index(x, dx, arrays, adims, index, size):
             consumed = out = 0
             for j, e in enumerate(items):
                 if consumed == dx:
-                    return x, dx, arrays, Index(items[:j] + (slice(None),) + items[j:], index.unique), out
+                    return x, dx, arrays, index.with_items(items[:j] + (slice(None),) + items[j:]), out
                 if e is None or isinstance(e, slice):
                     out += 1
-                consumed += e is not None
+                consumed += _consumed(e)
             return x, dx, arrays, index, out + dx - consumed
         x = batching.to_front(x, dx)
-        return x, 0, arrays, Index((slice(None),) + items, index.unique), 0 if adjacent else rank
-    pos = [i for i, e in enumerate(items) if not (e is None or isinstance(e, slice))]
+        return x, 0, arrays, index.with_items((slice(None),) + items), 0 if adjacent else rank
+    pos = [i for i, e in enumerate(items) if not _is_spacer(e)]
     rank = max(len(_adv_shape(items[i], arg_shapes)) for i in pos)
     adjacent = pos == list(range(pos[0], pos[-1] + 1))
     arrays = [a if d is None else batching.reshape(batching.to_front(a, d), (size,) + (1,) * (rank - len(s)) + s)
@@ -460,11 +488,11 @@ def _batch_index(x, dx, arrays, adims, index, size):
     q = pos[0] if adjacent else 0  # the advanced block goes there (adjacent) or in front
     out_dim = sum(1 for e in items[:q] if e is None or isinstance(e, slice))
     if dx is None:  # a gather from one array: positions repeat across the batch
-        return x, None, arrays, Index(items, False), out_dim
+        return x, None, arrays, index.with_items(items, unique=False), out_dim
     c = sum(1 for e in items[:q] if isinstance(e, slice))
     x = batching.moveaxis(x, dx, c)
     which = array_module(x).arange(size, dtype=np.intp).reshape((size,) + (1,) * rank)
-    return x, c, arrays, Index(items[:q] + (which,) + items[q:], index.unique), out_dim
+    return x, c, arrays, index.with_items(items[:q] + (which,) + items[q:]), out_dim
 
 
 def _check_mask_args(prim, arrays):
@@ -590,6 +618,12 @@ class _IndexUpdateRef:
     ``.multiply``, ``.divide``, ``.power``, ``.min`` and ``.max`` read ``x[index]``
     and set the combined value, so with repeated indices only the last update
     counts (JAX would combine them all); use unique indices with those.
+
+    Every method takes JAX's keywords ``indices_are_sorted`` (a hint, unused) and
+    ``unique_indices``: a promise that no element is selected twice, under which
+    ``.set``'s derivative in the values is the plain gather of the cotangent (with
+    repeats, every repeated value then gets its position's cotangent); other results
+    stay exact with repeats.
     """
 
     __slots__ = ("_x", "_index")
@@ -601,35 +635,48 @@ class _IndexUpdateRef:
     def __repr__(self):
         return f"_IndexUpdateRef({self._index!r})"
 
-    def get(self):
+    def _promised(self, unique_indices):
+        return Index(self._index.items, self._index.unique, True) if unique_indices else self._index
+
+    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False) -> Array:
         """``x[index]``."""
-        return _bind(_getitem, self._x, index=self._index)
+        return _bind(_getitem, self._x, index=self._promised(unique_indices))
 
-    def set(self, values):
+    def set(self, values: ArrayLike, *, indices_are_sorted: bool = False, unique_indices: bool = False) -> Array:
         """A copy of ``x`` with ``x[index] = values``."""
-        return _bind(_index_set, self._x, _values(values, self._x), index=self._index)
+        return _bind(_index_set, self._x, _values(values, self._x), index=self._promised(unique_indices))
 
-    def add(self, values):
+    def add(self, values: ArrayLike, *, indices_are_sorted: bool = False, unique_indices: bool = False) -> Array:
         """A copy of ``x`` with ``values`` added at ``index`` (repeats accumulate)."""
-        return _bind(_index_add, self._x, _values(values, self._x), index=self._index)
+        return _bind(_index_add, self._x, _values(values, self._x), index=self._promised(unique_indices))
 
-    def subtract(self, values):
-        return self.add(_elementwise.negative(_values(values, self._x)))
+    def subtract(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False) -> Array:
+        return self.add(_elementwise.negative(_values(values, self._x)), unique_indices=unique_indices)
 
-    def multiply(self, values):
-        return self.set(self.get() * _values(values, self._x))
+    def _combine(self, fn, values, unique_indices):
+        return self.set(fn(self.get(unique_indices=unique_indices), _values(values, self._x)),
+                        unique_indices=unique_indices)
 
-    def divide(self, values):
-        return self.set(self.get() / _values(values, self._x))
+    def multiply(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+                 unique_indices: bool = False) -> Array:
+        return self._combine(_elementwise.multiply, values, unique_indices)
 
-    def power(self, values):
-        return self.set(self.get() ** _values(values, self._x))
+    def divide(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+               unique_indices: bool = False) -> Array:
+        return self._combine(_elementwise.true_divide, values, unique_indices)
 
-    def min(self, values):
-        return self.set(_elementwise.minimum(self.get(), _values(values, self._x)))
+    def power(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+              unique_indices: bool = False) -> Array:
+        return self._combine(_elementwise.power, values, unique_indices)
 
-    def max(self, values):
-        return self.set(_elementwise.maximum(self.get(), _values(values, self._x)))
+    def min(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._combine(_elementwise.minimum, values, unique_indices)
+
+    def max(self, values: ArrayLike, *, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._combine(_elementwise.maximum, values, unique_indices)
 
 
 def _values(v, x):

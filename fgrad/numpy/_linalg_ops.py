@@ -274,8 +274,9 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Sequence[int]] = 
     free_b = tuple(j for j in range(len(sb)) if j not in ax_b)
     k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
     out_shape = tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b)
-    a2 = reshape(transpose(a, free_a + ax_a), (-1, k))
-    b2 = reshape(transpose(b, ax_b + free_b), (k, -1))
+    # explicit sizes: -1 is ambiguous when a contracted axis has size 0
+    a2 = reshape(transpose(a, free_a + ax_a), (math.prod(sa[i] for i in free_a), k))
+    b2 = reshape(transpose(b, ax_b + free_b), (k, math.prod(sb[j] for j in free_b)))
     return reshape(_matmul.bind(a2, b2), out_shape)
 
 

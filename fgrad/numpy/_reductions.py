@@ -499,7 +499,11 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: No
         n = _elementwise.maximum(n - ddof, 0)
     else:
         n = builtins.max(_count(shape(a), ax) - ddof, 0)
-    return _per(sum(sq, ax, keepdims=keepdims, where=where), n)
+    out = _per(sum(sq, ax, keepdims=keepdims, where=where), n)
+    if isinstance(n, int) and n > 0:
+        return out
+    # no degrees of freedom: nan selected by a where, as in JAX (a zero tangent in forward mode)
+    return _elementwise.where(_elementwise.greater(n, 0), out, np.nan)
 
 
 _mean_fn = mean

@@ -27,14 +27,14 @@ from .. import batching
 from ..core import Tracer, concrete, staged
 from . import _linalg_ops
 from ._creation import astype, stop_gradient
-from ._elementwise import (absolute, conjugate, equal, greater, isnan, logical_and, logical_not, not_equal, power,
-                           real, sqrt, unbroadcast, where)
+from ._elementwise import (absolute, conjugate, equal, greater, isfinite, isnan, logical_and, logical_not, not_equal,
+                           power, real, sqrt, unbroadcast, where)
 from ._reductions import any as _any, count_nonzero, max as _max, min as _min, normalize_axis, sum as _sum
 from ._shape import _norm_axes, expand_dims, reshape, transpose
 from ._util import array_module, defprim, dtype as dtype_of, shape
 from ._decompositions import (EighResult, EigResult, QRResult, SlogdetResult, SVDResult,  # noqa: F401
                               cholesky, eig, eigh, eigvals, eigvalsh, qr, svd, svdvals, _as_inexact, _check_matrix,
-                              _check_square, _matmul, _matrix_batch, _mT, _xp)
+                              _check_square, _matmul, _matrix_batch, _mT, _nan_where_nonfinite, _xp)
 
 if TYPE_CHECKING:
     from ..core import Primitive
@@ -327,8 +327,8 @@ def _pinv_jvp(t, ans, a, rcond, hermitian):
 def _pinv_impl(a, rcond, hermitian):
     xp = array_module(a)
     if xp is np:
-        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian)
-    return xp.linalg.pinv(a, rcond=rcond)
+        return _nan_where_nonfinite(a, lambda m: np.linalg.pinv(m, rcond=rcond, hermitian=hermitian))
+    return _nan_where_nonfinite(a, lambda m: xp.linalg.pinv(m, rcond=rcond))
 
 
 _pinv = defprim("pinv", _pinv_impl, vjp=(_pinv_vjp,), jvp=(_pinv_jvp,), batch=_matrix_batch)
@@ -408,8 +408,8 @@ def cond(x: ArrayLike, p: int | float | str | None = None) -> Array:
         big, small = _reduce_max(s, -1, False), _reduce_min(s, -1, False)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = small / big if p == -2 else big / small
-        # A singular matrix has condition number inf (0/0 included), as in NumPy.
-        singular = logical_and(isnan(r), logical_not(_any(isnan(x), axis=(-2, -1))))
+        # A singular matrix has condition number inf (0/0 included), as in NumPy; a non-finite one NaN, as in JAX.
+        singular = logical_and(isnan(r), logical_not(_any(logical_not(isfinite(x)), axis=(-2, -1))))
         if staged(singular):
             return where(singular, np.inf, r)
         raw = concrete(singular)  # (the whole batch under vmap: the branch is taken for all or none)
@@ -429,6 +429,8 @@ def matrix_rank(A: ArrayLike, tol: ArrayLike | None = None, hermitian: bool = Fa
         return _traced_matrix_rank(A, tol, hermitian, rtol)
     raw = concrete(A)
     xp = array_module(raw)
+    if raw.ndim >= 2 and not xp.isfinite(raw).all():  # JAX: the SVD is NaN, so no value passes the tolerance
+        return _traced_matrix_rank(A, tol, hermitian, rtol)
     if xp is np:
         return np.linalg.matrix_rank(raw, tol, hermitian, rtol=rtol)
     if rtol is not None:

@@ -1,4 +1,6 @@
-"""SciPy's API, differentiable: ``fgrad.scipy.special`` (as ``jax.scipy.special``).
+"""SciPy's API, differentiable: ``fgrad.scipy.special`` (as ``jax.scipy.special``); ``stats``, ``linalg``,
+``signal``, ``integrate``, ``optimize``, ``ndimage``, ``fft``, ``sparse``, ``cluster`` and ``interpolate``
+load on first use.
 
 >>> from fgrad.scipy.special import logsumexp, erf, gammaln
 """
@@ -7,7 +9,8 @@ import importlib
 from . import special  # noqa: F401
 
 # Subpackages loaded on first use (PEP 562): ``fgrad.scipy.stats`` costs nothing until touched.
-_LAZY_SUBMODULES = ("stats", "signal", "integrate", "optimize", "ndimage", "linalg")
+_LAZY_SUBMODULES = ("stats", "signal", "integrate", "optimize", "ndimage", "linalg", "fft", "sparse", "cluster",
+                    "interpolate")
 
 
 def __getattr__(name: str) -> object:

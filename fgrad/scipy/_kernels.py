@@ -863,3 +863,102 @@ def sici(x):
     si[rest] = np.where(a[rest] == 0, 0.0, np.where(np.isinf(a[rest]), 0.5 * math.pi, np.nan))
     ci[rest] = np.where(a[rest] == 0, -np.inf, np.where(x[rest] == np.inf, 0.0, np.nan))  # (nan at -inf, as SciPy)
     return np.copysign(si, x), ci
+
+
+# ------------------------------------------------------------------ Faddeeva, Dawson, Fresnel
+
+def _weideman_coefficients(n=40):
+    """``(L, a)`` of Weideman's rational approximation (SIAM J. Numer. Anal. 31, 1994) with ``n`` terms:
+    ``a`` the Fourier coefficients of ``exp(-t**2) (L**2 + t**2)`` under ``t = L tan(theta / 2)``, highest first."""
+    m = 2 * n
+    scale = math.sqrt(n / math.sqrt(2.0))
+    t = scale * np.tan(np.arange(-m + 1, m) * math.pi / (2 * m))
+    f = np.concatenate([[0.0], np.exp(-t * t) * (scale * scale + t * t)])
+    a = np.real(np.fft.fft(np.fft.fftshift(f))) / (2 * m)
+    return scale, tuple(float(c) for c in a[1:n + 1][::-1])
+
+
+_WEIDEMAN = _weideman_coefficients()
+
+
+def _wofz_rational(z):
+    """w(z) for Im z >= 0, |z| < 8: relative error ~3e-14 (~2e-15 on the real axis)."""
+    scale, coefficients = _WEIDEMAN
+    d = scale - 1j * z
+    u = (scale + 1j * z) / d
+    p = np.zeros_like(z)
+    for c in coefficients:  # Horner
+        p = p * u + c
+    return 2.0 * p / (d * d) + (1.0 / SQRT_PI) / d
+
+
+def _wofz_fraction(z, depth=24):
+    """w(z) for Im z >= 0, |z| >= 8 by Laplace's continued fraction (i / sqrt(pi)) / (z - (1/2) / (z - 1 / ...))."""
+    f = z.copy()
+    for k in range(depth, 0, -1):
+        f = z - (0.5 * k) / f
+    return 1j / (SQRT_PI * f)
+
+
+def wofz(z):
+    """The Faddeeva function ``exp(-z**2) erfc(-iz)`` of a complex128 array; the lower half-plane by
+    ``w(z) = 2 exp(-z**2) - w(-z)``; for real ``z`` the real part is ``exp(-z**2)`` exactly."""
+    lower = z.imag < 0
+    u = np.where(lower, -z, z)
+    far = np.abs(u) >= 8.0  # (nearer the real axis the finite fraction's real poles spoil it)
+    w = _piecewise(u, [(far & np.isfinite(u), _wofz_fraction), (~far, _wofz_rational)],
+                   lambda v: np.where(np.isnan(v), np.nan + 0j, 0j))  # |z| = inf: 0 in the upper half plane
+    with np.errstate(all="ignore"):
+        w = np.where(lower, 2.0 * np.exp(-(z * z)) - w, w)
+    real = z.imag == 0
+    return np.where(real, np.exp(-(z.real * z.real)) + 1j * w.imag, w)
+
+
+def _dawsn_series(x, terms=18):
+    """sum_k (-2 x**2)**k x / (2k+1)!! for |x| < 0.5."""
+    x2 = x * x
+    term, s = x.copy(), x.copy()
+    for k in range(1, terms):
+        term = term * (-2.0 * x2 / (2 * k + 1))
+        s = s + term
+    return s
+
+
+def dawsn(x):
+    """Dawson's integral ``exp(-x**2) int_0^x exp(t**2) dt = sqrt(pi) / 2 Im w(x)``."""
+    return _piecewise(x, [(np.abs(x) < 0.5, _dawsn_series)],
+                      lambda v: (0.5 * SQRT_PI) * wofz(v.astype(np.complex128)).imag)
+
+
+def _fresnel_series(x, terms=30):
+    """(S, C) for 0 <= x < 1.6 from their power series in t = pi x**2 / 2."""
+    t = 0.5 * math.pi * x * x
+    term_s, term_c = x * t, x.copy()  # x t**(2k+1) / (2k+1)!,  x t**(2k) / (2k)!  (with signs)
+    s, c = term_s / 3.0, term_c.copy()
+    for k in range(1, terms):
+        term_c = term_c * (-t * t / ((2 * k - 1) * (2 * k)))
+        term_s = term_s * (-t * t / ((2 * k) * (2 * k + 1)))
+        c = c + term_c / (4 * k + 1)
+        s = s + term_s / (4 * k + 3)
+    return s, c
+
+
+def fresnel(x):
+    """The Fresnel integrals ``(S(x), C(x))`` (odd functions): series below 1.6, above it
+    ``C + iS = (1 + i) / 2 (1 - exp(i pi x**2 / 2) w(sqrt(pi) / 2 (1 + i) x))``."""
+    a = np.abs(x)
+    s, c = np.empty_like(x), np.empty_like(x)
+    small = a < 1.6
+    big = ~small & np.isfinite(a)
+    if small.any():
+        s[small], c[small] = _fresnel_series(a[small])
+    if big.any():
+        v = a[big]
+        phase = np.fmod(v * v, 4.0)  # exp(i pi x**2 / 2) repeats with period 4 in x**2
+        e = np.exp(0.5j * math.pi * phase)
+        both = (0.5 + 0.5j) * (1.0 - e * wofz((0.5 * SQRT_PI) * (1.0 + 1j) * v))
+        s[big], c[big] = both.imag, both.real
+    rest = ~(small | big)
+    s[rest] = np.where(np.isnan(a[rest]), np.nan, 0.5)
+    c[rest] = s[rest]
+    return np.copysign(s, x), np.copysign(c, x)

@@ -9,7 +9,9 @@ so these are built from the array module's own ``linalg.solve`` and matmul:
   exactly back substitution;
 - LU with partial pivoting is the recursive (Toledo) algorithm: factor the left half of
   the columns, solve for the top-right block, update the bottom-right by one matmul,
-  factor it. Its leaves are single columns, whole-batch operations each;
+  factor it. Its leaves are panels of up to 16 columns, eliminated column by column with
+  rank-1 updates (whole-batch operations each): tiny recursive steps cost more in calls
+  than they save in arithmetic;
 - ``expm`` is Higham's scaling and squaring with Padé approximants of degree 3 to 13.
 """
 from __future__ import annotations
@@ -61,20 +63,25 @@ def lu_factor(a: Any) -> tuple[Any, Any, Any]:
     return (work.reshape(batch + (m, n)), pivots.reshape(batch + (k,)), perm.reshape(batch + (m,)))
 
 
+_PANEL = 16  # below this width a panel is eliminated column by column (rank-1 updates): fewer, larger calls
+
+
 def _factor_columns(xp, work, pivots, perm, c0, c1):
     """Factor columns ``c0:c1`` (rows ``c0:``) of ``work`` in place; row swaps span whole rows."""
-    if c1 - c0 == 1:
-        j = c0
-        p = xp.argmax(xp.abs(work[:, j:, j]), axis=-1) + j
+    if c1 - c0 <= _PANEL:
         rows = xp.arange(work.shape[0])
-        pivots[:, j] = p
-        for x in (work, perm):
-            top = x[:, j].copy()
-            x[:, j] = x[rows, p]
-            x[rows, p] = top
-        d = work[:, j, j:j + 1]
-        zero = d == 0  # LAPACK leaves the column of a zero pivot as it is
-        work[:, j + 1:, j] /= xp.where(zero, xp.ones((), dtype=d.dtype), d)
+        for j in range(c0, c1):  # each pivot depends on the updates before it
+            p = xp.argmax(xp.abs(work[:, j:, j]), axis=-1) + j
+            pivots[:, j] = p
+            for x in (work, perm):
+                top = x[:, j].copy()
+                x[:, j] = x[rows, p]
+                x[rows, p] = top
+            d = work[:, j, j:j + 1]
+            zero = d == 0  # LAPACK leaves the column of a zero pivot as it is
+            work[:, j + 1:, j] /= xp.where(zero, xp.ones((), dtype=d.dtype), d)
+            if j + 1 < c1:  # the rest of the panel: minus L[:, j] U[j, :]
+                work[:, j + 1:, j + 1:c1] -= work[:, j + 1:, j:j + 1] * work[:, j:j + 1, j + 1:c1]
         return
     cm = c0 + (c1 - c0) // 2
     _factor_columns(xp, work, pivots, perm, c0, cm)
@@ -88,7 +95,17 @@ def pivots_to_permutation(pivots: Any, size: int) -> Any:
     """The row order that LAPACK's sequence of swaps ``pivots`` makes of ``size`` rows."""
     xp = get_array_module(pivots)
     batch = pivots.shape[:-1]
-    flat = pivots.reshape((-1, pivots.shape[-1]))
+    flat = pivots.reshape((int(np.prod(batch, dtype=np.int64)), pivots.shape[-1]))  # (-1 fails with 0 pivots)
+    if xp is np and flat.shape[0] <= 16:
+        # a few matrices in host memory: a swap on a Python list costs ~0.1 us, a whole-batch array
+        # step ~3 us, so lists win until the batch is some tens of matrices
+        out = []
+        for row in flat.tolist():
+            order = list(range(size))
+            for i, p in enumerate(row):
+                order[i], order[p] = order[p], order[i]
+            out.append(order)
+        return np.array(out, dtype=np.int32).reshape(batch + (size,))
     perm = xp.broadcast_to(xp.arange(size, dtype=np.int32), (flat.shape[0], size)).copy()
     rows = xp.arange(flat.shape[0])
     for i in range(flat.shape[-1]):  # each swap depends on the ones before it

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import numpy as fnp
-from ..core import Primitive, Tracer, concrete
+from ..core import JVPTracer, Primitive, Tracer, VJPTracer, concrete
 from ..numpy import get_array_module, linalg as _np_linalg, shape
 from ..numpy._elementwise import unbroadcast
 from . import _linalg_kernels as _kernels
@@ -49,7 +49,7 @@ __all__ = ["solve_triangular", "lu", "lu_factor", "lu_solve", "cho_factor", "cho
            "circulant", "hankel", "hilbert", "companion", "convolution_matrix", "dft", "eigh_tridiagonal",
            "fiedler", "hadamard", "helmert", "invpascal", "leslie", "pascal", "hessenberg",
            "solve_sylvester", "sqrtm", "logm", "invhilbert", "qr_multiply", "fiedler_companion",
-           "rsf2csf"]
+           "rsf2csf", "schur", "funm"]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -1107,3 +1107,89 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Arra
         Z = Z + (zc @ gh - zc) @ _mT(pick)
         T = T * (1 - xp.eye(n, k=-1, dtype=ctype) * (xp.arange(n) == m)[:, None])          # T[m, m-1] = 0
     return T, Z
+
+
+def _differentiated(x: Any) -> bool:
+    """Whether ``x`` is being differentiated (a JVP or VJP tracer at some level of its nesting)."""
+    while isinstance(x, Tracer):
+        if isinstance(x, (JVPTracer, VJPTracer)):
+            return True
+        x = x._value
+    return False
+
+
+def schur(a: ArrayLike, output: str = "real") -> tuple[Array, Array]:
+    """The Schur decomposition ``a == Z @ T @ Z^H``: ``Z`` unitary, ``T`` upper triangular
+    (``output='complex'``) or, for a real ``a`` and ``output='real'``, quasi-upper-triangular with a 2x2
+    block per complex-conjugate eigenvalue pair. Returns ``(T, Z)``.
+
+    Computed from the eigenvectors: the QR factorisation of the eigenvector matrix (for the real form, the
+    real and imaginary parts of each pair's eigenvector) gives ``Z``, whose leading columns span the
+    invariant subspaces, and ``T = Z^H a Z``; accurate to about ``cond(eigenvectors) * eps`` (a defective
+    matrix loses accuracy). The 2x2 blocks are not put in LAPACK's standard form. As in JAX, there is no
+    derivative rule (``NotImplementedError``); ``vmap`` and ``jit`` work.
+
+    >>> from fgrad.scipy.linalg import schur
+    >>> t, z = schur(fnp.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> print(fnp.abs(fnp.diagonal(t)), fnp.allclose(z @ t @ z.T, fnp.array([[1.0, 2.0], [0.0, 3.0]])))
+    [1. 3.] True
+    """
+    if output not in ("real", "complex"):
+        raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+    if _differentiated(a):
+        raise NotImplementedError("Differentiation rule for 'schur' not implemented (as in JAX)")
+    a = _inexact(a)
+    _square(a, "schur")
+    n = shape(a)[-1]
+    w, v = _np_linalg.eig(a)
+    real = output == "real" and not np.issubdtype(fnp.result_type(a), np.complexfloating)
+    if real:
+        # a conjugate pair (positive imaginary part first, as LAPACK orders them) spans the same real plane
+        # as the real and imaginary parts of its first eigenvector
+        v = fnp.where(fnp.imag(w)[..., None, :] < 0, fnp.imag(v), fnp.real(v))
+    else:
+        a = fnp.astype(a, fnp.result_type(v))
+    z, _ = _np_linalg.qr(v)
+    t = _mH(z) @ a @ z
+    xp = get_array_module(concrete(t))
+    keep = xp.triu(xp.ones((n, n), dtype=bool))
+    if real:  # and the subdiagonal entry of each 2x2 block
+        first = fnp.imag(w) > 0                      # column c opens a block: keep T[c + 1, c]
+        keep = keep | (fnp.expand_dims(first, -2) & xp.eye(n, k=-1, dtype=bool))
+    return fnp.where(keep, t, 0.0), z
+
+
+def funm(A: ArrayLike, func: Any, disp: bool = True) -> Array | tuple[Array, Array]:
+    """``func`` applied to a square matrix through its complex Schur form and Parlett's recurrence
+    (``func`` maps an array of eigenvalues elementwise); complex, as in JAX. ``disp=False`` also returns
+    SciPy's error estimate. Not differentiable (as in JAX: Schur has no derivative rule).
+
+    >>> from fgrad.scipy.linalg import funm
+    >>> print(funm(fnp.array([[1.0, 0.0], [0.0, 2.0]]), lambda x: x * x).real)
+    [[1. 0.]
+     [0. 4.]]
+    """
+    A = _inexact(A)
+    if len(shape(A)) != 2:
+        raise ValueError(f"funm: expected a square matrix, got shape {shape(A)}")
+    _square(A, "funm")
+    n = shape(A)[-1]
+    T, Z = schur(A, output="complex")
+    diagonal = fnp.diagonal(T)
+    F = fnp.diag(fnp.astype(func(diagonal), fnp.result_type(T)))
+    eps = float(np.finfo(fnp.result_type(T)).eps)
+    smallest = float(fnp.abs(concrete(diagonal)[0])) if n else 0.0   # (SciPy's start)
+    for p in range(1, n):  # one superdiagonal at a time, each from the ones before (Parlett)
+        # diagonal p of T @ F - F @ T (whose entries on diagonal p and beyond are still 0), without the products
+        s = fnp.sum(T[:n - p] * _mT(F[:, p:]), axis=-1) - fnp.sum(F[:n - p] * _mT(T[:, p:]), axis=-1)
+        den = diagonal[p:] - diagonal[:-p]
+        zero = den == 0
+        F = F + fnp.diag(fnp.where(zero, s, s / fnp.where(zero, 1.0, den)), k=p)
+        smallest = min(smallest, float(fnp.min(fnp.abs(concrete(den)))))
+    F = Z @ F @ _mH(Z)
+    if disp:
+        return F
+    smallest = eps if smallest == 0.0 else smallest
+    err = fnp.minimum(1.0, fnp.maximum(eps, (eps / smallest) * fnp.max(fnp.sum(fnp.abs(fnp.triu(T, 1)), axis=0),
+                                                                          initial=0.0)))
+    return F, fnp.where(fnp.all(fnp.isfinite(F)), err, np.inf)

@@ -986,3 +986,276 @@ def sici(x: ArrayLike) -> tuple[Array, Array]:
     [0.9461 1.5668] [ 0.3374 -0.033 ]
     """
     return _si.bind(x), _ci.bind(x)
+
+
+# ------------------------------------------------------------------ the rest of JAX's list (issue 12)
+
+__all__ += ["wofz", "dawsn", "fresnel", "owens_t", "bessel_jn", "hyp2f1", "sph_harm_y"]
+
+_TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
+
+
+def _wofz_impl(z):
+    xp = get_array_module(z)
+    z = xp.asarray(z)
+    out_dtype = np.dtype(np.complex64) if z.dtype == np.complex64 else np.dtype(np.complex128)
+    with np.errstate(all="ignore"):
+        out = _kernels.wofz(z.astype(np.complex128, copy=False))
+    return _finish(out, out_dtype, xp)
+
+
+def _wofz_deriv(ans, z):
+    return -2.0 * z * ans + 1j * _TWO_OVER_SQRT_PI
+
+
+# holomorphic: both rules multiply by w'(z), the VJP without conjugation (JAX's convention)
+_wofz = Primitive("wofz", _wofz_impl,
+                  vjp=(lambda g, ans, z: g * _wofz_deriv(ans, z),),
+                  jvp=(lambda t, ans, z: t * _wofz_deriv(ans, z),), batch=batching.elementwise)
+
+
+def wofz(z: ArrayLike) -> Array:
+    """The Faddeeva function ``w(z) = exp(-z**2) erfc(-iz)``, complex for real or complex ``z``.
+
+    Holomorphic: ``w'(z) = -2 z w(z) + 2i / sqrt(pi)``.
+
+    >>> from fgrad.scipy.special import wofz
+    >>> print(wofz(fnp.array([0.0, 1.0])))
+    [1.    +0.j     0.3679+0.6072j]
+    """
+    z = fnp.asarray(z) if not isinstance(z, Tracer) else z
+    dtype = fnp.result_type(z)
+    if dtype.kind not in "biufc":
+        raise TypeError(f"wofz: expected a numeric array, got dtype {dtype}")
+    complex_dtype = np.complex64 if dtype in (np.float16, np.float32, np.complex64) else np.complex128
+    return _wofz.bind(fnp.astype(z, complex_dtype))
+
+
+_dawsn = _unary("dawsn", _kernels.dawsn, lambda ans, x: 1.0 - 2.0 * x * ans)
+
+
+def dawsn(x: ArrayLike) -> Array:
+    """Dawson's integral ``exp(-x**2) int_0^x exp(t**2) dt``; derivative ``1 - 2 x dawsn(x)``.
+
+    >>> from fgrad.scipy.special import dawsn
+    >>> print(dawsn(fnp.array([0.0, 1.0])))
+    [0.     0.5381]
+    """
+    return _dawsn.bind(x)
+
+
+_fresnel_s = _unary("fresnel_s", lambda x: _kernels.fresnel(x)[0],
+                    lambda ans, x: fnp.sin((0.5 * math.pi) * (x * x)), reads_output=False)
+_fresnel_c = _unary("fresnel_c", lambda x: _kernels.fresnel(x)[1],
+                    lambda ans, x: fnp.cos((0.5 * math.pi) * (x * x)), reads_output=False)
+
+
+def fresnel(x: ArrayLike) -> tuple[Array, Array]:
+    """The Fresnel integrals ``(S(x), C(x))``: ``int_0^x sin(pi t**2 / 2) dt`` and the same with cos.
+
+    >>> from fgrad.scipy.special import fresnel
+    >>> s, c = fresnel(fnp.array([0.0, 1.0]))
+    >>> print(s, c)
+    [0.     0.4383] [0.     0.7799]
+    """
+    return _fresnel_s.bind(x), _fresnel_c.bind(x)
+
+
+_OWENS_T_NODES = 48  # Gauss-Legendre points on [0, a], a <= 1: ~1e-15 for every h
+
+
+def _owens_t_small_a(h, a):
+    """T(h, a) for h >= 0, 0 <= a <= 1 by Gauss-Legendre quadrature of its defining integral over
+    [0, min(a, 9 / h)] (beyond ``x = 9 / h`` the integrand is below e**-40 of its value at 0)."""
+    xp = get_array_module(concrete(h))
+    nodes, weights = (xp.asarray(v, dtype=fnp.result_type(h)) for v in np.polynomial.legendre.leggauss(_OWENS_T_NODES))
+    top = fnp.minimum(a, 9.0 / fnp.maximum(h, 1.0))
+    x = fnp.expand_dims(top, -1) * ((nodes + 1.0) / 2.0)
+    x2 = x * x
+    hh = fnp.expand_dims(h * h, -1)
+    f = fnp.exp(-0.5 * hh * (1.0 + x2)) / (1.0 + x2)
+    return top * fnp.sum(f * (weights / 2.0), axis=-1) / (2.0 * math.pi)
+
+
+def owens_t(h: ArrayLike, a: ArrayLike) -> Array:
+    """Owen's T function ``T(h, a) = 1/(2 pi) int_0^a exp(-h**2 (1 + x**2) / 2) / (1 + x**2) dx``.
+
+    For ``|a| > 1``, ``T(h, a) = (Q(h) + Q(ah)) / 2 - Q(h) Q(ah) - T(ah, 1/a)`` (``Q = ndtr(-x)``) brings the
+    quadrature to ``|a| <= 1``. Differentiable in both arguments.
+
+    >>> from fgrad.scipy.special import owens_t
+    >>> print(round(float(owens_t(0.0, 1.0)), 12))   # atan(1) / (2 pi)
+    0.125
+    """
+    h, a = _arrays_together(h, a)
+    dtype = fnp.result_type(h, a, np.float16) if fnp.result_type(h, a).kind == "f" else np.dtype(np.float64)
+    h, a = fnp.astype(h, dtype), fnp.astype(a, dtype)
+    h, a = fnp.broadcast_arrays(h, a)
+    # (T is 0 to the last bit from h = 40 on: capping |h| and |ah| keeps h**2 from overflowing)
+    habs, aabs = fnp.minimum(fnp.absolute(h), 1e100), fnp.absolute(a)
+    small = aabs <= 1.0
+    ah = fnp.minimum(habs * fnp.minimum(aabs, 1e100), 1e100)
+    inner = _owens_t_small_a(fnp.where(small, habs, ah), fnp.where(small, aabs, 1.0 / _safe(small, 1.0, aabs)))
+    qh, qah = ndtr(-habs), ndtr(-ah)
+    big = 0.5 * (qh + qah) - qh * qah - inner
+    return fnp.sign(a) * fnp.where(small, inner, big)
+
+
+def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
+    """Bessel functions of the first kind of orders ``0, 1, ..., v`` at real ``z``: shape ``(v + 1, *z.shape)``.
+
+    Miller's backward recurrence in ratio form, ``J_k / J_(k-1) = z / (2k - z J_(k+1) / J_k)``, started at order
+    ``max(n_iter, v + 1)`` and normalised by ``J_0 + 2 (J_2 + J_4 + ...) = 1``; accurate while ``|z|`` stays well
+    below the starting order (JAX's rule of thumb for ``n_iter``). Differentiable in ``z``.
+
+    >>> from fgrad.scipy.special import bessel_jn
+    >>> print(bessel_jn(fnp.array([0.0, 1.0]), v=1))
+    [[1.     0.7652]
+     [0.     0.4401]]
+    """
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise TypeError(f"bessel_jn: the order v must be an int, got {type(v).__name__}")
+    if v < 0:
+        raise ValueError(f"bessel_jn: the order v must be non-negative, got {v}")
+    z = fnp.asarray(z) if not isinstance(z, Tracer) else z
+    kind = fnp.result_type(z).kind
+    if kind not in "biuf":
+        raise ValueError(f"bessel_jn: z must be real, got dtype {fnp.result_type(z)}")
+    if kind != "f":
+        z = fnp.astype(z, np.float64)
+    start = max(int(n_iter), v + 1)
+    ratios = [fnp.zeros_like(z)] * (start + 2)  # ratios[k] = J_k / J_(k-1); 0 beyond the start
+    for k in range(start, 0, -1):
+        ratios[k] = z / (2.0 * k - z * ratios[k + 1])
+    product, norm, relative = fnp.ones_like(z), fnp.ones_like(z), [fnp.ones_like(z)]
+    for k in range(1, start + 1):  # J_k / J_0 and the normalisation sum
+        product = product * ratios[k]
+        if k <= v:
+            relative.append(product)
+        if k % 2 == 0:
+            norm = norm + 2.0 * product
+    return fnp.stack(relative) / norm
+
+
+def _hyp2f1_series(a, b, c, z, terms):
+    term, total = fnp.ones_like(z), fnp.ones_like(z)
+    for k in range(terms):
+        term = term * ((a + k) * (b + k) / ((c + k) * (k + 1.0))) * z
+        total = total + term
+    return total
+
+
+def _largest(x):
+    """The largest value of ``x`` as a Python float (0 for an empty array), read off its concrete value."""
+    value = concrete(x)
+    return float(get_array_module(value).max(value)) if value.size else 0.0
+
+
+def _terms_for(z, limit):
+    """Series terms for ``sum z**k`` to reach the rounding level at the largest ``|z|`` (read off the value)."""
+    biggest = _largest(fnp.absolute(z))
+    if not np.isfinite(biggest) or biggest >= 1.0:
+        return limit
+    return int(min(limit, 30 + math.ceil(-37.0 / math.log(max(biggest, 1e-300)))))
+
+
+def _rgamma(t):
+    """1 / Gamma(t): 0 at the poles."""
+    return gammasgn(t) * fnp.exp(-gammaln(t))
+
+
+def _hyp2f1_connection(a, b, c, w, terms):
+    """2F1(a, b; c; 1 - w) by the connection formula, c - a - b not an integer:
+    A 2F1(a, b; a + b - c + 1; w) + B w**(c - a - b) 2F1(c - a, c - b; c - a - b + 1; w)."""
+    gap = c - a - b
+    first = gamma(c) * gamma(gap) * _rgamma(c - a) * _rgamma(c - b)
+    second = gamma(c) * gamma(-gap) * _rgamma(a) * _rgamma(b)
+    return (first * _hyp2f1_series(a, b, 1.0 - gap, w, terms)
+            + second * fnp.power(w, gap) * _hyp2f1_series(c - a, c - b, 1.0 + gap, w, terms))
+
+
+def _arrays_together(*args):
+    """The arguments as arrays on the device of the array (or traced) ones; Python scalars included."""
+    xp = get_array_module(*(concrete(t) for t in args))
+    return [t if isinstance(t, Tracer) else fnp.asarray(xp.asarray(t)) for t in args]
+
+
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Array:
+    """The Gauss hypergeometric function ``2F1(a, b; c; x)`` for real arguments and ``x <= 1``.
+
+    ``x < 0`` goes through Pfaff's ``(1 - x)**-a 2F1(a, c - b; c; x / (x - 1))``; for ``x / (x - 1)``, or ``x``,
+    above 0.9 the ``1 - x`` connection formula (for an integer ``c - a - b`` its limit, to ~1e-10), at 1 Gauss's
+    sum; elsewhere the power series (the number of its terms read off the largest argument). Differentiable in
+    every argument (as in JAX, through the series).
+
+    >>> from fgrad.scipy.special import hyp2f1
+    >>> print(round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12))   # -log(1 - x) / x
+    1.38629436112
+    """
+    args = _arrays_together(a, b, c, x)
+    dtype = fnp.result_type(*args)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    a, b, c, x = fnp.broadcast_arrays(*(fnp.astype(t, dtype) for t in args))
+    negative = x < 0
+    one_minus = 1.0 - _safe(negative, x, 0.0)
+    z = fnp.where(negative, -x / one_minus, x)                     # x / (x - 1): in [0, 1]
+    b = fnp.where(negative, c - b, b)
+    prefactor = fnp.where(negative, fnp.power(one_minus, -a), 1.0)
+    gap = c - a - b
+    integer_gap = gap == fnp.round(gap)
+    terminating = ((a <= 0) & (a == fnp.round(a))) | ((b <= 0) & (b == fnp.round(b)))
+    near_one = (z > 0.9) & ~terminating
+    at_one = (z == 1.0) & ~terminating
+    zs = fnp.where(near_one, 0.0, z)
+    direct = _hyp2f1_series(a, b, c, zs, _terms_for(zs, 3000))
+    used = near_one & ~at_one
+    w = fnp.where(used, 1.0 - z, 0.05)
+    terms = _terms_for(w, 3000)
+    # harmless parameters where the connection is not used (a pole there would leak NaN into gradients)
+    ac, bc, cc = _safe(used, a, 0.25), _safe(used, b, 0.5), _safe(used, c, 1.0)
+    # an integer c - a - b is the limit of the connection formula: the mean of c +- 1e-5 is within ~1e-10 of it
+    shift = fnp.where(used & integer_gap, 1e-5, 0.0)
+    connected = 0.5 * (_hyp2f1_connection(ac, bc, cc + shift, w, terms)
+                       + _hyp2f1_connection(ac, bc, cc - shift, w, terms))
+    gap_safe = _safe(at_one & (gap > 0), gap, 1.0)
+    gauss = fnp.where(gap > 0, gamma(c) * gamma(gap_safe) * _rgamma(c - a) * _rgamma(c - b), np.inf)  # z = 1
+    return prefactor * fnp.where(at_one, gauss, fnp.where(near_one, connected, direct))
+
+
+def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike, diff_n: int | None = None,
+               n_max: int | None = None) -> Array:
+    """Spherical harmonics ``Y_n^m(theta, phi)`` (``theta`` the colatitude, ``phi`` the longitude), as SciPy's
+    ``sph_harm_y``, with the Condon-Shortley phase; ``n_max`` (JAX's extra argument) caps the degree.
+
+    The normalised associated Legendre functions come from the three-term recurrence in the degree, up to
+    ``n_max`` (``max(n)`` when not given) for all elements at once. Differentiable in ``theta`` and ``phi``.
+
+    >>> from fgrad.scipy.special import sph_harm_y
+    >>> print(sph_harm_y(fnp.array([0, 1]), fnp.array([0, 0]), fnp.array([0.0, 0.0]), fnp.array([0.0, 0.0])).real)
+    [0.2821 0.4886]
+    """
+    if diff_n is not None:
+        raise NotImplementedError("sph_harm_y: diff_n is not supported (as in JAX)")
+    n, m, theta, phi = _arrays_together(n, m, theta, phi)
+    if n_max is None:
+        n_max = int(_largest(n))
+    dtype = fnp.result_type(n, m, theta, phi, np.float16)
+    n, m, theta, phi = fnp.broadcast_arrays(fnp.minimum(n, n_max), m, fnp.astype(theta, dtype), fnp.astype(phi, dtype))
+    mabs = fnp.astype(fnp.absolute(m), dtype)
+    cos, sin = fnp.cos(theta), fnp.sin(theta)
+    diagonal = fnp.full_like(theta, 0.5 / math.sqrt(math.pi))     # P_m^m for m = 0, 1, ..., |m|
+    for k in range(1, n_max + 1):
+        diagonal = fnp.where(mabs >= k, diagonal * (-math.sqrt((2 * k + 1) / (2 * k))) * sin, diagonal)
+    before, current = fnp.zeros_like(theta), fnp.zeros_like(theta)
+    result = fnp.zeros_like(theta)
+    for degree in range(n_max + 1):
+        gap = _safe(mabs < degree, degree * degree - mabs * mabs, 1.0)
+        up = fnp.sqrt(max(4.0 * degree * degree - 1.0, 1.0) / gap)  # (finite where unused: NaN * 0 is NaN)
+        down = fnp.sqrt(_safe(mabs < degree, (degree - 1.0) ** 2 - mabs * mabs, 0.0)
+                        / max(4.0 * (degree - 1.0) ** 2 - 1.0, 1.0))
+        following = fnp.where(mabs == degree, diagonal,
+                              fnp.where(mabs < degree, up * (cos * current - down * before), 0.0))
+        before, current = current, following
+        result = fnp.where(n == degree, current, result)
+    sign = fnp.where((m < 0) & (fnp.remainder(mabs, 2.0) == 1.0), -1.0, 1.0)
+    return sign * result * fnp.exp(1j * fnp.astype(m, dtype) * phi)

@@ -6,8 +6,8 @@ Tensor here, once, by the class module's ``define_methods``.
 """
 from .._tensor import define_methods
 from ..autograd import engine, function
-from . import compat, creation, indexing, linalg, pointwise, reduction, shape
+from . import compat, creation, indexing, linalg, pointwise, reduction, sets, shape
 
 define_methods(creation.TENSOR_METHODS, shape.TENSOR_METHODS, indexing.TENSOR_METHODS, pointwise.TENSOR_METHODS,
                reduction.TENSOR_METHODS, linalg.TENSOR_METHODS, engine.TENSOR_METHODS, function.TENSOR_METHODS,
-               compat.TENSOR_METHODS)
+               compat.TENSOR_METHODS, sets.TENSOR_METHODS)

@@ -6,10 +6,12 @@ from typing import Any, Callable, Sequence, TypeVar
 import numpy as np
 
 import fgrad.numpy as fnp
+from fgrad import backend
 from fgrad.core import Tracer, concrete
+from fgrad.custom import custom_vjp
 
 from .. import _dtypes
-from .._tensor import Tensor, apply, transform_traced
+from .._tensor import Tensor, apply, inplace, transform_traced
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -21,6 +23,25 @@ def cast(t: Tensor, np_dtype: np.dtype | None) -> Tensor:
     return apply(fnp.astype, (t,), {"dtype": np_dtype}, "ToCopyBackward0")
 
 
+def promote_all(operands: Sequence[Any]) -> tuple[list[Any], np.dtype]:
+    """The Tensor operands cast to torch's result dtype of all ``operands`` (Tensors with dims, then 0-d
+    Tensors, then Python scalars, each weaker within a category); the rest (numbers, None) as they are.
+
+    >>> [t.dtype for t in promote_all([torch.tensor([1]), torch.tensor(2.0, dtype=torch.float64), 0.5])[0][:2]]
+    [torch.float64, torch.float64]
+    """
+    dims: list[np.dtype] = []
+    zerod: list[np.dtype] = []
+    scalars: list[Any] = []
+    for v in operands:
+        if isinstance(v, Tensor):
+            (dims if v.ndim else zerod).append(v._np_dtype())
+        elif v is not None:
+            scalars.append(v.item() if isinstance(v, np.generic) else v)
+    want = _dtypes.result_np(dims, zerod, scalars)
+    return [cast(v, want) if isinstance(v, Tensor) else v for v in operands], want
+
+
 def nondiff(t: Tensor) -> Any:
     """The value of ``t`` where no derivative flows (an index, a mask, a condition): its raw array, or under an
     fgrad transform its traced value with the derivatives stopped (under vmap: one example, the raw array being
@@ -30,8 +51,9 @@ def nondiff(t: Tensor) -> Any:
 
 
 def array_ops(t: Tensor) -> Any:
-    """The module to compute on ``nondiff(t)`` with: NumPy for a raw array, fgrad.numpy for a traced value."""
-    return fnp if transform_traced(t._data) else np
+    """The module to compute on ``nondiff(t)`` with: the raw array's (NumPy or CuPy), fgrad.numpy for a traced
+    value."""
+    return fnp if transform_traced(t._data) else backend.get_array_module(concrete(t._data))
 
 
 def to_float(t: Tensor) -> Tensor:
@@ -64,6 +86,21 @@ def one_dim(dim: int, nd: int) -> int:
     return int(dim) % n
 
 
+def on_0d(input: Tensor, dim: int, run: Callable[[Tensor, int], Any]) -> Any:
+    """An op along ``dim`` of a 0-d ``input``, as torch reads it: one element along dim 0 (or -1). Runs
+    ``run(input as 1-D, 0)`` and makes every Tensor of the result 0-d again.
+
+    >>> on_0d(torch.tensor(3.0), -1, lambda x, d: torch.cumsum(x, d))
+    tensor(3.)
+    """
+    one_dim(dim, 0)
+    out = run(input.reshape(1), 0)
+    if isinstance(out, Tensor):
+        return out.reshape(())
+    items = [o.reshape(()) if isinstance(o, Tensor) else o for o in out]
+    return type(out)(items) if type(out) in (tuple, list) else type(out)(*items)  # a namedtuple
+
+
 def no_out(out: object) -> None:
     """torch's ``out=``: not supported, rather than ignored (fgrad_nn's tensors are values)."""
     if out is not None:
@@ -84,6 +121,16 @@ def document(fn: _F, name: str, summary: str, example: str) -> _F:
     return fn
 
 
+def no_derivative(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``fn`` whose result requires grad as torch's does, but whose backward raises torch's error for an op
+    without a derivative (``//``: ``derivative for aten::floor_divide is not implemented``)."""
+    def refuse(*_: Any) -> Any:
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    f = custom_vjp(fn)
+    f.defvjp(lambda *a: (fn(*a), None), refuse)
+    return f
+
+
 def zero_derivative(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` (a rounding: floor, sign, ...), its result tied to the traced arguments with a zero derivative:
     torch's result of a float op on a tensor that requires grad requires grad too, with zero gradients.
@@ -100,3 +147,15 @@ def zero_derivative(fn: Callable[..., Any]) -> Callable[..., Any]:
                 out = out + fnp.sum(fnp.where(fnp.zeros_like(x, dtype=bool), x, fnp.zeros_like(x)))
         return out
     return run
+
+
+def in_place(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
+    """``Tensor.<op>_``: ``op`` computed out of place, its result written into ``self`` (graph re-pointed,
+    version bumped), as ``index_add_`` has it. ``op`` reads a copy of ``self``: the nodes of a composite ``op``
+    may save their input, which the write would otherwise spoil."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        new = op(self.clone() if self.requires_grad else self, *args, **kwargs)
+        return inplace(self, lambda s, n: n, (new,), name)
+    method.__name__ = method.__qualname__ = f"{op.__name__}_"
+    method.__doc__ = f"``Tensor.{op.__name__}_``: ``{op.__name__}`` in place; returns ``self``."
+    return method

@@ -8,11 +8,11 @@ import numpy as np
 import fgrad
 import fgrad.numpy as fnp
 from fgrad import backend
-from fgrad.core import Tracer
+from fgrad.core import Tracer, concrete
 
 from .. import _dtypes, random as _random
 from .._device import as_device, put, device as _device_cls
-from .._tensor import Tensor, _init, apply, inplace, wrap
+from .._tensor import Tensor, _init, apply, check_inplace, inplace, wrap
 from ..autograd.grad_mode import no_grad
 from ._common import cast, no_out, nondiff, shape_args
 
@@ -46,7 +46,7 @@ def _infer_dtype(data):
         elif isinstance(v, complex):
             kinds.add("c")
         else:
-            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
     walk(data)
     if "c" in kinds:
         return np.dtype(np.complex64 if _dtypes.get_default_dtype() is _dtypes.float32 else np.complex128)
@@ -114,6 +114,7 @@ def tensor(data: Any, *, dtype: DType | None = None, device: DeviceLike = None, 
         if arr.dtype == np.uint64 or arr.dtype == np.uint32 or arr.dtype == np.uint16:
             arr = arr.astype(np.int64)
         return _finish(arr, requires_grad, device)
+    data = _sequences_as_lists(data)
     if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
         data = _to_py(data)
     if npd is None:
@@ -123,6 +124,23 @@ def tensor(data: Any, *, dtype: DType | None = None, device: DeviceLike = None, 
     except (ValueError, OverflowError) as e:
         raise ValueError(str(e)) from None
     return _finish(arr, requires_grad, device)
+
+
+def _sequences_as_lists(v):
+    """``v`` with every nested sequence torch reads (deque, range, array.array, any object with
+    ``__len__`` and ``__getitem__``) as a list; lists of scalars come back unchanged."""
+    if isinstance(v, (bool, int, float, complex, np.generic, Tensor)):
+        return v
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (list, tuple)):
+        items = [_sequences_as_lists(x) for x in v]
+        return v if all(a is b for a, b in zip(items, v)) else items
+    if isinstance(v, dict) or not (hasattr(type(v), "__len__") and hasattr(type(v), "__getitem__")):
+        raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+    return [_sequences_as_lists(x) for x in v]
 
 
 def _flat(v):
@@ -533,7 +551,11 @@ def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size: Sequence
         shape = np.broadcast_shapes(fnp.shape(m), fnp.shape(s))
         like = mean if isinstance(mean, Tensor) else std
         dt = like._np_dtype() if isinstance(like, Tensor) else None
-        arr = (m + s * _random.rng(generator).standard_normal(shape)).astype(dt)
+        z = _random.rng(generator).standard_normal(shape)
+        raw = [concrete(v._data) for v in (mean, std) if isinstance(v, Tensor)]
+        if backend.is_cupy_array(raw[0]):
+            z = backend.transfer(z, backend.device_of(raw[0]))
+        arr = (m + s * z).astype(dt)
         return _finish(arr, False)
     if size is None:
         raise TypeError("normal() missing required argument 'size' (with float mean and std)")
@@ -542,29 +564,64 @@ def normal(mean: Tensor | float = 0.0, std: Tensor | float = 1.0, size: Sequence
     return _finish(arr, requires_grad, device)
 
 
+def _uniform_on(shape: tuple[int, ...], generator: Generator | None, like: Any) -> Any:
+    """Uniform draws in ``[0, 1)`` from ``generator``, placed on the device of the raw array ``like``."""
+    u = _random.rng(generator).random(shape)
+    return backend.transfer(u, backend.device_of(like)) if backend.is_cupy_array(like) else u
+
+
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
     """1 with probability ``input`` (or ``p``) for each element, else 0.
 
     >>> torch.bernoulli(torch.tensor([0.0, 1.0, 1.0]))
     tensor([0., 1., 1.])
     """
-    probs = nondiff(input) if p is None else np.full(tuple(input.shape), p)
-    arr = (_random.rng(generator).random(fnp.shape(probs)) < probs).astype(input._np_dtype())
-    return wrap(arr)
+    probs = nondiff(input) if p is None else p
+    u = _uniform_on(tuple(input.shape), generator, concrete(input._data))
+    return wrap((u < probs).astype(input._np_dtype()))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
     """``num_samples`` indices drawn from each row of ``input`` read as (unnormalised) probabilities.
 
+    With replacement each draw inverts the row's cumulative distribution; without, the rows' categories
+    are ranked by ``log(u) / p`` (exponential races), so a row never repeats an index.
+
     >>> torch.multinomial(torch.tensor([0.0, 2.0, 0.0]), 3, replacement=True)
     tensor([1, 1, 1])
     """
-    p = input._raw().astype(np.float64)
-    g = _random.rng(generator)
-    rows = p.reshape(-1, p.shape[-1])
-    out = np.stack([g.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
-    return wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    p = nondiff(input)
+    xp = backend.get_array_module(p)
+    n = int(p.shape[-1])
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = p.reshape(-1, n).astype(np.float64)
+    if bool(xp.any(~xp.isfinite(rows) | (rows < 0))):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if bool(xp.any(rows.sum(axis=1) <= 0)):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    m = rows.shape[0]
+    if replacement:
+        cdf = xp.cumsum(rows, axis=1)
+        cdf = cdf / cdf[:, -1:]
+        # one sorted array for all rows, row r's cdf in [2r, 2r + 1]: a draw of row r, u + 2r, stays in it
+        # however it rounds; one rounded up to the row's top is its last category of positive probability
+        offset = 2.0 * xp.arange(m, dtype=np.float64)[:, None]
+        u = _uniform_on((m, num_samples), generator, p)
+        flat = xp.searchsorted((cdf + offset).ravel(), (u + offset).ravel(), side="right")
+        last = n - 1 - xp.argmax(rows[:, ::-1] > 0, axis=1)[:, None]
+        idx = xp.minimum(flat.reshape(m, num_samples) - n * xp.arange(m)[:, None], last)
+    else:
+        # (a row with fewer positive entries than num_samples ends with its zero-probability indices, as torch's)
+        with np.errstate(divide="ignore"):
+            keys = xp.log(_uniform_on((m, n), generator, p)) / rows
+        idx = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return wrap(idx.reshape(tuple(input.shape[:-1]) + (num_samples,)).astype(np.int64))
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -575,6 +632,8 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
             [1., 1., 0.],
             [1., 1., 1.]])
     """
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     n, m = input.shape[-2:]
     mask = np.tri(n, m, k=diagonal, dtype=bool)
     return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TrilBackward0")
@@ -588,6 +647,8 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
             [0., 0., 1.],
             [0., 0., 0.]])
     """
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     n, m = input.shape[-2:]
     mask = ~np.tri(n, m, k=diagonal - 1, dtype=bool)
     return apply(lambda x: fnp.where(mask, x, np.zeros((), fnp.result_type(x))), (input,), None, "TriuBackward0")
@@ -725,6 +786,7 @@ def new_full(self: Tensor, size: Sequence[int], fill_value: complex, *, dtype: D
 def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     """``Tensor.uniform_``: fill ``self`` with uniform random numbers in ``[a, b)`` (not recorded by autograd)."""
     v = _random.rng(generator).uniform(a, b, tuple(self.shape)).astype(self._np_dtype())
+    check_inplace(self)  # (a leaf that requires grad refuses, as torch's)
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
 
@@ -732,6 +794,42 @@ def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Genera
 def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     """``Tensor.normal_``: fill ``self`` with normal random numbers (not recorded by autograd)."""
     v = (mean + std * _random.rng(generator).standard_normal(tuple(self.shape))).astype(self._np_dtype())
+    check_inplace(self)  # (a leaf that requires grad refuses, as torch's)
+    with no_grad():
+        return inplace(self, lambda s: _put_like(v, s), ())
+
+
+def _bernoulli_(self: Tensor, p: Tensor | float = 0.5, *, generator: Generator | None = None) -> Tensor:
+    """``Tensor.bernoulli_``: fill ``self`` with 1 where a draw falls below ``p`` (a number or a tensor
+    broadcast to ``self``), else 0 (not recorded by autograd)."""
+    probs = nondiff(p) if isinstance(p, Tensor) else p
+    u = _uniform_on(tuple(self.shape), generator, concrete(self._data))
+    check_inplace(self)  # (a leaf that requires grad refuses, as torch's)
+    with no_grad():
+        return inplace(self, lambda s: (u < probs).astype(s.dtype), ())
+
+
+def _exponential_(self: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """``Tensor.exponential_``: fill ``self`` with exponential random numbers of rate ``lambd``."""
+    v = (_random.rng(generator).standard_exponential(tuple(self.shape)) / lambd).astype(self._np_dtype())
+    check_inplace(self)  # (a leaf that requires grad refuses, as torch's)
+    with no_grad():
+        return inplace(self, lambda s: _put_like(v, s), ())
+
+
+def _random_(self: Tensor, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
+    """``Tensor.random_(from, to)`` / ``random_(to)``: fill ``self`` with integers drawn uniformly from
+    ``[from, to)`` (``random_()``: from ``[0, 2**mantissa]`` for floats, ``[0, max]`` for integers)."""
+    if to is None and from_ != 0:
+        from_, to = 0, from_
+    if to is None:
+        dt = self._np_dtype()
+        to = (2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else
+              2 if dt.kind == "b" else int(np.iinfo(dt).max) + 1)
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    v = _random.rng(generator).integers(from_, to, tuple(self.shape)).astype(self._np_dtype())
+    check_inplace(self)  # (a leaf that requires grad refuses, as torch's)
     with no_grad():
         return inplace(self, lambda s: _put_like(v, s), ())
 
@@ -762,5 +860,6 @@ TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
     "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
     "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones), "new_empty": _new(empty),
     "new_full": new_full, "uniform_": _uniform_, "normal_": _normal_, "tril": tril, "triu": triu, "diag": diag,
-    "bernoulli": bernoulli, "type_as": _type_as,
+    "bernoulli": bernoulli, "bernoulli_": _bernoulli_, "exponential_": _exponential_, "random_": _random_,
+    "type_as": _type_as,
 }

@@ -9,9 +9,10 @@ import warnings
 import numpy as np
 
 import fgrad.numpy as fnp
-from fgrad.nn.torch_rules import broadcast_shapes
+from fgrad.nn.torch_rules import broadcast_shapes, dtype_name
 
 from .._tensor import Tensor, apply
+from ._common import cast
 from .creation import zeros
 from .pointwise import where
 
@@ -23,7 +24,7 @@ def _same_dtype(a: Tensor, b: Tensor, what: str) -> None:
     if a._np_dtype() != b._np_dtype():
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != "
                            f"{b.dtype.name}" if what == "mm" else
-                           f"expected scalar type {a.dtype.name.capitalize()} but found {b.dtype.name.capitalize()}")
+                           f"expected scalar type {dtype_name(a._np_dtype())} but found {dtype_name(b._np_dtype())}")
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -138,6 +139,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     tensor([[  1,  10, 100],
             [  2,  20, 200]])
     """
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
@@ -155,7 +159,27 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    for op in operands[1:]:
+        _same_dtype(operands[0], op, "einsum")
+    if operands and operands[0]._np_dtype().kind in "biu":
+        operands = _einsum_integer_operands(equation, operands)
     return apply(lambda *xs: fnp.einsum(equation, *xs), operands, None, "EinsumBackward0")
+
+
+def _einsum_integer_operands(equation: str, operands: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """torch's einsum on integers and bools: an index summed within one operand is a ``sum`` (int64, as
+    torch's sum promotes); one summed across operands is a ``bmm``, which bools lack."""
+    inputs, _, out = equation.replace(" ", "").replace("...", ".").partition("->")
+    terms = inputs.split(",")
+    if "->" not in equation:
+        out = "".join(sorted(c for c in set(inputs) - {",", "."} if inputs.count(c) == 1))
+    summed = {c for c in set(inputs) - {","} if c not in out}
+    shared = {c for c in summed if sum(c in t for t in terms) > 1}
+    if shared and operands[0]._np_dtype() == np.bool_:
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+    if summed - shared:
+        return tuple(cast(op, np.dtype(np.int64)) for op in operands)
+    return operands
 
 
 def tensordot(a: Tensor, b: Tensor, dims: int | Sequence[Any] = 2) -> Tensor:
@@ -167,6 +191,10 @@ def tensordot(a: Tensor, b: Tensor, dims: int | Sequence[Any] = 2) -> Tensor:
     >>> torch.tensordot(torch.ones(3, 2), torch.ones(3, 5), dims=([0], [0])).shape
     torch.Size([2, 5])
     """
+    if a._np_dtype() != b._np_dtype():
+        raise RuntimeError("both inputs should have same dtype")
+    if a._np_dtype() == np.bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
     return apply(lambda x, y: fnp.tensordot(x, y, axes=dims), (a, b), None, "TensordotBackward0")
 
 

@@ -51,11 +51,12 @@ class TapeTrace(VJPTrace):
     True
     """
 
-    __slots__ = ("saved",)
+    __slots__ = ("saved", "saved_hooks")
 
     def __init__(self):
         self.level = 0
         self.saved = None  # set by the facade's op wrapper around each call; each new node keeps it
+        self.saved_hooks = []  # autograd.graph.saved_tensors_hooks: each packs a new node's saved values
 
     def make_node(self, prim: Any, params: Any, vals: Any, ans: Any, parents: Any, args: Any) -> TapeNode:
         """``TapeNode(prim, params, vals, ans, parents, args)``, its fields set here: one Python call
@@ -74,6 +75,8 @@ class TapeTrace(VJPTrace):
         node.retains = None
         node.hooks = None
         node.order = next_order()
+        if self.saved_hooks:
+            self.saved_hooks[-1](node)
         return node
 
     def leaf_of(self, value: Any, tensor: Any) -> VJPTracer:  # tensor: the leaf's Tensor (_tensor imports this module)

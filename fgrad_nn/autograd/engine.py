@@ -12,6 +12,7 @@ from fgrad.core import BackwardHooks, Tracer, VJPTracer, backward_pass, concrete
 
 from .._tensor import Tensor, wrap
 from ._tape import TAPE, TapeNode
+from .graph import PackedArgs, Saved
 from .function import node_name, torch_convention
 from .grad_mode import STATE
 
@@ -83,6 +84,8 @@ class _Hooks(BackwardHooks):
                 if reads is True or reads and any(p[0] in reads for p in node.parents):
                     raise _modified(node, s[1], s[2], "its output")
         ans = node.ans
+        if type(ans) is PackedArgs or type(ans) is Saved:  # saved_tensors_hooks packed it
+            ans = ans.unpack()
         if self.create:
             # create_graph: the rules run on tape tracers, so the backward pass is recorded too.
             args = list(node.inputs)
@@ -92,6 +95,8 @@ class _Hooks(BackwardHooks):
                 ans = VJPTracer(TAPE, ans, node, 0)
         else:
             args = node.args
+            if type(args) is PackedArgs:
+                args = args.unpack()
         if not self.retain:  # free the node (its values live on in args, ans until its rules have run)
             node.freed = True
             # a multi-output node keeps its output count: later passes size its cotangent slots by it

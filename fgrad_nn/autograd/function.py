@@ -9,6 +9,7 @@ from fgrad.core import PRIMITIVES, Tracer, concrete
 
 from .._tensor import Tensor, _refresh_view as refresh_view, on_tape, wrap
 from .grad_mode import STATE, no_grad
+from .graph import pack_saved, unpack_saved
 
 __all__ = ["Function", "FunctionCtx", "GradFn", "node_name", "once_differentiable"]
 
@@ -63,15 +64,28 @@ class _AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+_NAMED: dict[str, type] = {}  # GradFn's subclasses, one per node name
+
+
 class GradFn:
-    """What ``tensor.grad_fn`` returns: the recorded node under a torch name."""
+    """What ``tensor.grad_fn`` returns: the recorded node under a torch name, an instance of a subclass of
+    that name (``type(y.grad_fn).__name__`` is ``'AddBackward0'``, as in torch)."""
 
     __slots__ = ("_node", "_name", "_index")
+    _node: Any
+    _name: str
+    _index: int
 
-    def __init__(self, node: Any, name: str | None = None, index: int = 0) -> None:
+    def __new__(cls, node: Any, name: str | None = None, index: int = 0) -> GradFn:
+        name = name or node_name(node, index)
+        named = _NAMED.get(name)
+        if named is None:
+            named = _NAMED[name] = type(name, (GradFn,), {"__slots__": ()})
+        self: GradFn = object.__new__(named)
         self._node = node
-        self._name = name or node_name(node, index)
+        self._name = name
         self._index = index
+        return self
 
     def name(self) -> str:
         return self._name
@@ -119,11 +133,11 @@ class FunctionCtx:
         self._non_diff: set[int] = set()
 
     def save_for_backward(self, *tensors: Any) -> None:
-        self._saved = tensors
+        self._saved = pack_saved(tensors)
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        return tuple(self._saved)
+        return unpack_saved(self._saved)
 
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         self._non_diff.update(id(t) for t in tensors)

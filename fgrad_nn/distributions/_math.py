@@ -18,6 +18,7 @@ import numpy as np
 from fgrad import numpy as fnp
 from fgrad.scipy import linalg as _linalg
 from fgrad.scipy import special
+from fgrad.nn.torch_rules import absolute as torch_abs, clip as torch_clip
 
 if TYPE_CHECKING:
     from fgrad.typing import Array
@@ -60,7 +61,7 @@ def kl_normal_normal(p_loc: Array, p_scale: Array, q_loc: Array, q_scale: Array)
 
 # ---- Laplace
 def laplace_log_prob(value: Array, loc: Array, scale: Array) -> Array:
-    return -fnp.log(2 * scale) - fnp.absolute(value - loc) / scale
+    return -fnp.log(2 * scale) - torch_abs(value - loc) / scale
 
 
 def laplace_entropy(scale: Array) -> Array:
@@ -68,22 +69,22 @@ def laplace_entropy(scale: Array) -> Array:
 
 
 def laplace_cdf(value: Array, loc: Array, scale: Array) -> Array:
-    return 0.5 - 0.5 * fnp.sign(value - loc) * fnp.expm1(-fnp.absolute(value - loc) / scale)
+    return 0.5 - 0.5 * fnp.sign(value - loc) * fnp.expm1(-torch_abs(value - loc) / scale)
 
 
 def laplace_icdf(value: Array, loc: Array, scale: Array) -> Array:
     term = value - 0.5
-    return loc - scale * fnp.sign(term) * fnp.log1p(-2 * fnp.absolute(term))
+    return loc - scale * fnp.sign(term) * fnp.log1p(-2 * torch_abs(term))
 
 
 def laplace_from_uniform(u: Array, loc: Array, scale: Array) -> Array:
     """A Laplace draw from ``u`` uniform on ``(eps - 1, 1)`` (differentiable in loc and scale)."""
-    return loc - scale * fnp.sign(u) * fnp.log1p(-fnp.absolute(u))
+    return loc - scale * fnp.sign(u) * fnp.log1p(-torch_abs(u))
 
 
 def kl_laplace_laplace(p_loc: Array, p_scale: Array, q_loc: Array, q_scale: Array) -> Array:
     scale_ratio = p_scale / q_scale
-    loc_abs_diff = fnp.absolute(p_loc - q_loc)
+    loc_abs_diff = torch_abs(p_loc - q_loc)
     return -fnp.log(scale_ratio) + loc_abs_diff / q_scale + scale_ratio * fnp.exp(-loc_abs_diff / p_scale) - 1
 
 
@@ -121,7 +122,7 @@ def uniform_entropy(low: Array, high: Array) -> Array:
 
 
 def uniform_cdf(value: Array, low: Array, high: Array) -> Array:
-    return fnp.clip((value - low) / (high - low), 0, 1)
+    return torch_clip((value - low) / (high - low), 0, 1)
 
 
 def kl_uniform_uniform(p_low: Array, p_high: Array, q_low: Array, q_high: Array) -> Array:
@@ -181,7 +182,7 @@ def dirichlet_entropy(concentration: Array) -> Array:
 def dirichlet_from_gammas(gammas: Array) -> Array:
     """Normalised gamma draws, kept off zero as torch keeps them (its smallest normal number)."""
     tiny = float(np.finfo(fnp.result_type(gammas)).tiny)
-    return fnp.clip(gammas / fnp.sum(gammas, axis=-1, keepdims=True), tiny, 1 - float(np.finfo(
+    return torch_clip(gammas / fnp.sum(gammas, axis=-1, keepdims=True), tiny, 1 - float(np.finfo(
         fnp.result_type(gammas)).eps))
 
 
@@ -218,7 +219,7 @@ def kl_beta_beta(p_c1: Array, p_c0: Array, q_c1: Array, q_c0: Array) -> Array:
 # ---- Categorical and Bernoulli
 def clamp_probs(probs: Array) -> Array:
     eps = float(np.finfo(fnp.result_type(probs)).eps)
-    return fnp.clip(probs, eps, 1 - eps)
+    return torch_clip(probs, eps, 1 - eps)
 
 
 def probs_to_logits(probs: Array, is_binary: bool = False) -> Array:

@@ -95,6 +95,8 @@ class LRScheduler:
             self.step()
         finally:
             self._is_initial = False
+            # torch keeps this flag (True while step() computes the lr) in the state_dict
+            self._get_lr_called_within_step = False
 
     def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}

@@ -4,14 +4,21 @@
 in both modes against finite differences along complex directions (real and imaginary parts at once), with
 JAX's convention: a VJP is the transpose of the JVP under ``<a, b> = Re(sum(a * b))``. ``complexify`` turns a
 real spec's draws complex; a mixed draw (one operand real) checks that a real operand gets a real cotangent.
-Kept few but covering: each runs a second-order check, and CI draws 25 examples per spec.
+Kept few but covering: each runs a second-order check, and CI draws 25 examples per spec. The same table drives
+tests/test_batching.py (vmap equals the loop) and tests/test_staging_specs.py (jit equals eager); ``_complex_draws``
+takes one spec per primitive from the real family tables with its draws made complex.
 """
+import dataclasses
+
 import numpy as np
 from hypothesis import strategies as st
 
+import fgrad
 import fgrad.numpy as fnp
+from fgrad import lax as flax
 from fgrad.testing.strategies import arrays, broadcastable_arrays
 
+from . import checkpoint, core, elementwise, fft, indexing, lax, linalg_ops, reductions, scipy_linalg, shape
 from ._spec import Spec, on_device_of
 
 LA = fnp.linalg
@@ -29,6 +36,14 @@ def complexify(args, mixed=False):
             out.append(x)
         return tuple(out)
     return draw_complex
+
+
+def weights_like(rng, outs):
+    """Random weights shaped like ``outs``, complex where an output is: the real scalar ``Re(sum(w * out))``
+    then reaches both parts of every element (the pairing under which a VJP is the JVP's transpose). The
+    vmap and staging tests differentiate that scalar."""
+    return [rng.standard_normal(np.shape(o)) + (1j * rng.standard_normal(np.shape(o)) if np.iscomplexobj(o) else 0)
+            for o in outs]
 
 
 def _one(**kw):
@@ -124,6 +139,34 @@ def _np_eig_projector(a):
     return (v * np.arange(1.0, w.shape[-1] + 1.0)) @ v.conj().T
 
 
+def _scan(x, w):
+    """A reverse scan whose carry stays bounded (complex sin and tanh grow or have poles off the real axis);
+    the carry is complex from the start, as a scan's carry keeps its type."""
+    c, ys = flax.scan(lambda c, xt: (c * xt * 0.5 + fnp.sin(xt) * w, c * w), w * (1 + 0j), x, reverse=True)
+    return c + fnp.sum(ys, axis=0)
+
+
+def _np_scan(x, w):
+    c, ys = w * (1 + 0j), []
+    for xt in x[::-1]:
+        c, y = c * xt * 0.5 + np.sin(xt) * w, c * w
+        ys.append(y)
+    return c + np.sum(ys, axis=0)
+
+
+# (complex tanh has poles and exp grows off the real axis: the real table's checkpoint specs would blow up)
+_checkpointed = fgrad.checkpoint(lambda x, w: fnp.sin(x @ w * 0.25) * x[..., :1],
+                                 policy=fgrad.checkpoint_policies.dots_saveable)
+
+
+def _complex_draws(table, name, k=0, mixed=True):
+    """The ``k``-th spec of primitive ``name`` in a real family's table, its draws made complex (``complexify``,
+    mixed): its function and NumPy reference take complex values as they are, and its real domain keeps the
+    draws off the branch cuts (which lie on the real axis or beyond ``|x| = 1``)."""
+    spec = [s for s in table.SPECS if s.name == name][k]
+    return dataclasses.replace(spec, args=complexify(spec.args, mixed))
+
+
 SPECS: list = []  # (the real-valued table lives in the family modules)
 
 COMPLEX_SPECS = [
@@ -178,4 +221,22 @@ COMPLEX_SPECS = [
     Spec("eigh", lambda a: LA.eigh(_herm(a)).eigenvalues, _hermitian,
          reference=lambda a: np.linalg.eigh((a + a.conj().T) / 2).eigenvalues),
     Spec("eigh", _eig_projector, _hermitian, reference=_np_eig_projector),
+    # the real tables' specs with complex draws: elementwise, shape, indexing, reductions, FFT, control flow
+    # (data movement that only copies elements, e.g. negative, split, broadcast_to, is left to the real table:
+    # its rules are blind to the dtype, and every complex spec costs CI time in three test files)
+    *(_complex_draws(elementwise, n) for n in ("exp2", "expm1", "log2", "log10", "log1p", "tan", "arcsin",
+                                               "arccos", "arctanh", "arccosh", "sinh", "cosh", "sinc")),
+    _unary("arctan", fnp.arctan, np.arctan, avoid=(0.0,), margin=0.3),  # (cuts on the imaginary axis past +-i)
+    _unary("arcsinh", fnp.arcsinh, np.arcsinh, avoid=(0.0,), margin=0.3),
+    *(_complex_draws(reductions, n) for n in ("prod", "cumsum", "cumprod")),
+    *(_complex_draws(shape, n) for n in ("concatenate", "flip", "repeat", "pad")),
+    *(_complex_draws(indexing, n) for n in ("index_add", "index_set")),
+    *(_complex_draws(linalg_ops, n) for n in ("linear", "diagonal")),
+    _complex_draws(fft, "fft"),
+    _complex_draws(core, "device_put"),
+    Spec("scan", _scan, complexify(lax._x_w), reference=_np_scan),
+    _complex_draws(lax, "cond"),
+    Spec("checkpoint", _checkpointed, complexify(checkpoint._x_w, mixed=True),
+         reference=lambda x, w: np.sin(x @ w * 0.25) * x[..., :1]),
+    *(_complex_draws(scipy_linalg, n) for n in ("triangular_solve", "lu", "expm")),
 ]

@@ -5,6 +5,7 @@ from fgrad.scipy import special
 from fgrad.testing.strategies import arrays
 
 from ._spec import Spec
+from .complex_numbers import complexify
 
 
 def one(**kw):
@@ -69,4 +70,18 @@ SPECS += [
     Spec("ci", lambda x: special.sici(x)[1], one(min_value=0.2, max_value=6.0), reference=lambda x: sc.sici(x)[1]),
     Spec("hyp1f1", lambda x: special.hyp1f1(1.5, 2.5, x), one(min_value=-4.0, max_value=4.0),
          reference=lambda x: sc.hyp1f1(1.5, 2.5, x)),
+]
+
+# the rest of JAX's list (wofz is holomorphic: a real draw gives a complex output, a complex draw below)
+SPECS += [
+    Spec("dawsn", special.dawsn, one(min_value=-4.0, max_value=4.0), reference=sc.dawsn),
+    Spec("fresnel_s", lambda x: special.fresnel(x)[0], one(min_value=-2.5, max_value=2.5),
+         reference=lambda x: sc.fresnel(x)[0]),
+    Spec("fresnel_c", lambda x: special.fresnel(x)[1], one(min_value=-2.5, max_value=2.5),
+         reference=lambda x: sc.fresnel(x)[1]),
+    Spec("wofz", special.wofz, one(min_value=-4.0, max_value=4.0), reference=sc.wofz),
+]
+
+COMPLEX_SPECS = [
+    Spec("wofz", special.wofz, complexify(one(min_value=-3.0, max_value=3.0)), reference=sc.wofz),
 ]

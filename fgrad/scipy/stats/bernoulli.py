@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import numpy as fnp
 from .. import special
-from ._common import promote, safe
+from ._common import lattice_logpmf, promote
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -27,11 +27,8 @@ def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     >>> print(bernoulli.logpmf([0, 1, 2], 0.5))
     [-0.6931 -0.6931    -inf]
     """
-    k, p, loc = promote(k, p, loc)
-    k = k - loc
-    inside = (k == 0) | (k == 1)
-    ks = safe(inside, k, 0.0)
-    return fnp.where(inside, special.xlogy(ks, p) + special.xlog1py(1.0 - ks, -p), -np.inf)
+    return lattice_logpmf(lambda k, p: special.xlogy(k, p) + special.xlog1py(1.0 - k, -p),
+                          lambda k, p: (k == 0) | (k == 1), k, loc, p)
 
 
 def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import safe, standardize
+from ._common import at_standard, loc_scale_logpdf, log_from_pair
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
+
+
+def _standard_logpdf(z: Array, a: Array, b: Array) -> Array:
+    return special.xlogy(a - 1.0, z) + special.xlog1py(b - 1.0, -z) - special.betaln(a, b)
 
 
 def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -27,11 +29,8 @@ def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: 
     >>> print(beta.logpdf([-0.5, 0.25, 0.5], 2.0, 3.0))
     [  -inf 0.5232 0.4055]
     """
-    z, scale, a, b = standardize(x, loc, scale, a, b)
-    inside = (z >= 0) & (z <= 1)
-    zs = safe(inside, z, 0.5)
-    out = special.xlogy(a - 1.0, zs) + special.xlog1py(b - 1.0, -zs) - special.betaln(a, b) - fnp.log(scale)
-    return fnp.where(inside, out, -np.inf)
+    return loc_scale_logpdf(_standard_logpdf, x, loc, scale, a, b, support=lambda z, a, b: (z >= 0) & (z <= 1),
+                            inner=0.5)
 
 
 def pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -51,8 +50,7 @@ def cdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: Arr
     >>> print(beta.cdf([-1.0, 0.25, 0.5, 2.0], 2.0, 3.0))
     [0.     0.2617 0.6875 1.    ]
     """
-    z, _, a, b = standardize(x, loc, scale, a, b)
-    return special.betainc(a, b, fnp.clip(z, 0.0, 1.0))
+    return at_standard(lambda z, a, b: special.betainc(a, b, fnp.clip(z, 0.0, 1.0)), x, loc, scale, a, b)
 
 
 def logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -62,8 +60,7 @@ def logcdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: 
     >>> print(beta.logcdf([0.25, 0.5], 2.0, 3.0))
     [-1.3405 -0.3747]
     """
-    p, q = cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale)
-    return fnp.where(q < 0.5, fnp.log1p(-q), fnp.log(p))  # the smaller of the two holds the digits
+    return log_from_pair(cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale))
 
 
 def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -73,8 +70,7 @@ def sf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: Arra
     >>> print(beta.sf([0.25, 0.5], 2.0, 3.0))
     [0.7383 0.3125]
     """
-    z, _, a, b = standardize(x, loc, scale, a, b)
-    return special.betainc(b, a, 1.0 - fnp.clip(z, 0.0, 1.0))
+    return at_standard(lambda z, a, b: special.betainc(b, a, 1.0 - fnp.clip(z, 0.0, 1.0)), x, loc, scale, a, b)
 
 
 def logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -84,5 +80,4 @@ def logsf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: A
     >>> print(beta.logsf([0.25, 0.5], 2.0, 3.0))
     [-0.3034 -1.1632]
     """
-    p, q = cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale)
-    return fnp.where(p < 0.5, fnp.log1p(-p), fnp.log(q))
+    return log_from_pair(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))

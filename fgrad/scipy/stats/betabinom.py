@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import is_integer, promote, safe
+from ._common import is_integer, lattice_logpmf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
+
+
+def _standard_logpmf(k: Array, n: Array, a: Array, b: Array) -> Array:
+    comb = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+    return comb + special.betaln(k + a, n - k + b) - special.betaln(a, b)
 
 
 def logpmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0) -> Array:
@@ -28,13 +31,7 @@ def logpmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLik
     >>> print(betabinom.logpmf([0, 1, 5], 3, 2.0, 3.0))
     [-1.2528 -1.0704    -inf]
     """
-    k, n, a, b, loc = promote(k, n, a, b, loc)
-    k = k - loc
-    inside = (k >= 0) & (k <= n) & is_integer(k)
-    ks = safe(inside, k, 0.0)
-    comb = special.gammaln(n + 1.0) - special.gammaln(ks + 1.0) - special.gammaln(n - ks + 1.0)
-    out = comb + special.betaln(ks + a, n - ks + b) - special.betaln(a, b)
-    return fnp.where(inside, out, -np.inf)
+    return lattice_logpmf(_standard_logpmf, lambda k, n, a, b: (k >= 0) & (k <= n) & is_integer(k), k, loc, n, a, b)
 
 
 def pmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0) -> Array:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import is_integer, promote, safe
+from ._common import is_integer, lattice_logpmf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
+
+
+def _standard_logpmf(k: Array, n: Array, p: Array) -> Array:
+    comb = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+    return comb + special.xlogy(k, p) + special.xlog1py(n - k, -p)
 
 
 def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
@@ -27,12 +30,7 @@ def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Arra
     >>> print(binom.logpmf([0, 1, 3], 2, 0.25))
     [-0.5754 -0.9808    -inf]
     """
-    k, n, p, loc = promote(k, n, p, loc)
-    k = k - loc
-    inside = (k >= 0) & (k <= n) & is_integer(k)
-    ks = safe(inside, k, 0.0)
-    comb = special.gammaln(n + 1.0) - special.gammaln(ks + 1.0) - special.gammaln(n - ks + 1.0)
-    return fnp.where(inside, comb + special.xlogy(ks, p) + special.xlog1py(n - ks, -p), -np.inf)
+    return lattice_logpmf(_standard_logpmf, lambda k, n, p: (k >= 0) & (k <= n) & is_integer(k), k, loc, n, p)
 
 
 def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ... import numpy as fnp
-from ._common import LOG_PI, promote, standardize
+from ._common import LOG_PI, at_standard, loc_scale_logpdf, loc_scale_ppf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -26,8 +26,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(cauchy.logpdf([0.0, 1.0]))
     [-1.1447 -1.8379]
     """
-    z, scale = standardize(x, loc, scale)
-    return -LOG_PI - fnp.log(scale) - fnp.log1p(z * z)
+    return loc_scale_logpdf(lambda z: -LOG_PI - fnp.log1p(z * z), x, loc, scale)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -47,8 +46,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(cauchy.cdf([-1.0, 1.0]))
     [0.25 0.75]
     """
-    z, _ = standardize(x, loc, scale)
-    return 0.5 + fnp.arctan(z) / np.pi
+    return at_standard(lambda z: 0.5 + fnp.arctan(z) / np.pi, x, loc, scale)
 
 
 def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -68,8 +66,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(cauchy.sf([-1.0, 1.0]))
     [0.75 0.25]
     """
-    z, _ = standardize(x, loc, scale)
-    return 0.5 - fnp.arctan(z) / np.pi
+    return at_standard(lambda z: 0.5 - fnp.arctan(z) / np.pi, x, loc, scale)
 
 
 def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -89,8 +86,7 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(cauchy.ppf([0.5, 0.75]))
     [0. 1.]
     """
-    q, loc, scale = promote(q, loc, scale)
-    return loc + scale * fnp.tan(np.pi * (q - 0.5))
+    return loc_scale_ppf(lambda q: fnp.tan(np.pi * (q - 0.5)), q, loc, scale)
 
 
 def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -100,5 +96,4 @@ def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(cauchy.isf([0.5, 0.25]))
     [0. 1.]
     """
-    q, loc, scale = promote(q, loc, scale)
-    return loc + scale * fnp.tan(np.pi * (0.5 - q))
+    return loc_scale_ppf(lambda q: fnp.tan(np.pi * (0.5 - q)), q, loc, scale)

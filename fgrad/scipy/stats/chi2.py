@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ... import numpy as fnp
 from ._common import promote
 
 if TYPE_CHECKING:

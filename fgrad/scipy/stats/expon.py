@@ -11,12 +11,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ... import numpy as fnp
-from ._common import promote, safe, standardize
+from ._common import at_standard, loc_scale_logpdf, promote, safe
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
+
+
+def _standard_logcdf(z: Array) -> Array:
+    pos = z > 0
+    return fnp.where(pos, fnp.log(-fnp.expm1(-safe(pos, z, 1.0))), -np.inf)
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -26,8 +31,8 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(expon.logpdf([-1.0, 0.0, 2.0], scale=2.0))
     [   -inf -0.6931 -1.6931]
     """
-    z, scale = standardize(x, loc, scale)
-    return fnp.where(z < 0, -np.inf, -z - fnp.log(scale))
+    # (nan stays nan, as in JAX and SciPy)
+    return loc_scale_logpdf(lambda z: -z, x, loc, scale, support=lambda z: ~(z < 0))
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -47,8 +52,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(expon.cdf([-1.0, 1e-10, 1.0]))
     [0.     0.     0.6321]
     """
-    z, _ = standardize(x, loc, scale)
-    return fnp.where(z < 0, 0.0, -fnp.expm1(-fnp.maximum(z, 0.0)))
+    return at_standard(lambda z: fnp.where(z < 0, 0.0, -fnp.expm1(-fnp.maximum(z, 0.0))), x, loc, scale)
 
 
 def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -58,9 +62,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(expon.logcdf([1.0]))
     [-0.4587]
     """
-    z, _ = standardize(x, loc, scale)
-    pos = z > 0
-    return fnp.where(pos, fnp.log(-fnp.expm1(-safe(pos, z, 1.0))), -np.inf)
+    return at_standard(_standard_logcdf, x, loc, scale)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -80,8 +82,7 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(expon.logsf([-1.0, 3.0]))
     [ 0. -3.]
     """
-    z, _ = standardize(x, loc, scale)
-    return fnp.where(z < 0, 0.0, -z)
+    return at_standard(lambda z: fnp.where(z < 0, 0.0, -z), x, loc, scale)
 
 
 def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:

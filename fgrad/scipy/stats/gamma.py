@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import safe, standardize
+from ._common import at_standard, loc_scale_logpdf, log_from_pair
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -27,10 +25,8 @@ def logpdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1)
     >>> print(gamma.logpdf([-1.0, 1.0, 2.0], 2.0))
     [   -inf -1.     -1.3069]
     """
-    z, scale, a = standardize(x, loc, scale, a)
-    inside = z >= 0
-    zs = safe(inside, z, 1.0)
-    return fnp.where(inside, special.xlogy(a - 1.0, zs) - zs - special.gammaln(a) - fnp.log(scale), -np.inf)
+    return loc_scale_logpdf(lambda z, a: special.xlogy(a - 1.0, z) - z - special.gammaln(a), x, loc, scale, a,
+                            support=lambda z, a: z >= 0)
 
 
 def pdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -50,8 +46,7 @@ def cdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) ->
     >>> print(gamma.cdf([-1.0, 1.0, 2.0], 2.0))
     [0.     0.2642 0.594 ]
     """
-    z, _, a = standardize(x, loc, scale, a)
-    return special.gammainc(a, fnp.maximum(z, 0.0))
+    return at_standard(lambda z, a: special.gammainc(a, fnp.maximum(z, 0.0)), x, loc, scale, a)
 
 
 def logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -61,8 +56,7 @@ def logcdf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1)
     >>> print(gamma.logcdf([1.0, 2.0], 2.0))
     [-1.3309 -0.5209]
     """
-    p, q = cdf(x, a, loc, scale), sf(x, a, loc, scale)
-    return fnp.where(q < 0.5, fnp.log1p(-q), fnp.log(p))  # the smaller of the two holds the digits
+    return log_from_pair(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
 def sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -72,8 +66,7 @@ def sf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> 
     >>> print(gamma.sf([1.0, 2.0], 2.0))
     [0.7358 0.406 ]
     """
-    z, _, a = standardize(x, loc, scale, a)
-    return special.gammaincc(a, fnp.maximum(z, 0.0))
+    return at_standard(lambda z, a: special.gammaincc(a, fnp.maximum(z, 0.0)), x, loc, scale, a)
 
 
 def logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -83,5 +76,4 @@ def logsf(x: ArrayLike, a: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) 
     >>> print(gamma.logsf([1.0, 2.0], 2.0))
     [-0.3069 -0.9014]
     """
-    p, q = cdf(x, a, loc, scale), sf(x, a, loc, scale)
-    return fnp.where(p < 0.5, fnp.log1p(-p), fnp.log(q))
+    return log_from_pair(sf(x, a, loc, scale), cdf(x, a, loc, scale))

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import is_integer, promote, safe
+from ._common import is_integer, lattice_logpmf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -27,11 +25,8 @@ def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     >>> print(geom.logpmf([0, 1, 3], 0.5))
     [   -inf -0.6931 -2.0794]
     """
-    k, p, loc = promote(k, p, loc)
-    k = k - loc
-    inside = (k >= 1) & is_integer(k)
-    ks = safe(inside, k, 1.0)
-    return fnp.where(inside, special.xlog1py(ks - 1.0, -p) + fnp.log(p), -np.inf)
+    return lattice_logpmf(lambda k, p: special.xlog1py(k - 1.0, -p) + fnp.log(p),
+                          lambda k, p: (k >= 1) & is_integer(k), k, loc, p, inner=1.0)
 
 
 def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:

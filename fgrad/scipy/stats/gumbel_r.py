@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import numpy as fnp
-from ._common import promote, standardize
+from ._common import at_standard, loc_scale_logpdf, loc_scale_ppf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -24,8 +24,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(gumbel_r.logpdf([0.0, 2.0]))
     [-1.     -2.1353]
     """
-    z, scale = standardize(x, loc, scale)
-    return -z - fnp.exp(-z) - fnp.log(scale)
+    return loc_scale_logpdf(lambda z: -z - fnp.exp(-z), x, loc, scale)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -55,8 +54,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(gumbel_r.logcdf([0.0, 2.0]))
     [-1.     -0.1353]
     """
-    z, _ = standardize(x, loc, scale)
-    return -fnp.exp(-z)
+    return at_standard(lambda z: -fnp.exp(-z), x, loc, scale)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -66,8 +64,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(gumbel_r.sf([0.0, 40.0]))
     [0.6321 0.    ]
     """
-    z, _ = standardize(x, loc, scale)
-    return -fnp.expm1(-fnp.exp(-z))
+    return at_standard(lambda z: -fnp.expm1(-fnp.exp(-z)), x, loc, scale)
 
 
 def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -87,5 +84,4 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(gumbel_r.ppf([0.25, 0.5]))
     [-0.3266  0.3665]
     """
-    q, loc, scale = promote(q, loc, scale)
-    return loc - scale * fnp.log(-fnp.log(q))
+    return loc_scale_ppf(lambda q: -fnp.log(-fnp.log(q)), q, loc, scale)

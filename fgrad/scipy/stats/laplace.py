@@ -9,12 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import numpy as fnp
-from ._common import safe, standardize
+from ._common import LOG_2, at_standard, loc_scale_logpdf, safe
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf"]
+
+
+def _standard_cdf(z: Array) -> Array:
+    neg = z < 0
+    return fnp.where(neg, 0.5 * fnp.exp(safe(neg, z, 0.0)), 1.0 - 0.5 * fnp.exp(-safe(neg, 0.0, z)))
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -24,8 +29,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(laplace.logpdf([0.0, -2.0]))
     [-0.6931 -2.6931]
     """
-    z, scale = standardize(x, loc, scale)
-    return -fnp.absolute(z) - fnp.log(2.0 * scale)
+    return loc_scale_logpdf(lambda z: -fnp.absolute(z) - LOG_2, x, loc, scale)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -45,6 +49,4 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(laplace.cdf([-1.0, 0.0, 1.0]))
     [0.1839 0.5    0.8161]
     """
-    z, _ = standardize(x, loc, scale)
-    neg = z < 0
-    return fnp.where(neg, 0.5 * fnp.exp(safe(neg, z, 0.0)), 1.0 - 0.5 * fnp.exp(-safe(neg, 0.0, z)))
+    return at_standard(_standard_cdf, x, loc, scale)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ... import numpy as fnp
 from .. import special
-from ._common import promote, standardize
+from ._common import at_standard, loc_scale_logpdf, loc_scale_ppf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -25,8 +25,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(logistic.logpdf([0.0, 800.0]))
     [  -1.3863 -800.    ]
     """
-    z, scale = standardize(x, loc, scale)
-    return 2.0 * special.log_expit(z) - z - fnp.log(scale)
+    return loc_scale_logpdf(lambda z: 2.0 * special.log_expit(z) - z, x, loc, scale)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -46,8 +45,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(logistic.cdf([-1.0, 2.0]))
     [0.2689 0.8808]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.expit(z)
+    return at_standard(special.expit, x, loc, scale)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -57,8 +55,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(logistic.sf([-1.0, 2.0]))
     [0.7311 0.1192]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.expit(-z)
+    return at_standard(lambda z: special.expit(-z), x, loc, scale)
 
 
 def ppf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -68,8 +65,7 @@ def ppf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(logistic.ppf([0.5, 0.75]))
     [0.     1.0986]
     """
-    q, loc, scale = promote(x, loc, scale)
-    return special.logit(q) * scale + loc
+    return loc_scale_ppf(special.logit, x, loc, scale)
 
 
 def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -79,5 +75,4 @@ def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(logistic.isf([0.5, 0.25]))
     [0.     1.0986]
     """
-    q, loc, scale = promote(x, loc, scale)
-    return loc - special.logit(q) * scale
+    return loc_scale_ppf(lambda q: -special.logit(q), x, loc, scale)

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
 from .. import special
-from ._common import is_integer, promote, safe
+from ._common import is_integer, lattice_logpmf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpmf", "pmf"]
+
+
+def _standard_logpmf(k: Array, n: Array, p: Array) -> Array:
+    comb = special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1.0)
+    return comb + special.xlogy(n, p) + special.xlog1py(k, -p)
 
 
 def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
@@ -27,12 +30,7 @@ def logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Arra
     >>> print(nbinom.logpmf([0, 2, -1], 3, 0.5))
     [-2.0794 -1.674     -inf]
     """
-    k, n, p, loc = promote(k, n, p, loc)
-    k = k - loc
-    inside = (k >= 0) & is_integer(k)
-    ks = safe(inside, k, 0.0)
-    comb = special.gammaln(ks + n) - special.gammaln(n) - special.gammaln(ks + 1.0)
-    return fnp.where(inside, comb + special.xlogy(n, p) + special.xlog1py(ks, -p), -np.inf)
+    return lattice_logpmf(_standard_logpmf, lambda k, n, p: (k >= 0) & is_integer(k), k, loc, n, p)
 
 
 def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:

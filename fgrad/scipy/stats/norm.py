@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ... import numpy as fnp
 from .. import special
-from ._common import LOG_2PI, promote, standardize
+from ._common import LOG_2PI, at_standard, loc_scale_logpdf, loc_scale_ppf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -25,8 +25,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.logpdf([0.0, 1.0, -2.0]))
     [-0.9189 -1.4189 -2.9189]
     """
-    z, scale = standardize(x, loc, scale)
-    return -0.5 * (z * z) - fnp.log(scale) - 0.5 * LOG_2PI
+    return loc_scale_logpdf(lambda z: -0.5 * (z * z) - 0.5 * LOG_2PI, x, loc, scale)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -46,8 +45,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.cdf([-1.0, 0.0, 1.96]))
     [0.1587 0.5    0.975 ]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.ndtr(z)
+    return at_standard(special.ndtr, x, loc, scale)
 
 
 def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -57,8 +55,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.logcdf([-40.0, 0.0]))
     [-804.6084   -0.6931]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.log_ndtr(z)
+    return at_standard(special.log_ndtr, x, loc, scale)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -68,8 +65,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.sf([0.0, 1.96]))
     [0.5   0.025]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.ndtr(-z)
+    return at_standard(lambda z: special.ndtr(-z), x, loc, scale)
 
 
 def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -79,8 +75,7 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.logsf([40.0, 0.0]))
     [-804.6084   -0.6931]
     """
-    z, _ = standardize(x, loc, scale)
-    return special.log_ndtr(-z)
+    return at_standard(lambda z: special.log_ndtr(-z), x, loc, scale)
 
 
 def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -90,8 +85,7 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.ppf([0.5, 0.975]))
     [0.   1.96]
     """
-    q, loc, scale = promote(q, loc, scale)
-    return special.ndtri(q) * scale + loc
+    return loc_scale_ppf(special.ndtri, q, loc, scale)
 
 
 def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -101,5 +95,4 @@ def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(norm.isf([0.5, 0.025]))
     [0.   1.96]
     """
-    q, loc, scale = promote(q, loc, scale)
-    return loc - special.ndtri(q) * scale
+    return loc_scale_ppf(lambda q: -special.ndtri(q), q, loc, scale)

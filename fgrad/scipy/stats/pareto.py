@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ... import numpy as fnp
-from ._common import promote, safe, standardize
+from ._common import at_standard, loc_scale_logpdf, loc_scale_ppf, safe
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
+
+
+def _standard_logsf(z: Array, b: Array) -> Array:
+    inside = z >= 1
+    return fnp.where(inside, -b * fnp.log(safe(inside, z, 1.0)), 0.0)
 
 
 def logpdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -26,10 +29,8 @@ def logpdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1)
     >>> print(pareto.logpdf([0.5, 1.0, 2.0], 3.0))
     [   -inf  1.0986 -1.674 ]
     """
-    z, scale, b = standardize(x, loc, scale, b)
-    inside = z >= 1
-    zs = safe(inside, z, 1.0)
-    return fnp.where(inside, fnp.log(b) - (b + 1.0) * fnp.log(zs) - fnp.log(scale), -np.inf)
+    return loc_scale_logpdf(lambda z, b: fnp.log(b) - (b + 1.0) * fnp.log(z), x, loc, scale, b,
+                            support=lambda z, b: z >= 1)
 
 
 def pdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -49,9 +50,7 @@ def logsf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) 
     >>> print(pareto.logsf([0.5, 2.0], 3.0))
     [ 0.     -2.0794]
     """
-    z, _, b = standardize(x, loc, scale, b)
-    inside = z >= 1
-    return fnp.where(inside, -b * fnp.log(safe(inside, z, 1.0)), 0.0)
+    return at_standard(_standard_logsf, x, loc, scale, b)
 
 
 def sf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -91,5 +90,4 @@ def ppf(q: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) ->
     >>> print(pareto.ppf([0.0, 0.875], 3.0))
     [1. 2.]
     """
-    q, b, loc, scale = promote(q, b, loc, scale)
-    return loc + scale * fnp.exp(-fnp.log1p(-q) / b)
+    return loc_scale_ppf(lambda q, b: fnp.exp(-fnp.log1p(-q) / b), q, loc, scale, b)

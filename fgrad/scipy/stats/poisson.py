@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import numpy as fnp
 from .. import special
-from ._common import is_integer, promote, safe
+from ._common import is_integer, lattice_logpmf, promote, safe
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -27,11 +27,8 @@ def logpmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     >>> print(poisson.logpmf([0, 2, -1], 2.0))
     [-2.     -1.3069    -inf]
     """
-    k, mu, loc = promote(k, mu, loc)
-    k = k - loc
-    inside = (k >= 0) & is_integer(k)
-    ks = safe(inside, k, 0.0)
-    return fnp.where(inside, special.xlogy(ks, mu) - mu - special.gammaln(ks + 1.0), -np.inf)
+    return lattice_logpmf(lambda k, mu: special.xlogy(k, mu) - mu - special.gammaln(k + 1.0),
+                          lambda k, mu: (k >= 0) & is_integer(k), k, loc, mu)
 
 
 def pmf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:

@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING
 
 from ... import numpy as fnp
 from .. import special
-from ._common import LOG_PI, standardize
+from ._common import LOG_PI, loc_scale_logpdf
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
 
 __all__ = ["logpdf", "pdf"]
+
+
+def _standard_logpdf(z: Array, df: Array) -> Array:
+    half = 0.5 * (df + 1.0)
+    norm_const = special.gammaln(half) - special.gammaln(0.5 * df) - 0.5 * (fnp.log(df) + LOG_PI)
+    return norm_const - half * fnp.log1p(z * z / df)
 
 
 def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -25,10 +31,7 @@ def logpdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1
     >>> print(t.logpdf([0.0, 2.0], 3.0))
     [-1.0009 -2.6955]
     """
-    z, scale, df = standardize(x, loc, scale, df)
-    half = 0.5 * (df + 1.0)
-    norm_const = special.gammaln(half) - special.gammaln(0.5 * df) - 0.5 * (fnp.log(df) + LOG_PI)
-    return norm_const - half * fnp.log1p(z * z / df) - fnp.log(scale)
+    return loc_scale_logpdf(_standard_logpdf, x, loc, scale, df)
 
 
 def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import numpy as fnp
 from .. import special
-from ._common import LOG_2, LOG_2PI, standardize
+from ._common import LOG_2, LOG_2PI, loc_scale_logpdf, standardize
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -36,10 +36,8 @@ def logpdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: 
     >>> print(truncnorm.logpdf([-2.0, 0.0, 0.5], -1.0, 1.0))
     [   -inf -0.5372 -0.6622]
     """
-    z, scale, a, b = standardize(x, loc, scale, a, b)
-    inside = (z >= a) & (z <= b)
-    out = -0.5 * (z * z) - 0.5 * LOG_2PI - fnp.log(scale) - _log_mass(a, b)
-    return fnp.where(inside, out, -np.inf)
+    return loc_scale_logpdf(lambda z, a, b: -0.5 * (z * z) - 0.5 * LOG_2PI - _log_mass(a, b), x, loc, scale, a, b,
+                            support=lambda z, a, b: (z >= a) & (z <= b))
 
 
 def pdf(x: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:

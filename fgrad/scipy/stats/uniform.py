@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ... import numpy as fnp
-from ._common import promote, standardize
+from ._common import at_standard, promote
 
 if TYPE_CHECKING:
     from ...typing import Array, ArrayLike
@@ -48,8 +48,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> print(uniform.cdf([-1.0, 0.5, 3.0], scale=2.0))
     [0.   0.25 1.  ]
     """
-    z, _ = standardize(x, loc, scale)
-    return fnp.where(z < 0, 0.0, fnp.where(z > 1, 1.0, z))
+    return at_standard(lambda z: fnp.where(z < 0, 0.0, fnp.where(z > 1, 1.0, z)), x, loc, scale)
 
 
 def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
