@@ -231,3 +231,53 @@ def to_module(value: Any, xp: ModuleType) -> Any:
 def to_host(x: Any) -> np.ndarray:
     """A NumPy array with the values of ``x`` (an explicit, visible transfer)."""
     return x.get() if is_cupy_array(x) else np.asarray(x)
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """Whether a NumPy dtype is a real floating type, ml_dtypes' ``bfloat16`` included.
+
+    NumPy files ``bfloat16`` under kind ``'V'``, so ``dtype.kind == 'f'`` alone misses it.
+
+    >>> is_floating(np.dtype(np.float16)), is_floating(np.dtype(np.int8)), is_floating(bfloat16())
+    (True, False, True)
+    """
+    return dtype.kind == "f" or is_bfloat16(dtype)
+
+
+def is_inexact(dtype: np.dtype) -> bool:
+    """Whether a NumPy dtype is floating or complex (what can carry a derivative), ``bfloat16`` included.
+
+    >>> is_inexact(np.dtype(np.complex64)), is_inexact(np.dtype(np.bool_)), is_inexact(bfloat16())
+    (True, False, True)
+    """
+    return dtype.kind in "fc" or is_bfloat16(dtype)
+
+
+def is_bfloat16(dtype: np.dtype) -> bool:
+    """Whether a NumPy dtype is ml_dtypes' ``bfloat16`` (without importing ml_dtypes).
+
+    >>> is_bfloat16(np.dtype(np.float16)), is_bfloat16(bfloat16())
+    (False, True)
+    """
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
+def bfloat16() -> np.dtype:
+    """ml_dtypes' ``bfloat16`` as a NumPy dtype; ml_dtypes is imported on the first call.
+
+    Imported lazily because it costs several times ``import numpy``, and only bfloat16 needs it.
+
+    >>> bfloat16().itemsize, np.array([1.0, 3.0], bfloat16()).tolist()
+    (2, [1.0, 3.0])
+    """
+    global _BFLOAT16
+    if _BFLOAT16 is None:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise ModuleNotFoundError("bfloat16 needs the ml_dtypes package (pip install ml_dtypes, or fgrad[bfloat16])") from None
+        _BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+    return _BFLOAT16
+
+
+_BFLOAT16: np.dtype | None = None

@@ -32,7 +32,7 @@ def _check_leaf(x, where):
 
 
 def _is_inexact(x):
-    return core._dtype_of(concrete(x)).kind in "fc"  # np.issubdtype(.., np.inexact), without its cost
+    return backend.is_inexact(core._dtype_of(concrete(x)))  # np.issubdtype(.., np.inexact), without its cost
 
 
 def _require_inexact(tree, fname):

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as _np
 
-from ._dtypes import (bool, complex64, complex128, cfloat, cdouble, double, dtype, finfo, float,  # noqa: F401
-                      float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32,
+from ._dtypes import (bfloat16, bool, complex64, complex128, cfloat, cdouble, double, dtype,  # noqa: F401
+                      finfo, float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32,
                       int64, long, promote_types, set_default_dtype, short, uint8)
 from ._device import device  # noqa: F401
 # torch.autograd before Tensor: the Tensor module imports autograd's tape and grad mode, which runs

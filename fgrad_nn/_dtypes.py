@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from fgrad import backend
+
 __all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16",
            "int8", "int16", "int32", "int64", "uint8", "short", "int", "long", "bool",
            "complex64", "complex128", "cfloat", "cdouble",
@@ -32,11 +34,21 @@ class dtype:
 
     def __init__(self, name: str, np_dtype: Any) -> None:
         self.name = name
+        if np_dtype is None:  # bfloat16: `.np` imports ml_dtypes on first use (see __getattr__)
+            self.is_floating_point, self.is_complex, self.is_signed, self.itemsize = True, False, True, 2
+            return
         self.np = np.dtype(np_dtype)
-        self.is_floating_point = self.np.kind == "f"
+        self.is_floating_point = backend.is_floating(self.np)
         self.is_complex = self.np.kind == "c"
-        self.is_signed = self.np.kind in "fic"
+        self.is_signed = self.is_floating_point or self.np.kind in "ic"
         self.itemsize = self.np.itemsize
+
+    def __getattr__(self, attr: str) -> np.dtype:
+        # runs only while the `np` slot is unset, i.e. for bfloat16 before its first use
+        if attr == "np" and self.name == "bfloat16":
+            self.np = backend.bfloat16()
+            return self.np
+        raise AttributeError(f"'torch.dtype' object has no attribute '{attr}'")
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -48,7 +60,7 @@ class dtype:
 float16 = half = dtype("float16", np.float16)
 float32 = float = dtype("float32", np.float32)
 float64 = double = dtype("float64", np.float64)
-bfloat16 = None  # NumPy has no bfloat16
+bfloat16 = dtype("bfloat16", None)  # ml_dtypes' bfloat16 (NumPy has none)
 int8 = dtype("int8", np.int8)
 int16 = short = dtype("int16", np.int16)
 int32 = int = dtype("int32", np.int32)
@@ -60,7 +72,7 @@ complex128 = cdouble = dtype("complex128", np.complex128)
 
 _FROM_NP = {d.np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool,
                               complex64, complex128)}
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3, "V": 2}  # "V": bfloat16, NumPy's kind for it
 
 
 class _Default:
@@ -98,6 +110,8 @@ def from_np(np_dtype: Any) -> dtype:
     if d is None:
         d = _FROM_NP.get(np.dtype(np_dtype))
         if d is None:
+            if np.dtype(np_dtype).name == "bfloat16":
+                return bfloat16
             raise TypeError(f"NumPy dtype {np_dtype} has no torch equivalent in fgrad_nn")
     return d
 
@@ -122,6 +136,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
     >>> torch.promote_types(torch.int32, torch.float16), torch.promote_types(torch.uint8, torch.int8)
     (torch.float16, torch.int16)
+    >>> torch.promote_types(torch.bfloat16, torch.float16), torch.promote_types(torch.int64, torch.bfloat16)
+    (torch.float32, torch.bfloat16)
     """
     return from_np(result_np([to_np(a), to_np(b)], (), ()))
 
@@ -169,13 +185,17 @@ class finfo:
 
     >>> torch.finfo(torch.float32).eps, torch.finfo(torch.float16).max, torch.finfo(torch.float64).bits
     (1.1920928955078125e-07, 65504.0, 64)
+    >>> torch.finfo(torch.bfloat16).eps, torch.finfo(torch.bfloat16).resolution
+    (0.0078125, 0.01)
     """
 
     def __init__(self, type: dtype | None = None) -> None:
         f = np.finfo(to_np(type or _DEFAULT.dtype))
         self.eps, self.max, self.min, self.tiny = (_builtin_float(f.eps), _builtin_float(f.max),
                                                    _builtin_float(f.min), _builtin_float(f.tiny))
-        self.bits, self.resolution = f.bits, _builtin_float(f.resolution)
+        # ml_dtypes stores bfloat16's resolution rounded to bfloat16 (0.0100098); torch's is 10**-precision
+        self.bits, self.resolution = f.bits, _builtin_float(f.resolution) if f.bits != 16 or \
+            f.precision != 2 else 10.0 ** -f.precision
         self.smallest_normal = self.tiny
 
 

@@ -281,7 +281,7 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating point type."""
-        return self._np_dtype().kind == "f"
+        return backend.is_floating(self._np_dtype())
 
     def is_complex(self) -> bool:
         """Whether the dtype is a complex type."""
@@ -375,7 +375,7 @@ class Tensor:
                                "to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
         if requires_grad and not tracked:
-            if self._np_dtype().kind not in "fc":
+            if not backend.is_inexact(self._np_dtype()):
                 raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
             self._data = TAPE.leaf_of(_as_storage(d), self)
         elif not requires_grad and tracked:
@@ -798,6 +798,17 @@ def _take(a, saved, grad_on):
     return a
 
 
+_WIDE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _has_bfloat16(vals):
+    for v in vals:
+        r = v._value if type(v) is VJPTracer else v
+        if type(r) is _ndarray and r.dtype.kind == "V" and backend.is_bfloat16(r.dtype):
+            return True
+    return False
+
+
 def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
     """Run the fgrad function ``fn`` on the Tensors in ``args`` and wrap the result.
 
@@ -848,12 +859,17 @@ def apply(fn, args, kwargs=None, name=None, out_kind="one", numpy_errors=True):
         ver = name = None  # nothing will be recorded: no grad_fn
     try:
         out = fn(*vals, **kwargs) if kwargs else fn(*vals)
+        if "ml_dtypes" in _MODULES and fn is not fnp.astype and out_kind != "raw" and _has_bfloat16(vals) and \
+                not isinstance(out, (list, tuple)) and fnp.result_type(out) in _WIDE:  # (no bfloat16 without it)
+            # a float op on bfloat16 tensors whose pure function came back wider (NumPy's promotion, or
+            # a computation in float32): torch's result is bfloat16, rounded once
+            out = fnp.astype(out, backend.bfloat16())
         if out_kind == "one" and _is_an_input(out, vals):
             # the pure layer may hand an input back (roll by the size, cat([x]), tile(())); torch's result
             # is a new tensor with a node of its own, never the input (an alias would see in-place writes)
             if not isinstance(out, Tracer):
                 out = backend.get_array_module(out).array(out)
-            elif fnp.result_type(out).kind in "fc":  # (a tracer of another dtype carries no gradient)
+            elif backend.is_inexact(fnp.result_type(out)):  # (a tracer of another dtype carries no gradient)
                 out = fnp.positive(out)
     except ValueError as e:
         if not numpy_errors:
@@ -1103,7 +1119,7 @@ def _write(storage, value):
 
 def _cast_check(new_dtype, t_dtype):
     if new_dtype != t_dtype and not np.can_cast(new_dtype, t_dtype, "same_kind") and \
-            not (t_dtype.kind == "f" and new_dtype.kind in "fiub"):
+            not (backend.is_floating(t_dtype) and (new_dtype.kind in "fiub" or backend.is_floating(new_dtype))):
         raise RuntimeError(f"result type {_dtypes.from_np(new_dtype).name.capitalize()} can't be cast to the "
                            f"desired output type {_dtypes.from_np(t_dtype).name.capitalize()}")
 

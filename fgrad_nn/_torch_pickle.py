@@ -103,7 +103,7 @@ class Storage:
         self.key, self.dtype, self.numel, self.array = key, dtype, numel, array
 
 
-# torch dtype name -> NumPy dtype of the bytes ("bfloat16": two bytes widened to float32 on load)
+# torch dtype name -> NumPy dtype of the bytes ("bfloat16": ml_dtypes', imported when a file holds one)
 _DTYPE_BYTES = {"float16": "f2", "float32": "f4", "float64": "f8", "bfloat16": "bfloat16", "int8": "i1",
                 "int16": "i2", "int32": "i4", "int64": "i8", "uint8": "u1", "bool": "?", "complex64": "c8",
                 "complex128": "c16", "uint16": "u2", "uint32": "u4", "uint64": "u8"}
@@ -128,11 +128,6 @@ def _ints(x: Any, what: str) -> tuple[int, ...]:
     _check(isinstance(x, (tuple, list, Size)) and all(type(n) is int and n >= 0 for n in x),
            f"tensor {what} must be a tuple of non-negative ints, got {x!r}")
     return tuple(x)
-
-
-def _bf16_to_f32(raw: np.ndarray) -> np.ndarray:
-    # bfloat16 is the upper half of a float32, so widening is exact
-    return (raw.view("<u2").astype(np.uint32) << 16).view(np.float32)
 
 
 def _strided(storage: Storage, offset: Any, size: Any, stride: Any) -> Any:
@@ -708,7 +703,7 @@ def _itemsize(typ: StorageType) -> int:
 def _finish(raw: np.ndarray, typ: StorageType, big_endian: bool, label: str, key: str) -> np.ndarray:
     """The storage's bytes as a flat array of its dtype (a view where possible)."""
     if typ.np_dtype == "bfloat16":
-        return _bf16_to_f32(raw.view(">u2").astype("<u2") if big_endian else raw)
+        return (raw.view(">u2").astype("<u2") if big_endian else raw.view("<u2")).view(backend.bfloat16())
     dt = np.dtype(typ.np_dtype)
     if dt == np.bool_ and raw.size and raw.max() > 1:
         raise CheckpointError(f"{label}: storage {key!r} holds bool bytes other than 0 and 1")

@@ -54,10 +54,15 @@ _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "C64": np.co
            "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8, "U16": np.uint16,
            "U32": np.uint32, "U64": np.uint64, "BOOL": np.bool_}
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
-_TENSOR_CODES = ("F16", "F32", "F64", "C64", "I8", "I16", "I32", "I64", "U8", "BOOL")  # fgrad_nn dtypes
+_TENSOR_CODES = ("F16", "BF16", "F32", "F64", "C64", "I8", "I16", "I32", "I64", "U8", "BOOL")  # fgrad_nn dtypes
 _STRUCT, _SHA = "fgrad.structure", "fgrad.sha256"
 _ZEROS = "0" * 64
 _MAX_HEADER = 100_000_000  # the safetensors limit
+
+
+def _dtype_of(code: str) -> np.dtype:
+    """The NumPy dtype of a safetensors dtype code (``BF16``: ml_dtypes' bfloat16, imported only for it)."""
+    return backend.bfloat16() if code == "BF16" else np.dtype(_DTYPES[code])
 
 
 # ---------------------------------------------------------------------------- saving
@@ -83,10 +88,10 @@ class _Encoder:
 
     def array(self, arr, path, what):
         arr = np.asarray(arr)
-        code = _CODES.get(arr.dtype.newbyteorder("="))
+        code = "BF16" if backend.is_bfloat16(arr.dtype) else _CODES.get(arr.dtype.newbyteorder("="))
         if code is None or (what == "tensor" and code not in _TENSOR_CODES):
             raise TypeError(f"fgrad_nn.save cannot store {what}s of dtype {arr.dtype} (at {_where(path)}); "
-                            f"supported: float16/32/64, complex64, int8/16/32/64, uint8, bool")
+                            f"supported: float16/32/64, bfloat16, complex64, int8/16/32/64, uint8, bool")
         name = self.name(path)
         self.arrays.append((name, code, arr))
         return name
@@ -147,7 +152,7 @@ def _serialize(obj):
     enc = _Encoder()
     structure = json.dumps(enc.encode(obj), separators=(",", ":"), allow_nan=False)
     # Largest items first: every tensor then starts at a multiple of its item size (as in safetensors).
-    order = sorted(enc.arrays, key=lambda e: -np.dtype(_DTYPES[e[1]]).itemsize)
+    order = sorted(enc.arrays, key=lambda e: -_dtype_of(e[1]).itemsize)
     header = {"__metadata__": {"format": "pt", _STRUCT: structure, _SHA: _ZEROS}}
     bufs, offset = [], 0
     for name, code, arr in order:
@@ -292,13 +297,13 @@ def _parse(buf, label):
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
             raise bad(f"entry {name!r} must have exactly dtype, shape and data_offsets")
         code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
-        if code not in _DTYPES:
+        if code not in _DTYPES and code != "BF16":
             raise bad(f"entry {name!r} has unsupported dtype {code!r}")
         if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
             raise bad(f"entry {name!r} has an invalid shape {shape!r}")
         if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int and o >= 0 for o in offs)):
             raise bad(f"entry {name!r} has invalid data_offsets {offs!r}")
-        size = math.prod(shape) * np.dtype(_DTYPES[code]).itemsize
+        size = math.prod(shape) * _dtype_of(code).itemsize
         if offs[1] - offs[0] != size:
             raise bad(f"entry {name!r}: data_offsets {offs} hold {offs[1] - offs[0]} bytes but dtype {code} "
                       f"and shape {shape} need {size}")
@@ -326,7 +331,7 @@ def _parse(buf, label):
             raise bad("checksum mismatch: the file was truncated, damaged or modified after it was written")
     arrays = {}
     for begin, stop, name, code, shape in entries:
-        dt = np.dtype(_DTYPES[code]).newbyteorder("<")
+        dt = _dtype_of(code).newbyteorder("<")
         arr = np.frombuffer(data, dtype=dt, count=math.prod(shape), offset=begin) if stop > begin else \
             np.empty(0, dt)
         if code == "BOOL":

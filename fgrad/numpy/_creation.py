@@ -134,7 +134,7 @@ def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = False) -> Array:
     dtype = np.dtype(dtype)
     if dtype_of(x) == dtype and hasattr(x, "dtype"):
         return x
-    if not np.issubdtype(dtype, np.inexact):
+    if not backend.is_inexact(dtype):
         # No derivative to an integer/bool dtype: drop derivative tracers (vmap's batch ones stay).
         if isinstance(x, Tracer):
             x = x._nondiff_value()

@@ -307,7 +307,7 @@ def _cast_like(v, like):
     """``v`` in ``like``'s floating dtype (mixed-dtype concatenations hand back wider cotangents; a real
     operand's is the real part of a complex one, as JAX transposes a real -> complex promotion)."""
     want, have = dtype(like), dtype(v)
-    if want == have or not (np.issubdtype(want, np.inexact) and np.issubdtype(have, np.inexact)):
+    if want == have or not (backend.is_inexact(want) and backend.is_inexact(have)):
         return v
     return _creation.cotangent_as(v, want)
 

@@ -42,6 +42,52 @@ def promote_all(operands: Sequence[Any]) -> tuple[list[Any], np.dtype]:
     return [cast(v, want) if isinstance(v, Tensor) else v for v in operands], want
 
 
+def in_float32(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` on bfloat16 arrays computed as torch does: its bfloat16 arguments widened to float32 (Python
+    scalars stay float32 too), and the result rounded to bfloat16 once (sums and products accumulate in float32).
+    Differentiable: the casts' derivatives round each gradient to bfloat16 as torch's backward ops do.
+
+    >>> x = torch.tensor([1.0, 2.0**-8, 2.0**-8], dtype=torch.bfloat16)
+    >>> x.sum().item(), x[0].item() + x[1].item() + x[2].item()
+    (1.0078125, 1.0078125)
+    """
+    def run(*xs: Any, **kwargs: Any) -> Any:
+        wide = [fnp.astype(x, np.float32) if x is not None and backend.is_bfloat16(fnp.result_type(x)) else x
+                for x in xs]
+        out = fn(*wide, **kwargs)  # (a bool or int result, isnan's say, stays as it is)
+        if isinstance(out, (list, tuple)):
+            return type(out)(_round_float32(o) for o in out)
+        return _round_float32(out)
+    return run
+
+
+def _round_float32(x: Any) -> Any:
+    return fnp.astype(x, backend.bfloat16()) if x is not None and fnp.result_type(x) == np.float32 else x
+
+
+def opmath(t: Tensor, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as torch computes it on ``t``'s dtype: ``in_float32(fn)`` for a bfloat16 ``t``, else ``fn`` itself.
+
+    >>> opmath(torch.ones(2), np.cumsum) is np.cumsum
+    True
+    """
+    return in_float32(fn) if backend.is_bfloat16(t._np_dtype()) else fn
+
+
+def fused_in_float32(op: Callable[..., Tensor], *tensors: Tensor, **kwargs: Any) -> Tensor | None:
+    """``op`` (a composite of several torch ops) on float32 copies of bfloat16 ``tensors``, rounded back once, as
+    torch's fused kernel (addmm, addcmul ...) computes it; None when no tensor is bfloat16.
+
+    >>> print(fused_in_float32(torch.add, torch.ones(1), torch.ones(1)))
+    None
+    """
+    if not any(backend.is_bfloat16(t._np_dtype()) for t in tensors):
+        return None
+    f32 = np.dtype(np.float32)
+    return cast(op(*(cast(t, f32) if backend.is_bfloat16(t._np_dtype()) else t for t in tensors), **kwargs),
+                backend.bfloat16())
+
+
 def nondiff(t: Tensor) -> Any:
     """The value of ``t`` where no derivative flows (an index, a mask, a condition): its raw array, or under an
     fgrad transform its traced value with the derivatives stopped (under vmap: one example, the raw array being
@@ -138,7 +184,7 @@ def zero_derivative(fn: Callable[..., Any]) -> Callable[..., Any]:
     def run(*xs: Any) -> Any:
         out = fn(*xs)
         traced = [x for x in xs if isinstance(x, Tracer)]
-        if not traced or fnp.result_type(out).kind not in "fc":
+        if not traced or not backend.is_inexact(fnp.result_type(out)):
             return out
         for x in traced:
             if fnp.shape(x) == fnp.shape(out):

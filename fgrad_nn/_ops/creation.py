@@ -856,6 +856,7 @@ def _type_as(self: Tensor, other: Tensor) -> Tensor:
 TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
     "__init__": _init_tensor, "to": to, "cpu": cpu, "cuda": cuda,
     "float": _caster(_dtypes.float32), "double": _caster(_dtypes.float64), "half": _caster(_dtypes.float16),
+    "bfloat16": _caster(_dtypes.bfloat16),
     "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32), "bool": _caster(_dtypes.bool),
     "short": _caster(_dtypes.int16), "byte": _caster(_dtypes.uint8), "char": _caster(_dtypes.int8),
     "new_tensor": new_tensor, "new_zeros": _new(zeros), "new_ones": _new(ones), "new_empty": _new(empty),

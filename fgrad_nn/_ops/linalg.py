@@ -12,7 +12,7 @@ import fgrad.numpy as fnp
 from fgrad.nn.torch_rules import broadcast_shapes, dtype_name
 
 from .._tensor import Tensor, apply
-from ._common import cast
+from ._common import cast, fused_in_float32, opmath
 from .creation import zeros
 from .pointwise import where
 
@@ -43,7 +43,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if a != b:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_rows(input)}x{a} and {b}x"
                            f"{other.shape[-1] if other.ndim > 1 else 1})")
-    return apply(fnp.matmul, (input, other), None, "MmBackward0" if input.ndim == other.ndim == 2 else
+    return apply(opmath(input, fnp.matmul), (input, other), None, "MmBackward0" if input.ndim == other.ndim == 2 else
                  "MatmulBackward0" if False else ("DotBackward0" if input.ndim == other.ndim == 1 else
                                                   "MvBackward0" if other.ndim == 1 and input.ndim == 2 else
                                                   "UnsafeViewBackward0" if input.ndim > 2 else "MmBackward0"))
@@ -163,7 +163,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         _same_dtype(operands[0], op, "einsum")
     if operands and operands[0]._np_dtype().kind in "biu":
         operands = _einsum_integer_operands(equation, operands)
-    return apply(lambda *xs: fnp.einsum(equation, *xs), operands, None, "EinsumBackward0")
+    return apply(opmath(operands[0], lambda *xs: fnp.einsum(equation, *xs)), operands, None, "EinsumBackward0")
 
 
 def _einsum_integer_operands(equation: str, operands: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
@@ -205,6 +205,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: 
     tensor([[1.5000, 2.5000],
             [3.5000, 4.5000]])
     """
+    if (fused := fused_in_float32(addmm, input, mat1, mat2, beta=beta, alpha=alpha)) is not None:
+        return fused
     if beta == 0:  # torch ignores input's values then (a nan in it stays out); its gradient is zero
         return apply(lambda i, o: fnp.where(fnp.zeros_like(o, dtype=bool), i, o), (input, mm(mat1, mat2) * alpha),
                      None, "AddmmBackward0")

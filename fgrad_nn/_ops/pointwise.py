@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 import fgrad.nn as fnn
 import fgrad.numpy as fnp
 import fgrad.scipy.special as fsp
+from fgrad import backend
 from fgrad.nn.torch_rules import absolute as torch_abs, clip as torch_clip
 from fgrad.nn.torch_rules import dtype_name
 from fgrad.core import Tracer, VJPTracer
@@ -17,8 +19,8 @@ from fgrad.core import Tracer, VJPTracer
 from .. import _dtypes
 from .._device import put
 from .._tensor import Tensor, apply, inplace, wrap
-from ._common import (array_ops, cast, document, in_place, no_derivative, no_out, nondiff, promote_all, to_float,
-                      zero_derivative)
+from ._common import (array_ops, cast, document, fused_in_float32, in_float32, in_place, no_derivative, no_out,
+                      nondiff, promote_all, to_float, zero_derivative)
 
 if TYPE_CHECKING:
     from .._dtypes import dtype
@@ -131,8 +133,18 @@ def binary(fn: Callable[..., Any], name: str, divide: bool = False) -> Callable[
             want = _dtypes.get_default_dtype().np
             a = cast(a, want) if isinstance(a, Tensor) else a
             b = cast(b, want) if isinstance(b, Tensor) else b
+        if backend.is_bfloat16(dt):
+            return apply(in_float32(fn), (_scalar_operand(input, a), _scalar_operand(other, b)), None, name)
         return apply(fn, (a, b), None, name)
     return op
+
+
+def _scalar_operand(given: Any, promoted: Any) -> Any:
+    """A 0-d tensor of another dtype beside bfloat16 ones is a float32 scalar to torch's kernel (its value is
+    not rounded to bfloat16 first); other operands as promoted."""
+    if isinstance(given, Tensor) and given.ndim == 0 and not backend.is_bfloat16(given._np_dtype()):
+        return cast(given, np.dtype(np.float32))
+    return promoted
 
 
 def compare(fn: Callable[..., Any], name: str) -> Callable[..., Tensor]:
@@ -175,8 +187,26 @@ def unary(fn: Callable[..., Any], name: str, floating: bool = True, bool_error: 
             r = d._value if type(d) is VJPTracer else d
             if (r.dtype if type(r) is _ndarray else input._np_dtype()).kind in "biu":
                 input = to_float(input)
+        if "ml_dtypes" in sys.modules and backend.is_bfloat16(input._np_dtype()) and not _bfloat16_loop(fn):
+            return apply(in_float32(fn), (input,), None, name)
         return apply(fn, (input,), None, name)
     return op
+
+
+_BFLOAT16_LOOPS: dict[Any, bool] = {}
+
+
+def _bfloat16_loop(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` maps bfloat16 to bfloat16 itself (ml_dtypes' loops compute in float32 and round once,
+    as torch does, and its derivative rule then rounds as torch's backward does); if not (erf, expit ...),
+    the op runs through ``in_float32``."""
+    if fn not in _BFLOAT16_LOOPS:
+        try:
+            ok = fnp.result_type(fn(np.ones(1, backend.bfloat16()))) == backend.bfloat16()
+        except TypeError:
+            ok = False
+        _BFLOAT16_LOOPS[fn] = ok
+    return _BFLOAT16_LOOPS[fn]
 
 
 add_ = binary(fnp.add, "AddBackward0")
@@ -665,6 +695,8 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
     tensor([5.0000, 8.5000])
     """
     input, tensor1, tensor2 = _promote_three(input, tensor1, tensor2)
+    if (fused := fused_in_float32(addcmul, input, tensor1, tensor2, value=value)) is not None:
+        return fused
     return add(input, mul(mul(tensor1, value), tensor2))  # torch's order: self + value * t1 * t2
 
 
@@ -675,6 +707,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: float = 1
     tensor([2., 2.])
     """
     input, tensor1, tensor2 = _promote_three(input, tensor1, tensor2)
+    if (fused := fused_in_float32(addcdiv, input, tensor1, tensor2, value=value)) is not None:
+        return fused
     return add(input, mul(div(tensor1, tensor2), value))
 
 
@@ -735,7 +769,8 @@ def _inplace_binary(fn: Callable[..., Any], name: str) -> Callable[..., Tensor]:
             other = mul(other, alpha)
         if isinstance(other, np.generic):
             other = other.item()
-        return inplace(self, lambda s, o: _same_shape(fn(s, o), s, name), (other,), name)
+        f = in_float32(fn) if backend.is_bfloat16(self._np_dtype()) else fn
+        return inplace(self, lambda s, o: _same_shape(f(s, o), s, name), (other,), name)
     return op
 
 
@@ -835,6 +870,11 @@ def _r(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return lambda self, other: fn(other, self)
 
 
+def _rdiv(self: Tensor, other: complex) -> Tensor:
+    """``other / self`` for a number ``other``: torch's ``self.reciprocal() * other`` (two roundings, as torch's)."""
+    return mul(reciprocal(self), other)
+
+
 def _where_method(self: Tensor, condition: Tensor, other: Tensor | float) -> Tensor:
     """``Tensor.where``: ``torch.where(condition, self, other)``."""
     return where(condition, self, other)
@@ -860,7 +900,7 @@ TENSOR_METHODS = {  # added to Tensor by fgrad_nn._ops
     "isclose": isclose, "allclose": allclose, "equal": equal, "positive": positive,
     "logaddexp": logaddexp,
     "__add__": add_, "__radd__": _r(add_), "__sub__": sub, "__rsub__": _r(sub), "__mul__": mul,
-    "__rmul__": _r(mul), "__truediv__": div, "__rtruediv__": _r(div), "__pow__": pow,
+    "__rmul__": _r(mul), "__truediv__": div, "__rtruediv__": _rdiv, "__pow__": pow,
     "__rpow__": _r(pow), "__mod__": remainder, "__rmod__": _r(remainder),
     "__floordiv__": floor_divide, "__rfloordiv__": _r(floor_divide), "__neg__": neg,
     "__pos__": positive, "__abs__": abs, "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le,

@@ -10,13 +10,14 @@ import numpy as np
 import fgrad.nn as fnn
 import fgrad.numpy as fnp
 import fgrad.scipy.special as fsp
+from fgrad import backend
 from fgrad.custom import custom_jvp
 from fgrad.nn.torch_rules import attained, dtype_name, vector_norm
 
 from .. import _dtypes
 from .._tensor import Tensor, apply, wrap
-from ._common import (array_ops, cast, in_place, no_derivative, no_out, nondiff, norm_dim, on_0d, one_dim, to_float,
-                      zero_derivative)
+from ._common import (array_ops, cast, in_place, no_derivative, no_out, nondiff, norm_dim, on_0d, one_dim,
+                      opmath, to_float, zero_derivative)
 from .pointwise import maximum, minimum
 from .shape import movedim
 
@@ -44,7 +45,7 @@ _max_t, _min_t, _topk_t, _sort_t, _median_t = (_return_type(n) for n in ("max", 
 
 
 def _float_only(t):
-    if t._np_dtype().kind not in "fc":
+    if not backend.is_inexact(t._np_dtype()):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     return t
 
@@ -60,7 +61,7 @@ def _sum(fn: Callable[..., Any], input: Tensor, dim: Dim, keepdim: bool, dtype: 
     dt = _sum_dtype(input, dtype)
     if dt is not None and dt != input._np_dtype():
         input = cast(input, dt)
-    return apply(lambda x: fn(x, axis=ax, keepdims=keepdim), (input,), None, name)
+    return apply(opmath(input, lambda x: fn(x, axis=ax, keepdims=keepdim)), (input,), None, name)
 
 
 def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: DType | None = None) -> Tensor:
@@ -92,12 +93,12 @@ def mean(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: DType 
     """
     if dtype is not None:
         input = cast(input, _dtypes.to_np(dtype))
-    if input._np_dtype().kind not in "fc":
+    if not backend.is_inexact(input._np_dtype()):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {input.dtype.name.capitalize().replace('Int64', 'Long')}")
     ax = norm_dim(dim, input.ndim)
-    return apply(lambda x: fnp.mean(x, axis=ax, keepdims=keepdim), (input,), None, "MeanBackward1" if dim is not
-                 None else "MeanBackward0")
+    return apply(opmath(input, lambda x: fnp.mean(x, axis=ax, keepdims=keepdim)), (input,), None,
+                 "MeanBackward1" if dim is not None else "MeanBackward0")
 
 
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: DType | None = None) -> Tensor:
@@ -120,7 +121,7 @@ def _widened(fn: Callable[..., Any]) -> Callable[..., Any]:
     in double, so float32 values near 1e30 (whose squares overflow float32) still have a finite ``std``."""
     def run(x: Any, *args: Any) -> Any:
         dt = fnp.result_type(x)
-        if dt.kind != "f" or dt.itemsize >= 8:
+        if not backend.is_floating(dt) or dt.itemsize >= 8:
             return fn(x, *args)
         return fnp.astype(fn(fnp.astype(x, np.float64), *args), dt)
     return run
@@ -315,7 +316,7 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
     tensor(0.6931)
     """
     ax = norm_dim(dim, input.ndim)
-    return apply(lambda x: fsp.logsumexp(x, axis=ax, keepdims=keepdim), (to_float(input),),
+    return apply(opmath(input, lambda x: fsp.logsumexp(x, axis=ax, keepdims=keepdim)), (to_float(input),),
                  None, "LogsumexpBackward0")
 
 
@@ -331,7 +332,7 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dim = None, keepdim: bool =
     if not isinstance(input, Tensor):
         raise TypeError("norm(): input must be a Tensor")
     x = input if dtype is None else cast(input, _dtypes.to_np(dtype))
-    if x._np_dtype().kind not in "fc":
+    if not backend.is_inexact(x._np_dtype()):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dtype_name(x._np_dtype())}")
     ax = norm_dim(dim, x.ndim)
@@ -342,7 +343,7 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dim = None, keepdim: bool =
     if p == 0:
         count = zero_derivative(lambda v: fnp.sum(fnp.astype(v != 0, fnp.result_type(v)), axis=ax, keepdims=keepdim))
         return apply(count, (x,), None, "NormBackward1")
-    return apply(lambda v: vector_norm(v, p, ax, keepdim), (x,), None, "NormBackward1")
+    return apply(opmath(x, lambda v: vector_norm(v, p, ax, keepdim)), (x,), None, "NormBackward1")
 
 
 def all(input: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
@@ -389,7 +390,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: DType | None = None) -> Tensor:
     if input.ndim == 0:
         return on_0d(input, dim, cumsum)
     d = one_dim(dim, input.ndim)
-    return apply(lambda x: fnp.cumsum(x, axis=d), (input,), None, "CumsumBackward0")
+    return apply(opmath(input, lambda x: fnp.cumsum(x, axis=d)), (input,), None, "CumsumBackward0")
 
 
 def cumprod(input: Tensor, dim: int, *, dtype: DType | None = None) -> Tensor:
@@ -401,7 +402,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: DType | None = None) -> Tensor:
     if input.ndim == 0:
         return on_0d(input, dim, lambda x, d: cumprod(x, d, dtype=dtype))
     d = one_dim(dim, input.ndim)
-    return apply(lambda x: fnp.cumprod(x, axis=d), (input,), None, "CumprodBackward0")
+    return apply(opmath(input, lambda x: fnp.cumprod(x, axis=d)), (input,), None, "CumprodBackward0")
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
@@ -503,7 +504,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: DType | None = None, *
     if dtype is not None:
         input = cast(input, _dtypes.to_np(dtype))
     d = one_dim(dim if dim is not None else -1, input.ndim)
-    return apply(lambda x: _as_1d(fnn.softmax, x, d), (to_float(input),), None, "SoftmaxBackward0")
+    return apply(opmath(input, lambda x: _as_1d(fnn.softmax, x, d)), (to_float(input),), None, "SoftmaxBackward0")
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: DType | None = None, *,
@@ -516,7 +517,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: DType | None = Non
     if dtype is not None:
         input = cast(input, _dtypes.to_np(dtype))
     d = one_dim(dim if dim is not None else -1, input.ndim)
-    return apply(lambda x: _as_1d(fnn.log_softmax, x, d), (to_float(input),), None, "LogSoftmaxBackward0")
+    return apply(opmath(input, lambda x: _as_1d(fnn.log_softmax, x, d)), (to_float(input),), None,
+                 "LogSoftmaxBackward0")
 
 
 def _as_1d(fn: Any, x: Any, axis: int) -> Any:

@@ -229,7 +229,7 @@ def _roots(outputs, grad_outputs, create_graph):
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if t._np_dtype().kind not in "fc":
+            if not backend.is_inexact(t._np_dtype()):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{t.dtype}")
             ct = fnp.ones_like(concrete(d))

@@ -7,9 +7,11 @@ the autograd tape as one op, the output nest comes back with Tensors at its leav
 a layer's new state is written into the Module's buffers. Exceptions pass through as the
 pure code raised them: it raises torch's types.
 """
+from fgrad import backend
 from fgrad.nn.base import flatten_params
 from fgrad.tree_util import tree_flatten, tree_unflatten, treedef_is_leaf
 
+from .._ops._common import in_float32
 from .._tensor import Tensor, apply, on_tape
 
 __all__ = ["call_pure"]
@@ -62,7 +64,13 @@ def call_pure(fn, *args, name=None, buffers=None, **kwargs):
         cell.append(out_tree)
         return out_leaves[0] if treedef_is_leaf(out_tree) else out_leaves
 
-    res = apply(run, [leaves[i] for i in where], None, name, out_kind="auto", numpy_errors=False)
+    tensors = [leaves[i] for i in where]
+    if buffers is None and kwargs.get("dtype") is None and \
+            any(backend.is_bfloat16(t._np_dtype()) for t in tensors):
+        # torch computes its nn kernels on bfloat16 in float32 and rounds each result once (an explicit
+        # dtype= or a layer's buffers keep the pure function's own dtypes)
+        run = in_float32(run)
+    res = apply(run, tensors, None, name, out_kind="auto", numpy_errors=False)
     out_tree = cell[-1]
     if buffers is not None:
         for n, value in cell[0].items():

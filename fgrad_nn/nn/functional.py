@@ -26,6 +26,7 @@ from typing import Any, Optional, TYPE_CHECKING, Union
 
 import numpy as np
 
+from fgrad import backend as _backend
 from fgrad.core import concrete as _concrete
 from fgrad.nn import activation as _act, attention as _attn, conv as _conv, distance as _dist, dropout as _drop
 from fgrad.nn import linear as _lin, loss as _loss, normalization as _norm, padding as _padding
@@ -33,6 +34,7 @@ from fgrad.nn import pooling as _pool, sparse as _sparse, upsampling as _up
 from fgrad.nn.torch_rules import dtype_name as _dtype_name
 
 from .. import _dtypes
+from .._ops._common import cast as _cast
 from .._ops.creation import tensor as _tensor, zeros as _zeros
 from .._tensor import Tensor, inplace as _inplace
 from ..autograd.grad_mode import no_grad
@@ -306,6 +308,8 @@ def _softmax_like(fn, name, input, dim, _stacklevel, dtype):
     if dim is None:
         dim = _act.softmax_dim(fn.__name__, input.dim(), _stacklevel + 1)
     np_dt = None if dtype is None else _dtypes.to_np(dtype)
+    if np_dt is not None and _backend.is_bfloat16(input._np_dtype()):  # (torch casts first, then computes)
+        input = _cast(input, np_dt)
     return _call_pure(fn, input, name=name, dim=dim, dtype=np_dt)
 
 

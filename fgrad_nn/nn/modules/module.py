@@ -493,6 +493,14 @@ class Module:
     def half(self) -> Self:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> Self:
+        """Cast the floating-point parameters and buffers to ``torch.bfloat16``.
+
+        >>> nn.Linear(2, 1).bfloat16().weight.dtype
+        torch.bfloat16
+        """
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     # ------------------------------------------------------------------ calling and hooks
     def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
